@@ -1,0 +1,301 @@
+//! The whole command line, defined in one place (clap derive). Doc comments become `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Move İYS consent records (ONAY/RET) between systems: validate Netmera-format consent files,
+/// convert them to Insider Upsert batches or clean Netmera uploads, and send them to Insider.
+#[derive(Debug, Parser)]
+#[command(name = "iysync", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every row and print a report; writes nothing else unless asked.
+    Validate(ValidateArgs),
+    /// Write Insider Upsert request bodies or Netmera upload files, and a rejects file.
+    Convert(ConvertArgs),
+    /// Send the resolved records to Insider's Upsert API (token: INSIDER_UCD_TOKEN).
+    Upsert(UploadArgs),
+    /// Send the resolved RET records to Insider's email/SMS unsubscribe APIs
+    /// (token: INSIDER_UNSUBSCRIBE_TOKEN).
+    Unsubscribe(UploadArgs),
+    /// Send the resolved ONAY records to Insider's email/SMS resubscribe APIs
+    /// (token: INSIDER_RESUBSCRIBE_TOKEN).
+    Resubscribe(UploadArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to generate the script for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the roff man page.
+    Man,
+}
+
+/// Options every data command shares.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Input files (`-` for stdin; `.gz` is read transparently). Several files are one stream.
+    /// With no file and piped stdin, stdin is read.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Print nothing but errors (no summary).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to use colours on stderr (honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// IANA time zone of the input timestamps.
+    #[arg(long, default_value = "Europe/Istanbul", value_name = "TZ")]
+    pub timezone: String,
+
+    /// Encoding of the input (default: UTF-8, rows with other bytes are invalid).
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    pub encoding: Option<Encoding>,
+
+    /// Accept only this channel; rows of the other kind are invalid (`wrong_channel`).
+    #[arg(long, value_enum, value_name = "CHANNEL")]
+    pub channel: Option<ChannelArg>,
+
+    /// Treat rows that needed a repair as invalid.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Mask recipients in every message and report (on by default when CI is set).
+    #[arg(long)]
+    pub redact: bool,
+
+    /// The "current time" for future-timestamp checks, RFC 3339 with offset
+    /// (e.g. 2026-11-22T12:00:00+03:00).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    /// Write the summary and every problem as one JSON document to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    /// Worker threads for parsing and validation (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Report format: text (for people, on stderr) or a machine format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print at most N problems (counting is never limited).
+    #[arg(long, value_name = "N")]
+    pub max_problems: Option<u64>,
+
+    /// Write the valid rows, normalised to the exact Netmera format, to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub valid_out: Option<PathBuf>,
+
+    /// Write the invalid rows, verbatim, to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub invalid_out: Option<PathBuf>,
+
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Target format.
+    #[arg(long, value_enum)]
+    pub to: Target,
+
+    /// Output directory, or `-` for stdout (Insider: one body per line).
+    #[arg(long, value_name = "DIR|-")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub insider: InsiderBodyArgs,
+
+    /// Netmera: keep every valid row in input order instead of the resolved state.
+    #[arg(long)]
+    pub keep_history: bool,
+
+    /// Netmera: start a new file every N rows (email-000001.csv, …).
+    #[arg(long, value_name = "N")]
+    pub split_rows: Option<u64>,
+
+    /// Where to write the rejects file (default: <out>/rejects.csv, or ./iysync-rejects-<time>.csv).
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options that shape Insider Upsert bodies.
+#[derive(Debug, Args, Clone)]
+pub struct InsiderBodyArgs {
+    /// Send the external id as the `uuid` identifier or as a custom identifier NAME.
+    #[arg(long, value_name = "uuid|custom:NAME")]
+    pub external_id_as: Option<String>,
+
+    /// Set `skip_hook: true` so imported data does not trigger journeys.
+    #[arg(long)]
+    pub skip_hook: bool,
+
+    /// Add an event NAME at the consent timestamp carrying platform and permission.
+    #[arg(long, value_name = "NAME")]
+    pub consent_event: Option<String>,
+
+    /// Users per Upsert request.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_users: usize,
+
+    /// Bytes per Upsert request body.
+    #[arg(long, default_value_t = 5_000_000, value_name = "BYTES")]
+    pub max_bytes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub insider: InsiderBodyArgs,
+
+    /// Partner name (sent lower-case).
+    #[arg(long, env = "INSIDER_PARTNER_NAME", value_name = "NAME")]
+    pub partner: Option<String>,
+
+    /// Read the API token from this file instead of the environment.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Do everything but the network: print the plan; with --out, write the exact bodies.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// With --dry-run: write the exact request bodies to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Send nothing when any row is invalid.
+    #[arg(long)]
+    pub fail_on_invalid: bool,
+
+    /// Requests per minute (default: 25000 for upsert, 600 for the contact APIs).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+
+    /// Retries per request after 429, 5xx, timeouts and connection errors.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_retries: u32,
+
+    /// Seconds before a request times out.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+
+    /// Base URL of the Upsert API (https only, except loopback).
+    #[arg(
+        long,
+        default_value = "https://unification.useinsider.com",
+        value_name = "URL"
+    )]
+    pub unification_url: String,
+
+    /// Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback).
+    #[arg(
+        long,
+        default_value = "https://contact.useinsider.com",
+        value_name = "URL"
+    )]
+    pub contact_url: String,
+
+    /// Records per contact API request.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub max_contacts: usize,
+
+    /// Email unsubscribe group name (3–29 characters).
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+
+    /// Email resubscribe group id.
+    #[arg(long, value_name = "N")]
+    pub group_id: Option<u64>,
+
+    /// Resume journal (default: in the user's state directory, keyed by inputs and options).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+
+    /// Ignore the journal and send everything again.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Where to write the rejects file (default: ./iysync-rejects-<time>.csv).
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1254")]
+    Windows1254,
+    #[value(name = "iso-8859-9")]
+    Iso88599,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelArg {
+    Email,
+    Sms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Github,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Insider,
+    Netmera,
+}

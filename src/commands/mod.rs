@@ -1,0 +1,104 @@
+//! Commands: thin glue between the command line and the modules that do the work.
+
+pub mod validate;
+
+use std::io::{IsTerminal, Write};
+use std::str::FromStr;
+
+use crate::cli::{ChannelArg, ColorChoice, CommonArgs, Encoding};
+use crate::error::Error;
+use crate::input::{self, ChunkReader, Decoder, Source};
+use crate::privacy::Shown;
+use crate::record::{Channel, Rules, timestamp};
+use crate::report::progress::Progress;
+
+/// What every data command derives from the shared flags.
+pub struct Setup {
+    pub sources: Vec<Source>,
+    pub rules: Rules,
+    pub decoder: Decoder,
+    pub jobs: usize,
+    pub quiet: bool,
+    pub color: bool,
+    pub progress: bool,
+}
+
+/// `--redact` is on by default when the `CI` environment variable is set (to anything but
+/// empty, `0` or `false`).
+pub fn ci_redaction() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+fn color_enabled(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+impl Setup {
+    pub fn new(args: &CommonArgs) -> Result<Setup, Error> {
+        let tz = chrono_tz::Tz::from_str(&args.timezone).map_err(|_| {
+            Error::Usage(format!(
+                "--timezone {:?} is not an IANA time zone; use a name such as Europe/Istanbul or UTC",
+                args.timezone
+            ))
+        })?;
+        let now = match &args.now {
+            Some(text) => timestamp::parse_now(text).map_err(Error::Usage)?,
+            None => chrono::Utc::now().timestamp(),
+        };
+        let mut rules = Rules::new(tz, now);
+        rules.channel = args.channel.map(|c| match c {
+            ChannelArg::Email => Channel::Email,
+            ChannelArg::Sms => Channel::Sms,
+        });
+        rules.strict = args.strict;
+        rules.shown = Shown {
+            redact: args.redact || ci_redaction(),
+        };
+        let decoder = match args.encoding {
+            None | Some(Encoding::Utf8) => Decoder::utf8(),
+            Some(Encoding::Windows1254 | Encoding::Iso88599) => Decoder::windows_1254(),
+        };
+        let jobs = match args.jobs {
+            Some(0) => return Err(Error::Usage("--jobs must be at least 1".to_string())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        Ok(Setup {
+            sources: input::sources(&args.files)?,
+            rules,
+            decoder,
+            jobs,
+            quiet: args.quiet,
+            color: color_enabled(args.color),
+            progress: !args.no_progress && !args.quiet,
+        })
+    }
+
+    pub fn reader(&self) -> ChunkReader {
+        ChunkReader::new(self.sources.clone())
+    }
+
+    pub fn progress(&self, what: &str) -> Progress {
+        let total = self
+            .sources
+            .iter()
+            .map(Source::size)
+            .try_fold(0u64, |acc, l| l.map(|l| acc + l));
+        Progress::new(self.progress, total, what)
+    }
+
+    /// The summary for people, on stderr, unless `--quiet`.
+    pub fn say(&self, text: &str) {
+        if !self.quiet {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Splitting one line into `;`-separated fields.
+//!
+//! A record is one line: a quote never spans lines, so an unclosed quote is a problem of its own
+//! line and cannot swallow the rows after it (SPEC §1). Spreadsheet quoting (RFC 4180, `""` for a
+//! quote inside a quoted field) and whitespace around fields are undone here and remembered, so the
+//! validator can report them as fixes.
+
+use std::borrow::Cow;
+
+/// One field as written: its text without quotes and surrounding whitespace, and what was removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawField<'a> {
+    pub text: Cow<'a, str>,
+    pub quoted: bool,
+    pub trimmed: bool,
+}
+
+/// The line has a quote that is not closed, or text after a closing quote, in field `column` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unbalanced {
+    pub column: usize,
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Splits a line (without its line terminator) into fields.
+pub fn split(line: &str) -> Result<Vec<RawField<'_>>, Unbalanced> {
+    let mut fields = Vec::with_capacity(6);
+    let mut rest = line;
+    loop {
+        let column = fields.len();
+        let unspaced = rest.trim_start_matches(is_space);
+        let mut trimmed = unspaced.len() != rest.len();
+        if let Some(inner) = unspaced.strip_prefix('"') {
+            let (text, after) = quoted(inner).ok_or(Unbalanced { column })?;
+            let after_trim = after.trim_start_matches(is_space);
+            trimmed |= after_trim.len() != after.len();
+            let content_trimmed = text.trim_matches(is_space);
+            trimmed |= content_trimmed.len() != text.len();
+            let text = match text {
+                Cow::Borrowed(t) => Cow::Borrowed(t.trim_matches(is_space)),
+                Cow::Owned(t) => Cow::Owned(t.trim_matches(is_space).to_string()),
+            };
+            fields.push(RawField {
+                text,
+                quoted: true,
+                trimmed,
+            });
+            if after_trim.is_empty() {
+                return Ok(fields);
+            }
+            match after_trim.strip_prefix(';') {
+                Some(next) => rest = next,
+                None => return Err(Unbalanced { column }),
+            }
+        } else {
+            let (raw, next) = match unspaced.find(';') {
+                Some(i) => (&unspaced[..i], Some(&unspaced[i + 1..])),
+                None => (unspaced, None),
+            };
+            let text = raw.trim_end_matches(is_space);
+            trimmed |= text.len() != raw.len();
+            fields.push(RawField {
+                text: Cow::Borrowed(text),
+                quoted: false,
+                trimmed,
+            });
+            match next {
+                Some(next) => rest = next,
+                None => return Ok(fields),
+            }
+        }
+    }
+}
+
+/// Reads a quoted field's content after its opening quote: the content (with `""` undone) and the
+/// text after the closing quote, or `None` when the quote is never closed.
+fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
+    let mut owned: Option<String> = None;
+    let mut start = 0;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            if bytes.get(i + 1) == Some(&b'"') {
+                let buf = owned.get_or_insert_with(String::new);
+                buf.push_str(&s[start..=i]);
+                i += 2;
+                start = i;
+                continue;
+            }
+            let text = match owned {
+                Some(mut buf) => {
+                    buf.push_str(&s[start..i]);
+                    Cow::Owned(buf)
+                }
+                None => Cow::Borrowed(&s[..i]),
+            };
+            return Some((text, &s[i + 1..]));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A forgiving split used only to judge whether a broken row is still readable (SPEC §2):
+/// plain `;` splitting with quotes and whitespace stripped.
+pub fn split_loose(line: &str) -> Vec<&str> {
+    line.split(';')
+        .map(|f| f.trim_matches(|c: char| is_space(c) || c == '"'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(line: &str) -> Vec<String> {
+        split(line)
+            .map(|f| f.into_iter().map(|f| f.text.into_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_fields() {
+        let f = split("a;b;ONAY;15.05.2025 14:23:00;x").unwrap_or_default();
+        assert_eq!(f.len(), 5);
+        assert!(f.iter().all(|f| !f.quoted && !f.trimmed));
+        assert_eq!(f[3].text, "15.05.2025 14:23:00");
+    }
+
+    #[test]
+    fn whitespace_around_fields_is_trimmed_and_remembered() {
+        let f = split("a; b ;ONAY").unwrap_or_default();
+        assert_eq!(texts("a; b ;ONAY"), ["a", "b", "ONAY"]);
+        assert!(!f[0].trimmed && f[1].trimmed && !f[2].trimmed);
+    }
+
+    #[test]
+    fn quoted_fields_are_unquoted() {
+        let f = split("\"a;b\";\"say \"\"hi\"\"\"; \" c \" ;d").unwrap_or_default();
+        assert_eq!(f[0].text, "a;b");
+        assert!(f[0].quoted && !f[0].trimmed);
+        assert_eq!(f[1].text, "say \"hi\"");
+        assert_eq!(f[2].text, "c");
+        assert!(f[2].quoted && f[2].trimmed);
+        assert_eq!(f[3].text, "d");
+    }
+
+    #[test]
+    fn empty_fields_count() {
+        assert_eq!(texts(";;"), ["", "", ""]);
+        assert_eq!(texts("a;b;c;d;"), ["a", "b", "c", "d", ""]);
+        assert_eq!(texts("\"\";x"), ["", "x"]);
+    }
+
+    #[test]
+    fn unclosed_quote_is_unbalanced() {
+        assert_eq!(split("a;\"b;c;d"), Err(Unbalanced { column: 1 }));
+        assert_eq!(split("\"a\"x;b"), Err(Unbalanced { column: 0 }));
+    }
+
+    #[test]
+    fn quote_inside_an_unquoted_field_is_literal() {
+        assert_eq!(texts("ab\"c;d"), ["ab\"c", "d"]);
+    }
+
+    #[test]
+    fn loose_split_strips_quotes() {
+        assert_eq!(split_loose("a; \"RET;x"), ["a", "RET", "x"]);
+    }
+}

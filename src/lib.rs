@@ -1,0 +1,58 @@
+//! iysync: move İYS consent records (ONAY/RET) between systems.
+//!
+//! The pipeline: [`input`] reads and splits lines → [`record`] judges each row → [`resolve`] keeps
+//! one record per recipient → [`output`] writes files or [`insider`] sends them; [`report`] tells
+//! what happened. [`commands`] glues them together for each subcommand of [`cli`].
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod input;
+pub mod output;
+pub mod pipeline;
+pub mod privacy;
+pub mod record;
+pub mod report;
+pub mod resolve;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Status};
+
+/// Parses the command line, runs the command and returns its exit code.
+pub fn main_exit_code() -> u8 {
+    let cli = Cli::parse();
+    let result = run(cli);
+    if let Err(e) = &result
+        && !e.is_broken_pipe()
+    {
+        eprintln!("iysync: error: {}", privacy::sanitize(&e.to_string()));
+    }
+    error::exit_code(&result)
+}
+
+fn run(cli: Cli) -> Result<Status, Error> {
+    match cli.command {
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Convert(_)
+        | Command::Upsert(_)
+        | Command::Unsubscribe(_)
+        | Command::Resubscribe(_) => Err(Error::Usage(
+            "this command is not available yet".to_string(),
+        )),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut cmd, "iysync", &mut out);
+            Ok(Status::Success)
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            let mut out = std::io::stdout().lock();
+            man.render(&mut out)
+                .map_err(|e| Error::io("cannot write the man page", e))?;
+            Ok(Status::Success)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The streaming core every command shares: chunks of lines are read in order, judged on worker
+//! threads (or inline with one job), and handed back in input order, so line numbers, reports and
+//! outputs are the same whatever the number of jobs.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use crate::error::Error;
+use crate::input::{Chunk, ChunkReader, Decoder};
+use crate::record::{self, Outcome, Rules};
+
+/// One judged line.
+#[derive(Debug)]
+pub struct JudgedRow {
+    pub line: u64,
+    pub outcome: Outcome,
+    /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
+    pub raw: Option<Vec<u8>>,
+}
+
+/// The judged lines of one chunk, in order.
+#[derive(Debug)]
+pub struct JudgedChunk {
+    pub file: usize,
+    pub rows: Vec<JudgedRow>,
+    /// Bytes of input consumed so far when this chunk was read (for progress).
+    pub bytes_read: u64,
+}
+
+/// Judges every line of a chunk. A pure function of the chunk and the rules.
+pub fn judge_chunk(chunk: &Chunk, rules: &Rules, decoder: Decoder) -> Vec<JudgedRow> {
+    let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
+    for (line, bytes) in chunk.lines() {
+        let outcome = match decoder.decode(bytes) {
+            Ok(text) => record::judge(&text, rules),
+            Err(lossy) => record::judge_undecodable(&lossy, rules),
+        };
+        let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
+        rows.push(JudgedRow { line, outcome, raw });
+    }
+    rows
+}
+
+/// Reads, judges and delivers every chunk in input order to `sink`.
+pub fn run(
+    reader: ChunkReader,
+    rules: &Rules,
+    decoder: Decoder,
+    jobs: usize,
+    mut sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let bytes = reader.bytes_read.clone();
+    let read = move || bytes.load(std::sync::atomic::Ordering::Relaxed);
+    if jobs <= 1 {
+        for chunk in reader {
+            let chunk = chunk?;
+            let rows = judge_chunk(&chunk, rules, decoder);
+            sink(JudgedChunk {
+                file: chunk.file,
+                rows,
+                bytes_read: read(),
+            })?;
+        }
+        return Ok(());
+    }
+
+    thread::scope(|scope| {
+        let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk, u64)>(jobs * 2);
+        let (done_tx, done_rx) = sync_channel::<(u64, Result<JudgedChunk, Error>)>(jobs * 2);
+        let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk, u64)>>> = Arc::new(Mutex::new(chunk_rx));
+
+        let reader_done = done_tx.clone();
+        scope.spawn(move || {
+            for (seq, chunk) in (0u64..).zip(reader) {
+                match chunk {
+                    Ok(chunk) => {
+                        if chunk_tx.send((seq, chunk, read())).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = reader_done.send((seq, Err(e)));
+                        return;
+                    }
+                }
+            }
+        });
+        for _ in 0..jobs {
+            let rx = chunk_rx.clone();
+            let tx = done_tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, chunk, bytes_read)) = next else {
+                        return;
+                    };
+                    let rows = judge_chunk(&chunk, rules, decoder);
+                    let judged = JudgedChunk {
+                        file: chunk.file,
+                        rows,
+                        bytes_read,
+                    };
+                    if tx.send((seq, Ok(judged))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        drop(chunk_rx);
+
+        // Reassemble in order.
+        let mut pending: BTreeMap<u64, Result<JudgedChunk, Error>> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut outcome = Ok(());
+        for (seq, judged) in done_rx.iter() {
+            pending.insert(seq, judged);
+            while let Some(judged) = pending.remove(&next) {
+                next += 1;
+                if let Err(e) = judged.and_then(&mut sink) {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            if outcome.is_err() {
+                break;
+            }
+        }
+        // Dropping the receiver stops the workers and the reader.
+        drop(done_rx);
+        outcome
+    })
+}

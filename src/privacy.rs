@@ -1,0 +1,115 @@
+//! Making untrusted values safe to show: terminal escaping and recipient masking (SPEC §6).
+
+use std::borrow::Cow;
+
+/// Escapes control characters (including ESC, so no terminal sequences survive) and Unicode
+/// bidi/format controls. Printable text, Turkish letters included, is left alone.
+pub fn sanitize(value: &str) -> Cow<'_, str> {
+    if !value.chars().any(needs_escape) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Masks a recipient as written: `u***@example.com` for anything with an `@`,
+/// `90533*****62` for digit strings, and a first-character-and-stars form otherwise.
+pub fn mask_recipient(value: &str) -> String {
+    if let Some(at) = value.rfind('@') {
+        let (local, domain) = value.split_at(at);
+        let first: String = local.chars().take(1).collect();
+        return format!("{first}***{domain}");
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let digits = chars.iter().filter(|c| c.is_ascii_digit()).count();
+    let phone_like = chars
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    if phone_like && digits >= 8 {
+        // Keep the first five and the last two digits, star the rest.
+        let mut seen = 0usize;
+        return chars
+            .iter()
+            .map(|&c| {
+                if c == '+' {
+                    return c;
+                }
+                seen += 1;
+                if seen <= 5 || seen > digits - 2 {
+                    c
+                } else {
+                    '*'
+                }
+            })
+            .collect();
+    }
+    match chars.first() {
+        Some(c) => format!("{c}***"),
+        None => String::new(),
+    }
+}
+
+/// How recipients appear in messages: masked when redaction is on, always sanitised.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shown {
+    pub redact: bool,
+}
+
+impl Shown {
+    pub fn recipient(&self, value: &str) -> String {
+        if self.redact {
+            sanitize(&mask_recipient(value)).into_owned()
+        } else {
+            sanitize(value).into_owned()
+        }
+    }
+
+    pub fn value(&self, value: &str) -> String {
+        sanitize(value).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_email_keeping_first_letter_and_domain() {
+        assert_eq!(mask_recipient("user@example.com"), "u***@example.com");
+    }
+
+    #[test]
+    fn masks_phone_keeping_five_and_two_digits() {
+        assert_eq!(mask_recipient("905331234562"), "90533*****62");
+        assert_eq!(mask_recipient("+905331234562"), "+90533*****62");
+    }
+
+    #[test]
+    fn masks_other_values() {
+        assert_eq!(mask_recipient("abc"), "a***");
+        assert_eq!(mask_recipient("0532 123 45 67"), "0***");
+        assert_eq!(mask_recipient(""), "");
+    }
+
+    #[test]
+    fn sanitize_escapes_terminal_sequences() {
+        assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(sanitize("tab\there"), "tab\\there");
+        assert_eq!(sanitize("Şükrü"), "Şükrü");
+        assert!(matches!(sanitize("plain"), Cow::Borrowed(_)));
+        assert_eq!(sanitize("x\u{202E}y"), "x\\u{202e}y");
+    }
+}

@@ -1,0 +1,144 @@
+//! Email recipients: İYS accepts plain ASCII addresses with a dotted domain.
+
+use email_address::{EmailAddress, Options};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailError {
+    /// Letters outside ASCII (`ş`, `ı`, …), which İYS refuses.
+    NonAscii,
+    /// Not an address, or a domain without a dot.
+    Malformed,
+}
+
+const OPTIONS: Options = Options {
+    minimum_sub_domains: 2,
+    allow_domain_literal: false,
+    allow_display_text: false,
+};
+
+/// Validates an email (already trimmed) and returns it lower-cased.
+pub fn normalize(raw: &str) -> Result<String, EmailError> {
+    if !raw.is_ascii() {
+        return Err(EmailError::NonAscii);
+    }
+    let lower = raw.to_ascii_lowercase();
+    if !fast_ok(&lower) && EmailAddress::parse_with_options(&lower, OPTIONS).is_err() {
+        return Err(EmailError::Malformed);
+    }
+    // The crate accepts quoted local parts and comments that no sender system means; keep the
+    // common, unambiguous shape only: no quotes, spaces or brackets anywhere.
+    if lower.bytes().any(|c| {
+        matches!(
+            c,
+            b'"' | b' ' | b'(' | b')' | b'[' | b']' | b'<' | b'>' | b',' | b'\\'
+        )
+    }) {
+        return Err(EmailError::Malformed);
+    }
+    Ok(lower)
+}
+
+/// The common shape, checked without the parser: `local@label.label…` with letters, digits and
+/// `._%+-` in the local part, letters, digits and `-` in labels, no empty label, and a TLD of letters.
+/// Anything it does not accept goes to the parser; it never accepts what the parser refuses.
+fn fast_ok(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || domain.len() > 253
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return false;
+    }
+    if !local
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
+    {
+        return false;
+    }
+    let mut labels = 0;
+    let mut last = "";
+    for label in domain.split('.') {
+        if label.is_empty()
+            || label.len() > 63
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels >= 2 && last.len() >= 2 && last.bytes().all(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_addresses_pass_and_are_lower_cased() {
+        assert_eq!(normalize("user@example.com"), Ok("user@example.com".into()));
+        assert_eq!(
+            normalize("User.Name+tag@Example.COM.tr"),
+            Ok("user.name+tag@example.com.tr".into())
+        );
+    }
+
+    #[test]
+    fn domain_needs_a_dot() {
+        assert_eq!(normalize("user@localhost"), Err(EmailError::Malformed));
+    }
+
+    #[test]
+    fn malformed_addresses_fail() {
+        for bad in [
+            "",
+            "user",
+            "@example.com",
+            "user@",
+            "us er@example.com",
+            "user@@example.com",
+            "user@exa mple.com",
+            "user@.example.com",
+            "user@example..com",
+            "\"user\"@example.com",
+            "User <user@example.com>",
+            "user@[1.2.3.4]",
+            "user.@example.com",
+        ] {
+            assert_eq!(normalize(bad), Err(EmailError::Malformed), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_letters_are_refused() {
+        assert_eq!(normalize("şükrü@example.com"), Err(EmailError::NonAscii));
+        assert_eq!(normalize("user@örnek.com.tr"), Err(EmailError::NonAscii));
+    }
+
+    #[test]
+    fn fast_path_never_accepts_what_the_parser_refuses() {
+        for s in ["a@b.co", "a.b-c_d%e+f@x-y.z.com", "1@2.com", "a@b.c1"] {
+            if fast_ok(s) {
+                assert!(EmailAddress::parse_with_options(s, OPTIONS).is_ok(), "{s}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_parser(s in "[a-z0-9._%+-]{0,8}@[a-z0-9.-]{0,12}") {
+            if fast_ok(&s) {
+                proptest::prop_assert!(EmailAddress::parse_with_options(&s, OPTIONS).is_ok(), "{}", s);
+            }
+        }
+    }
+}

@@ -1,0 +1,532 @@
+//! The record model and the judgement of one row: valid, fixable (valid with fixes) or invalid.
+//!
+//! [`judge`] is a pure function of the line and the [`Rules`], so rows can be judged on any thread
+//! in any order with identical results.
+
+pub mod email;
+pub mod phone;
+pub mod problem;
+pub mod timestamp;
+
+use chrono_tz::Tz;
+
+use crate::input::fields::{self, RawField};
+use crate::privacy::Shown;
+pub use problem::{Code, Field, Problem, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Permission {
+    Onay,
+    Ret,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Onay => "ONAY",
+            Permission::Ret => "RET",
+        }
+    }
+}
+
+/// A valid consent record in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub channel: Channel,
+    /// Lower-case email, or E.164 digits without `+` (`905321234567`).
+    pub recipient: String,
+    pub platform: String,
+    pub permission: Permission,
+    /// Unix seconds.
+    pub timestamp: i64,
+    pub external_id: Option<String>,
+}
+
+impl Record {
+    /// The recipient as Insider wants it: emails as they are, phones in E.164 with `+`.
+    pub fn insider_recipient(&self) -> String {
+        match self.channel {
+            Channel::Email => self.recipient.clone(),
+            Channel::Sms => format!("+{}", self.recipient),
+        }
+    }
+}
+
+/// A readable RET row that is invalid: it may still hold its key back (SPEC §2, `withheld`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub channel: Channel,
+    pub recipient: String,
+    /// `None` when the timestamp is missing or unreadable.
+    pub timestamp: Option<i64>,
+}
+
+/// The judgement of one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Blank,
+    /// Usable; `fixes` is empty for rows already in the exact Netmera format.
+    Valid {
+        record: Record,
+        fixes: Vec<Problem>,
+    },
+    /// Not usable. `problems` holds one problem per defective field, in field order.
+    Invalid {
+        problems: Vec<Problem>,
+        hold: Option<Hold>,
+    },
+}
+
+/// Everything a row is judged against.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub tz: Tz,
+    /// Unix seconds; later timestamps are in the future.
+    pub now: i64,
+    /// Unix seconds; earlier timestamps are too early for İYS.
+    pub floor: i64,
+    pub channel: Option<Channel>,
+    pub strict: bool,
+    pub shown: Shown,
+}
+
+impl Rules {
+    pub fn new(tz: Tz, now: i64) -> Rules {
+        Rules {
+            tz,
+            now,
+            floor: timestamp::floor(),
+            channel: None,
+            strict: false,
+            shown: Shown::default(),
+        }
+    }
+}
+
+/// Judges a line that was not valid text in its encoding: it is invalid whatever else it holds,
+/// but the text decoded with replacement characters may still hold its key back.
+pub fn judge_undecodable(lossy: &str, rules: &Rules) -> Outcome {
+    let hold = match judge(lossy, rules) {
+        Outcome::Valid { record, .. } => hold_of_record(&record),
+        Outcome::Invalid { hold, .. } => hold,
+        Outcome::Blank => None,
+    };
+    Outcome::Invalid {
+        problems: vec![Problem::error(
+            Field::Row,
+            Code::InvalidEncoding,
+            "the row is not valid UTF-8; if the file is a Turkish legacy export, pass --encoding windows-1254 (or iso-8859-9)",
+        )],
+        hold,
+    }
+}
+
+/// Judges one line (decoded, without its line terminator).
+pub fn judge(line: &str, rules: &Rules) -> Outcome {
+    if line.trim().is_empty() {
+        return Outcome::Blank;
+    }
+    let mut fields = match fields::split(line) {
+        Ok(f) => f,
+        Err(u) => {
+            let loose = fields::split_loose(line);
+            return Outcome::Invalid {
+                problems: vec![Problem::error(
+                    Field::of_column(u.column),
+                    Code::UnbalancedQuote,
+                    format!(
+                        "field {} has a quote that is not closed (or text after its closing quote); close the quote — this row is reported on its own and the rows after it are read normally",
+                        u.column + 1
+                    ),
+                )],
+                hold: hold_of_loose(&loose, rules),
+            };
+        }
+    };
+
+    let mut fixes: Vec<Problem> = Vec::new();
+    // A trailing `;` (an empty sixth field, or an empty fifth one) is a harmless separator.
+    let mut trailing = false;
+    if fields.len() == 6 && fields[5].text.is_empty() && !fields[5].quoted {
+        fields.pop();
+        trailing = true;
+    }
+    if fields.len() == 5 && fields[4].text.is_empty() {
+        trailing = true;
+    }
+    if fields.len() != 4 && fields.len() != 5 {
+        let texts: Vec<&str> = fields.iter().map(|f| f.text.as_ref()).collect();
+        return Outcome::Invalid {
+            problems: vec![Problem::error(
+                Field::Row,
+                Code::FieldCount,
+                format!(
+                    "expected 4 or 5 fields separated by `;` (recipient;platform;permission;timestamp[;external_id]), found {}",
+                    fields.len()
+                ),
+            )],
+            hold: hold_of_loose(&texts, rules),
+        };
+    }
+
+    let mut errors: Vec<Problem> = Vec::new();
+    let recipient = judge_recipient(&fields[0], rules, &mut errors, &mut fixes);
+    let platform = &fields[1];
+    if platform.text.is_empty() {
+        errors.push(Problem::error(
+            Field::Platform,
+            Code::EmptyPlatform,
+            "platform is empty; write where consent was collected (EMAIL, SMS, mobileapp, web, form…)",
+        ));
+    } else {
+        plain_fix(platform, Field::Platform, &mut fixes);
+    }
+    let permission = judge_permission(&fields[2], rules, &mut errors, &mut fixes);
+    let ts = judge_timestamp(&fields[3], rules, &mut errors, &mut fixes);
+    let external_id = fields.get(4).and_then(|f| {
+        plain_fix(f, Field::ExternalId, &mut fixes);
+        (!f.text.is_empty()).then(|| f.text.to_string())
+    });
+    if trailing {
+        fixes.push(Problem::fix(
+            Field::ExternalId,
+            Code::FixTrailingSeparator,
+            "trailing `;` with no external id removed",
+        ));
+    }
+
+    match (recipient, permission, ts, errors.is_empty()) {
+        (Some((channel, recipient)), Some(permission), Some(timestamp), true) => {
+            let record = Record {
+                channel,
+                recipient,
+                platform: platform.text.to_string(),
+                permission,
+                timestamp,
+                external_id,
+            };
+            if rules.strict && !fixes.is_empty() {
+                let hold = hold_of_record(&record);
+                for f in &mut fixes {
+                    f.severity = Severity::Error;
+                }
+                fixes.sort_by_key(|p| p.field);
+                return Outcome::Invalid {
+                    problems: fixes,
+                    hold,
+                };
+            }
+            Outcome::Valid { record, fixes }
+        }
+        (recipient, permission, _, _) => {
+            // Only errors are reported for an invalid row: one per defective field, in field order.
+            errors.sort_by_key(|p| p.field);
+            let hold = match (recipient, permission) {
+                (Some((channel, recipient)), Some(Permission::Ret)) => Some(Hold {
+                    channel,
+                    recipient,
+                    timestamp: timestamp::parse(&fields[3].text, rules.tz)
+                        .ok()
+                        .map(|p| p.instant),
+                }),
+                _ => None,
+            };
+            Outcome::Invalid {
+                problems: errors,
+                hold,
+            }
+        }
+    }
+}
+
+fn hold_of_record(record: &Record) -> Option<Hold> {
+    (record.permission == Permission::Ret).then(|| Hold {
+        channel: record.channel,
+        recipient: record.recipient.clone(),
+        timestamp: Some(record.timestamp),
+    })
+}
+
+/// SPEC §2: a broken row is readable when it has at least 3 fields, its recipient normalises and its
+/// permission reads as RET after trimming and case folding.
+fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
+    if fields.len() < 3 || !fields[2].trim().eq_ignore_ascii_case("RET") {
+        return None;
+    }
+    let (channel, recipient) = normalize_recipient(fields[0].trim(), rules).ok()?;
+    let timestamp = fields
+        .get(3)
+        .and_then(|t| timestamp::parse(t.trim(), rules.tz).ok())
+        .map(|p| p.instant);
+    Some(Hold {
+        channel,
+        recipient,
+        timestamp,
+    })
+}
+
+enum RecipientError {
+    Empty,
+    WrongChannel(Channel),
+    Email(email::EmailError),
+    Phone(phone::PhoneError),
+}
+
+fn channel_of(text: &str) -> Channel {
+    if text.contains('@') {
+        Channel::Email
+    } else {
+        Channel::Sms
+    }
+}
+
+fn normalize_recipient(text: &str, rules: &Rules) -> Result<(Channel, String), RecipientError> {
+    if text.is_empty() {
+        return Err(RecipientError::Empty);
+    }
+    let channel = channel_of(text);
+    if rules.channel.is_some_and(|forced| forced != channel) {
+        return Err(RecipientError::WrongChannel(channel));
+    }
+    match channel {
+        Channel::Email => email::normalize(text).map_err(RecipientError::Email),
+        Channel::Sms => phone::normalize(text).map_err(RecipientError::Phone),
+    }
+    .map(|r| (channel, r))
+}
+
+fn judge_recipient(
+    field: &RawField<'_>,
+    rules: &Rules,
+    errors: &mut Vec<Problem>,
+    fixes: &mut Vec<Problem>,
+) -> Option<(Channel, String)> {
+    let text = field.text.as_ref();
+    let shown = rules.shown.recipient(text);
+    match normalize_recipient(text, rules) {
+        Ok((channel, canonical)) => {
+            let mut notes = layout_notes(field);
+            let code = if canonical != text {
+                notes.insert(
+                    0,
+                    match channel {
+                        Channel::Email => "upper-case letters lower-cased".to_string(),
+                        Channel::Sms => format!(
+                            "phone number {shown:?} written as {}",
+                            rules.shown.recipient(&canonical)
+                        ),
+                    },
+                );
+                Some(match channel {
+                    Channel::Email => Code::FixEmail,
+                    Channel::Sms => Code::FixPhoneFormat,
+                })
+            } else {
+                layout_code(field)
+            };
+            if let Some(code) = code {
+                fixes.push(Problem::fix(Field::Recipient, code, notes.join("; ")));
+            }
+            Some((channel, canonical))
+        }
+        Err(e) => {
+            let (code, message) = match e {
+                RecipientError::Empty => (
+                    Code::EmptyRecipient,
+                    "recipient is empty; write an email address or a phone number".to_string(),
+                ),
+                RecipientError::WrongChannel(found) => (
+                    Code::WrongChannel,
+                    format!(
+                        "{shown:?} is an {} recipient but --channel {} was given; move the row to a file of its channel",
+                        match found {
+                            Channel::Email => "email",
+                            Channel::Sms => "SMS",
+                        },
+                        rules.channel.map(Channel::as_str).unwrap_or_default()
+                    ),
+                ),
+                RecipientError::Email(email::EmailError::NonAscii) => (
+                    Code::InvalidEmail,
+                    format!(
+                        "email {shown:?} has non-ASCII letters, which İYS refuses; correct the address"
+                    ),
+                ),
+                RecipientError::Email(email::EmailError::Malformed) => (
+                    Code::InvalidEmail,
+                    format!(
+                        "{shown:?} is not an email address with a dotted domain; correct the address"
+                    ),
+                ),
+                RecipientError::Phone(phone::PhoneError::Invalid) => (
+                    Code::InvalidPhone,
+                    format!(
+                        "{shown:?} is not a valid phone number; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)"
+                    ),
+                ),
+                RecipientError::Phone(phone::PhoneError::NotMobile) => (
+                    Code::NotMobile,
+                    format!(
+                        "{shown:?} is a Turkish number but not a mobile (5xx) number; İYS SMS consent needs a mobile"
+                    ),
+                ),
+            };
+            errors.push(Problem::error(Field::Recipient, code, message));
+            None
+        }
+    }
+}
+
+fn judge_permission(
+    field: &RawField<'_>,
+    rules: &Rules,
+    errors: &mut Vec<Problem>,
+    fixes: &mut Vec<Problem>,
+) -> Option<Permission> {
+    let text = field.text.as_ref();
+    let permission = if text.eq_ignore_ascii_case("ONAY") {
+        Permission::Onay
+    } else if text.eq_ignore_ascii_case("RET") {
+        Permission::Ret
+    } else {
+        let shown = rules.shown.value(text);
+        let hint = if text.eq_ignore_ascii_case("RED") {
+            "; did you mean RET?"
+        } else {
+            ""
+        };
+        errors.push(Problem::error(
+            Field::Permission,
+            Code::InvalidPermission,
+            format!("permission {shown:?} is neither ONAY nor RET{hint}"),
+        ));
+        return None;
+    };
+    let mut notes = layout_notes(field);
+    let code = if text != permission.as_str() {
+        notes.insert(
+            0,
+            format!(
+                "{:?} written as {}",
+                rules.shown.value(text),
+                permission.as_str()
+            ),
+        );
+        Some(Code::FixPermissionCase)
+    } else {
+        layout_code(field)
+    };
+    if let Some(code) = code {
+        fixes.push(Problem::fix(Field::Permission, code, notes.join("; ")));
+    }
+    Some(permission)
+}
+
+fn judge_timestamp(
+    field: &RawField<'_>,
+    rules: &Rules,
+    errors: &mut Vec<Problem>,
+    fixes: &mut Vec<Problem>,
+) -> Option<i64> {
+    let text = field.text.as_ref();
+    let shown = rules.shown.value(text);
+    let parsed = match timestamp::parse(text, rules.tz) {
+        Ok(p) => p,
+        Err(e) => {
+            let why = match e {
+                timestamp::TimestampError::Unparsable => {
+                    "is not a timestamp; write dd.MM.yyyy HH:mm:ss (15.05.2025 14:23:00)"
+                }
+                timestamp::TimestampError::Impossible => "is not a real date and time",
+                timestamp::TimestampError::Skipped => {
+                    "does not exist in that time zone (a daylight-saving change skipped it)"
+                }
+            };
+            errors.push(Problem::error(
+                Field::Timestamp,
+                Code::InvalidTimestamp,
+                format!("timestamp {shown:?} {why}"),
+            ));
+            return None;
+        }
+    };
+    if parsed.instant < rules.floor {
+        errors.push(Problem::error(
+            Field::Timestamp,
+            Code::TimestampTooEarly,
+            format!("timestamp {shown:?} is before 01.05.2015 00:00:00, which İYS rejects"),
+        ));
+        return None;
+    }
+    if parsed.instant > rules.now {
+        errors.push(Problem::error(
+            Field::Timestamp,
+            Code::TimestampInFuture,
+            format!("timestamp {shown:?} is in the future; check the export's clock or time zone (--timezone)"),
+        ));
+        return None;
+    }
+    let mut notes = layout_notes(field);
+    let code = if !parsed.canonical {
+        notes.insert(
+            0,
+            format!(
+                "{shown:?} written as {}",
+                timestamp::format_netmera(parsed.instant)
+            ),
+        );
+        Some(Code::FixTimestampFormat)
+    } else {
+        layout_code(field)
+    };
+    if let Some(code) = code {
+        fixes.push(Problem::fix(Field::Timestamp, code, notes.join("; ")));
+    }
+    Some(parsed.instant)
+}
+
+/// Fix for a field whose value is taken as it is (platform, external id): quotes and whitespace only.
+fn plain_fix(field: &RawField<'_>, which: Field, fixes: &mut Vec<Problem>) {
+    if let Some(code) = layout_code(field) {
+        fixes.push(Problem::fix(which, code, layout_notes(field).join("; ")));
+    }
+}
+
+fn layout_code(field: &RawField<'_>) -> Option<Code> {
+    if field.quoted {
+        Some(Code::FixQuotes)
+    } else if field.trimmed {
+        Some(Code::FixWhitespace)
+    } else {
+        None
+    }
+}
+
+fn layout_notes(field: &RawField<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if field.quoted {
+        notes.push("quotes removed".to_string());
+    }
+    if field.trimmed {
+        notes.push("surrounding whitespace trimmed".to_string());
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! Problems found in a row: stable reason codes, severities and the field they concern.
+
+use serde::Serialize;
+
+/// Stable reason codes (SPEC §3). Their `as_str` spelling is a public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    FieldCount,
+    EmptyRecipient,
+    InvalidEmail,
+    InvalidPhone,
+    NotMobile,
+    InvalidPermission,
+    InvalidTimestamp,
+    TimestampTooEarly,
+    TimestampInFuture,
+    EmptyPlatform,
+    InvalidEncoding,
+    UnbalancedQuote,
+    WrongChannel,
+    ApiRefused,
+    FixWhitespace,
+    FixQuotes,
+    FixEmail,
+    FixPhoneFormat,
+    FixPermissionCase,
+    FixTimestampFormat,
+    FixTrailingSeparator,
+    Conflict,
+    Withheld,
+}
+
+impl Code {
+    pub const ALL: [Code; 23] = [
+        Code::FieldCount,
+        Code::EmptyRecipient,
+        Code::InvalidEmail,
+        Code::InvalidPhone,
+        Code::NotMobile,
+        Code::InvalidPermission,
+        Code::InvalidTimestamp,
+        Code::TimestampTooEarly,
+        Code::TimestampInFuture,
+        Code::EmptyPlatform,
+        Code::InvalidEncoding,
+        Code::UnbalancedQuote,
+        Code::WrongChannel,
+        Code::ApiRefused,
+        Code::FixWhitespace,
+        Code::FixQuotes,
+        Code::FixEmail,
+        Code::FixPhoneFormat,
+        Code::FixPermissionCase,
+        Code::FixTimestampFormat,
+        Code::FixTrailingSeparator,
+        Code::Conflict,
+        Code::Withheld,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::FieldCount => "field_count",
+            Code::EmptyRecipient => "empty_recipient",
+            Code::InvalidEmail => "invalid_email",
+            Code::InvalidPhone => "invalid_phone",
+            Code::NotMobile => "not_mobile",
+            Code::InvalidPermission => "invalid_permission",
+            Code::InvalidTimestamp => "invalid_timestamp",
+            Code::TimestampTooEarly => "timestamp_too_early",
+            Code::TimestampInFuture => "timestamp_in_future",
+            Code::EmptyPlatform => "empty_platform",
+            Code::InvalidEncoding => "invalid_encoding",
+            Code::UnbalancedQuote => "unbalanced_quote",
+            Code::WrongChannel => "wrong_channel",
+            Code::ApiRefused => "api_refused",
+            Code::FixWhitespace => "fix_whitespace",
+            Code::FixQuotes => "fix_quotes",
+            Code::FixEmail => "fix_email",
+            Code::FixPhoneFormat => "fix_phone_format",
+            Code::FixPermissionCase => "fix_permission_case",
+            Code::FixTimestampFormat => "fix_timestamp_format",
+            Code::FixTrailingSeparator => "fix_trailing_separator",
+            Code::Conflict => "conflict",
+            Code::Withheld => "withheld",
+        }
+    }
+
+    pub fn is_fix(self) -> bool {
+        self.as_str().starts_with("fix_")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Fix,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Fix => "fix",
+        }
+    }
+}
+
+/// The field a problem concerns; `Row` for problems of the whole line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Row,
+    Recipient,
+    Platform,
+    Permission,
+    Timestamp,
+    ExternalId,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Row => "row",
+            Field::Recipient => "recipient",
+            Field::Platform => "platform",
+            Field::Permission => "permission",
+            Field::Timestamp => "timestamp",
+            Field::ExternalId => "external_id",
+        }
+    }
+
+    /// The field at a 0-based column of the Netmera layout.
+    pub fn of_column(index: usize) -> Field {
+        match index {
+            0 => Field::Recipient,
+            1 => Field::Platform,
+            2 => Field::Permission,
+            3 => Field::Timestamp,
+            4 => Field::ExternalId,
+            _ => Field::Row,
+        }
+    }
+}
+
+/// One problem of one row, before it is placed at a file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: Field,
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(field: Field, code: Code, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    pub fn fix(field: Field, code: Code, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            code,
+            severity: Severity::Fix,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(field: Field, code: Code, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            code,
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_stable_names() {
+        for code in Code::ALL {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn only_fix_codes_are_fixes() {
+        assert!(Code::FixQuotes.is_fix());
+        assert!(!Code::InvalidEmail.is_fix());
+        assert!(!Code::Conflict.is_fix());
+    }
+}

@@ -1,0 +1,255 @@
+//! Consent timestamps: parsing the Netmera form and its common variants, time zones, formatting.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The zone Netmera and İYS timestamps are written in.
+pub const ISTANBUL: Tz = chrono_tz::Europe::Istanbul;
+
+/// Why a timestamp could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimestampError {
+    /// Not in any accepted written form.
+    Unparsable,
+    /// Written correctly but not a calendar date or clock time (`31.02.2025`, `25:00`).
+    Impossible,
+    /// A local time skipped by a daylight-saving change in the zone.
+    Skipped,
+}
+
+/// A timestamp read from a row: the instant (Unix seconds) and whether it was written canonically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed {
+    pub instant: i64,
+    pub canonical: bool,
+}
+
+/// The instant İYS starts accepting consents: 2015-05-01 00:00:00 Europe/Istanbul.
+pub fn floor() -> i64 {
+    match ISTANBUL.with_ymd_and_hms(2015, 5, 1, 0, 0, 0) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp(),
+        // 2015-05-01 00:00 exists in Istanbul (EEST, +03:00); this arm is never taken.
+        LocalResult::None => 1_430_427_600,
+    }
+}
+
+/// Parses `dd.MM.yyyy HH:mm:ss` and the accepted variants in zone `tz`.
+/// Ambiguous local times (the hour repeated when daylight saving ends) take the earlier instant.
+pub fn parse(text: &str, tz: Tz) -> Result<Parsed, TimestampError> {
+    let (naive, canonical) = parse_naive(text)?;
+    let instant = match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => t.timestamp(),
+        LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
+        LocalResult::None => return Err(TimestampError::Skipped),
+    };
+    Ok(Parsed { instant, canonical })
+}
+
+fn parse_naive(text: &str) -> Result<(NaiveDateTime, bool), TimestampError> {
+    let b = text.as_bytes();
+    // Fast, exact path for the canonical form.
+    if b.len() == 19
+        && b[2] == b'.'
+        && b[5] == b'.'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+        && let (Some(d), Some(mo), Some(y), Some(h), Some(mi), Some(s)) = (
+            num(&b[0..2]),
+            num(&b[3..5]),
+            num(&b[6..10]),
+            num(&b[11..13]),
+            num(&b[14..16]),
+            num(&b[17..19]),
+        )
+    {
+        return build(y, mo, d, h, mi, s).map(|t| (t, true));
+    }
+    parse_variant(text).map(|t| (t, false))
+}
+
+/// `d.M.yyyy H:mm[:ss]` or ISO `yyyy-MM-dd[ T]HH:mm[:ss]`.
+fn parse_variant(text: &str) -> Result<NaiveDateTime, TimestampError> {
+    let (date, time) = text
+        .split_once(' ')
+        .or_else(|| text.split_once('T'))
+        .ok_or(TimestampError::Unparsable)?;
+    let time = time.trim_start();
+    let (y, mo, d) = if let Some((d, rest)) = date.split_once('.') {
+        let (mo, y) = rest.split_once('.').ok_or(TimestampError::Unparsable)?;
+        (digits(y, 4, 4)?, digits(mo, 1, 2)?, digits(d, 1, 2)?)
+    } else {
+        let mut parts = date.split('-');
+        let (Some(y), Some(mo), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TimestampError::Unparsable);
+        };
+        (digits(y, 4, 4)?, digits(mo, 2, 2)?, digits(d, 2, 2)?)
+    };
+    let mut parts = time.split(':');
+    let (h, mi, s) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(h), Some(mi), None, None) => (digits(h, 1, 2)?, digits(mi, 2, 2)?, 0),
+        (Some(h), Some(mi), Some(s), None) => {
+            (digits(h, 1, 2)?, digits(mi, 2, 2)?, digits(s, 2, 2)?)
+        }
+        _ => return Err(TimestampError::Unparsable),
+    };
+    build(y, mo, d, h, mi, s)
+}
+
+fn build(
+    y: u32,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+) -> Result<NaiveDateTime, TimestampError> {
+    let year = i32::try_from(y).map_err(|_| TimestampError::Impossible)?;
+    let date = NaiveDate::from_ymd_opt(year, mo, d).ok_or(TimestampError::Impossible)?;
+    let time = NaiveTime::from_hms_opt(h, mi, s).ok_or(TimestampError::Impossible)?;
+    Ok(NaiveDateTime::new(date, time))
+}
+
+fn digits(s: &str, min: usize, max: usize) -> Result<u32, TimestampError> {
+    if s.len() < min || s.len() > max {
+        return Err(TimestampError::Unparsable);
+    }
+    num(s.as_bytes()).ok_or(TimestampError::Unparsable)
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    Some(n)
+}
+
+fn in_istanbul(instant: i64) -> NaiveDateTime {
+    let utc = DateTime::<Utc>::from_timestamp(instant, 0).unwrap_or_default();
+    utc.with_timezone(&ISTANBUL).naive_local()
+}
+
+/// The Netmera form, `dd.MM.yyyy HH:mm:ss`, in Europe/Istanbul local time.
+pub fn format_netmera(instant: i64) -> String {
+    in_istanbul(instant).format("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+/// RFC 3339 with the Istanbul offset of that date (`2025-05-15T14:23:00+03:00`).
+pub fn format_rfc3339(instant: i64) -> String {
+    let utc = DateTime::<Utc>::from_timestamp(instant, 0).unwrap_or_default();
+    utc.with_timezone(&ISTANBUL)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// Parses `--now` (RFC 3339 with an offset) to Unix seconds.
+pub fn parse_now(text: &str) -> Result<i64, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp())
+        .map_err(|e| format!("--now {text:?} is not RFC 3339 with an offset ({e}); write e.g. 2026-11-22T12:00:00+03:00"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Result<Parsed, TimestampError> {
+        parse(text, ISTANBUL)
+    }
+
+    #[test]
+    fn canonical_form_is_canonical() {
+        let p = at("15.05.2025 14:23:00").unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(p.canonical);
+        assert_eq!(format_netmera(p.instant), "15.05.2025 14:23:00");
+        assert_eq!(format_rfc3339(p.instant), "2025-05-15T14:23:00+03:00");
+    }
+
+    #[test]
+    fn one_digit_parts_and_missing_seconds_are_fixed() {
+        let expect = at("05.03.2025 09:07:00").map(|p| p.instant);
+        for variant in [
+            "5.3.2025 9:07:00",
+            "5.3.2025 9:07",
+            "05.03.2025 09:07",
+            "2025-03-05 09:07",
+            "2025-03-05T09:07:00",
+            "2025-03-05 09:07:00",
+        ] {
+            let p = at(variant).unwrap_or_else(|e| panic!("{variant}: {e:?}"));
+            assert!(!p.canonical, "{variant}");
+            assert_eq!(Ok(p.instant), expect, "{variant}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_impossible() {
+        assert_eq!(at("31.02.2025 10:00:00"), Err(TimestampError::Impossible));
+        assert_eq!(at("15.13.2025 10:00:00"), Err(TimestampError::Impossible));
+        assert_eq!(at("15.05.2025 24:00:00"), Err(TimestampError::Impossible));
+        assert_eq!(at("15.05.2025 10:60:00"), Err(TimestampError::Impossible));
+    }
+
+    #[test]
+    fn garbage_is_unparsable() {
+        for bad in [
+            "",
+            "yesterday",
+            "15/05/2025 10:00:00",
+            "15.05.25 10:00:00",
+            "15.05.2025",
+            "15.05.2025 10:0",
+            "2025-5-15 10:00",
+            "15.05.2025 10:00:00:00",
+            "１５.05.2025 10:00:00",
+        ] {
+            assert_eq!(
+                at(bad).map(|p| p.instant),
+                Err(TimestampError::Unparsable),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn istanbul_had_daylight_saving_before_september_2016() {
+        // Winter 2015: +02:00; summer 2015: +03:00; winter 2017: +03:00 all year.
+        let winter_2015 = at("15.01.2015 12:00:00").map(|p| p.instant);
+        assert_eq!(winter_2015, Ok(1_421_316_000));
+        let summer_2015 = at("15.07.2015 12:00:00").map(|p| p.instant);
+        assert_eq!(summer_2015, Ok(1_436_950_800));
+        let winter_2017 = at("15.01.2017 12:00:00").map(|p| p.instant);
+        assert_eq!(winter_2017, Ok(1_484_470_800));
+        assert_eq!(format_rfc3339(1_421_316_000), "2015-01-15T12:00:00+02:00");
+    }
+
+    #[test]
+    fn skipped_local_time_is_reported() {
+        // 29 March 2015, 03:00 → 04:00 in Istanbul.
+        assert_eq!(at("29.03.2015 03:30:00"), Err(TimestampError::Skipped));
+    }
+
+    #[test]
+    fn other_zones_shift_the_instant() {
+        let utc = parse("15.05.2025 11:23:00", chrono_tz::UTC).map(|p| p.instant);
+        let ist = at("15.05.2025 14:23:00").map(|p| p.instant);
+        assert_eq!(utc, ist);
+    }
+
+    #[test]
+    fn floor_is_may_first_2015_in_istanbul() {
+        assert_eq!(floor(), 1_430_427_600);
+    }
+
+    #[test]
+    fn now_takes_rfc3339_with_offset() {
+        assert_eq!(parse_now("2026-11-22T12:00:00+03:00"), Ok(1_795_338_000));
+        assert!(parse_now("2026-11-22 12:00:00").is_err());
+    }
+}

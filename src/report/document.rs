@@ -1,0 +1,172 @@
+//! The JSON report document, written as problems arrive so a large run never holds them all:
+//! `{"problems":[…],"summary":{…},"upload":{…},"timing":{…}}`.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Located, Summary, Upload};
+use crate::error::Error;
+
+/// A streaming writer of the report document. `limit` caps the problems written (`--max-problems`
+/// for printed documents); the number left out is stated in the document.
+pub struct Document<W: Write> {
+    out: W,
+    first: bool,
+    limit: Option<u64>,
+    written: u64,
+    omitted: u64,
+}
+
+#[derive(Serialize)]
+struct Timing {
+    elapsed_seconds: f64,
+    rows_per_second: f64,
+}
+
+impl<W: Write> Document<W> {
+    pub fn start(mut out: W, limit: Option<u64>) -> io::Result<Document<W>> {
+        out.write_all(b"{\"problems\":[")?;
+        Ok(Document {
+            out,
+            first: true,
+            limit,
+            written: 0,
+            omitted: 0,
+        })
+    }
+
+    pub fn problem(&mut self, p: &Located) -> io::Result<()> {
+        if self.limit.is_some_and(|l| self.written >= l) {
+            self.omitted += 1;
+            return Ok(());
+        }
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(b"\n")?;
+        self.out.write_all(p.to_json().as_bytes())?;
+        self.written += 1;
+        Ok(())
+    }
+
+    pub fn finish(
+        mut self,
+        summary: &Summary,
+        upload: Option<&Upload>,
+        elapsed: Duration,
+    ) -> io::Result<W> {
+        self.out.write_all(b"\n],\"summary\":")?;
+        serde_json::to_writer(&mut self.out, summary)?;
+        if let Some(u) = upload {
+            self.out.write_all(b",\"upload\":")?;
+            serde_json::to_writer(&mut self.out, u)?;
+        }
+        if self.omitted > 0 {
+            write!(self.out, ",\"problems_omitted\":{}", self.omitted)?;
+        }
+        let secs = elapsed.as_secs_f64();
+        let timing = Timing {
+            elapsed_seconds: (secs * 1000.0).round() / 1000.0,
+            rows_per_second: if secs > 0.0 {
+                (summary.rows as f64 / secs).round()
+            } else {
+                0.0
+            },
+        };
+        self.out.write_all(b",\"timing\":")?;
+        serde_json::to_writer(&mut self.out, &timing)?;
+        self.out.write_all(b"}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// The `--report PATH` file: written to a private temporary file beside PATH and moved into place
+/// when complete, so a reader never sees half a report.
+pub struct ReportFile {
+    path: PathBuf,
+    doc: Document<io::BufWriter<tempfile::NamedTempFile>>,
+}
+
+impl ReportFile {
+    pub fn create(path: &Path) -> Result<ReportFile, Error> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".iysync-report")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(format!("cannot create the report {}", path.display()), e))?;
+        let doc = Document::start(io::BufWriter::new(tmp), None)
+            .map_err(|e| Error::io(format!("cannot write the report {}", path.display()), e))?;
+        Ok(ReportFile {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    pub fn problem(&mut self, p: &Located) -> Result<(), Error> {
+        self.doc.problem(p).map_err(|e| {
+            Error::io(
+                format!("cannot write the report {}", self.path.display()),
+                e,
+            )
+        })
+    }
+
+    pub fn finish(
+        self,
+        summary: &Summary,
+        upload: Option<&Upload>,
+        elapsed: Duration,
+    ) -> Result<(), Error> {
+        let ctx = || format!("cannot write the report {}", self.path.display());
+        let buf = self
+            .doc
+            .finish(summary, upload, elapsed)
+            .map_err(|e| Error::io(ctx(), e))?;
+        let tmp = buf
+            .into_inner()
+            .map_err(|e| Error::io(ctx(), e.into_error()))?;
+        tmp.persist(&self.path)
+            .map_err(|e| Error::io(ctx(), e.error))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Code, Field, Problem};
+
+    #[test]
+    fn document_is_valid_json_with_limit_stated() {
+        let mut doc = Document::start(Vec::new(), Some(1)).unwrap_or_else(|e| panic!("{e}"));
+        for line in 1..=3 {
+            let p = Located {
+                file: "a.csv".into(),
+                line,
+                problem: Problem::error(Field::Row, Code::FieldCount, "bad"),
+            };
+            doc.problem(&p).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let out = doc
+            .finish(
+                &Summary::default(),
+                Some(&Upload::default()),
+                Duration::from_millis(5),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v["problems"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["problems"][0]["code"], "field_count");
+        assert_eq!(v["problems_omitted"], 2);
+        assert_eq!(v["upload"]["requests"], 0);
+        assert_eq!(v["summary"]["rows"], 0);
+    }
+}

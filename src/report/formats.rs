@@ -1,0 +1,323 @@
+//! `validate --format text|json|jsonl|github|junit`. Text goes to stderr for people; the others are
+//! stable machine contracts on stdout. `--max-problems` limits what is printed, never what is counted.
+
+use std::io::{self, Seek, Write};
+use std::time::Duration;
+
+use super::document::Document;
+use super::{Located, Summary, is_shown};
+use crate::cli::Format;
+use crate::privacy::sanitize;
+use crate::record::Severity;
+
+/// Prints problems in one format as they arrive.
+pub struct Printer<W: Write> {
+    format: Format,
+    out: W,
+    err: Box<dyn Write>,
+    color: bool,
+    limit: Option<u64>,
+    printed: u64,
+    omitted: u64,
+    doc: Option<Document<Vec<u8>>>,
+    junit: Option<Junit>,
+}
+
+struct Junit {
+    spool: io::BufWriter<std::fs::File>,
+    failures: u64,
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                out.push_str(&format!("&#x{:x};", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// GitHub workflow-command escaping: data and property values.
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn gh_prop(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(
+        format: Format,
+        out: W,
+        err: Box<dyn Write>,
+        color: bool,
+        limit: Option<u64>,
+    ) -> io::Result<Printer<W>> {
+        let doc = match format {
+            // The JSON document is assembled in memory only up to the print limit; without a
+            // limit it is streamed to stdout at the end from this buffer too.
+            Format::Json => Some(Document::start(Vec::new(), limit)?),
+            _ => None,
+        };
+        let junit = match format {
+            Format::Junit => Some(Junit {
+                spool: io::BufWriter::new(tempfile::tempfile()?),
+                failures: 0,
+            }),
+            _ => None,
+        };
+        Ok(Printer {
+            format,
+            out,
+            err,
+            color,
+            limit,
+            printed: 0,
+            omitted: 0,
+            doc,
+            junit,
+        })
+    }
+
+    fn room(&mut self, n: u64) -> bool {
+        if self.limit.is_some_and(|l| self.printed >= l) {
+            self.omitted += n;
+            false
+        } else {
+            self.printed += n;
+            true
+        }
+    }
+
+    /// The problems of one row (all of them, fixes included); `invalid` when the row is invalid.
+    pub fn row(&mut self, problems: &[Located], invalid: bool) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                if let Some(doc) = self.doc.as_mut() {
+                    for p in problems {
+                        doc.problem(p)?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Jsonl => {
+                for p in problems {
+                    if self.room(1) {
+                        writeln!(self.out, "{}", p.to_json())?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Text | Format::Github => {
+                for p in problems.iter().filter(|p| is_shown(&p.problem)) {
+                    if self.room(1) {
+                        self.one(p)?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Junit => {
+                if !invalid {
+                    return Ok(());
+                }
+                let shown = self.room(1);
+                let Some(j) = self.junit.as_mut() else {
+                    return Ok(());
+                };
+                j.failures += 1;
+                if !shown {
+                    return Ok(());
+                }
+                let Some(first) = problems.first() else {
+                    return Ok(());
+                };
+                let body: Vec<String> = problems
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} ({}): {}",
+                            p.problem.code.as_str(),
+                            p.problem.field.as_str(),
+                            p.problem.message
+                        )
+                    })
+                    .collect();
+                writeln!(
+                    j.spool,
+                    "    <testcase classname=\"{}\" name=\"line {}\" file=\"{}\" line=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    xml_escape(&first.file),
+                    first.line,
+                    xml_escape(&first.file),
+                    first.line,
+                    first.problem.code.as_str(),
+                    xml_escape(&first.problem.message),
+                    xml_escape(&body.join("\n"))
+                )
+            }
+        }
+    }
+
+    /// A key-level warning (`conflict`, `withheld`), known once the input is read.
+    pub fn warning(&mut self, p: &Located) -> io::Result<()> {
+        match self.format {
+            Format::Junit => Ok(()),
+            _ => self.row(std::slice::from_ref(p), false),
+        }
+    }
+
+    fn one(&mut self, p: &Located) -> io::Result<()> {
+        let file = sanitize(&p.file);
+        match self.format {
+            Format::Github => {
+                let kind = match p.problem.severity {
+                    Severity::Error => "error",
+                    _ => "warning",
+                };
+                writeln!(
+                    self.out,
+                    "::{kind} file={},line={},title={}::{}",
+                    gh_prop(&file),
+                    p.line,
+                    gh_prop(p.problem.code.as_str()),
+                    gh_data(&format!(
+                        "{}: {}",
+                        p.problem.field.as_str(),
+                        p.problem.message
+                    ))
+                )
+            }
+            _ => {
+                let (label, color) = match p.problem.severity {
+                    Severity::Error => ("error", "\x1b[1;31m"),
+                    Severity::Warning => ("warning", "\x1b[1;33m"),
+                    Severity::Fix => ("fix", "\x1b[1;36m"),
+                };
+                if self.color {
+                    writeln!(
+                        self.err,
+                        "\x1b[1m{file}:{}\x1b[0m: {color}{label}\x1b[0m[{}] {}: {}",
+                        p.line,
+                        p.problem.code.as_str(),
+                        p.problem.field.as_str(),
+                        p.problem.message
+                    )
+                } else {
+                    writeln!(
+                        self.err,
+                        "{file}:{}: {label}[{}] {}: {}",
+                        p.line,
+                        p.problem.code.as_str(),
+                        p.problem.field.as_str(),
+                        p.problem.message
+                    )
+                }
+            }
+        }
+    }
+
+    /// Ends the output: the document, the final summary line, or the JUnit envelope.
+    pub fn finish(mut self, summary: &Summary, elapsed: Duration) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                if let Some(doc) = self.doc.take() {
+                    let buf = doc.finish(summary, None, elapsed)?;
+                    self.out.write_all(&buf)?;
+                }
+            }
+            Format::Jsonl => {
+                let mut line = serde_json::json!({ "summary": summary });
+                if self.omitted > 0 {
+                    line["problems_omitted"] = self.omitted.into();
+                }
+                writeln!(self.out, "{line}")?;
+            }
+            Format::Github => {
+                if self.omitted > 0 {
+                    writeln!(
+                        self.out,
+                        "::notice title=iysync::{} more problems not annotated (--max-problems {})",
+                        self.omitted,
+                        self.limit.unwrap_or_default()
+                    )?;
+                }
+            }
+            Format::Text => {
+                if self.omitted > 0 {
+                    writeln!(
+                        self.err,
+                        "… {} more problems not shown (--max-problems {}); every problem is counted in the summary and written by --report",
+                        self.omitted,
+                        self.limit.unwrap_or_default()
+                    )?;
+                }
+            }
+            Format::Junit => {
+                if let Some(j) = self.junit.take() {
+                    let mut file = j.spool.into_inner().map_err(|e| e.into_error())?;
+                    file.seek(io::SeekFrom::Start(0))?;
+                    writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+                    writeln!(
+                        self.out,
+                        "<testsuites name=\"iysync\" tests=\"{}\" failures=\"{}\">",
+                        summary.rows, j.failures
+                    )?;
+                    writeln!(
+                        self.out,
+                        "  <testsuite name=\"iysync validate\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
+                        summary.rows,
+                        j.failures,
+                        elapsed.as_secs_f64()
+                    )?;
+                    if self.omitted > 0 {
+                        writeln!(
+                            self.out,
+                            "    <properties><property name=\"problems_omitted\" value=\"{}\"/></properties>",
+                            self.omitted
+                        )?;
+                    }
+                    io::copy(&mut file, &mut self.out)?;
+                    if j.failures == 0 {
+                        writeln!(
+                            self.out,
+                            "    <testcase classname=\"iysync\" name=\"all rows valid\"/>"
+                        )?;
+                    }
+                    writeln!(self.out, "  </testsuite>\n</testsuites>")?;
+                }
+            }
+        }
+        self.out.flush()?;
+        self.err.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escaping() {
+        assert_eq!(gh_prop("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(gh_data("x\ny"), "x%0Ay");
+    }
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(
+            xml_escape("<a & \"b\">\u{1b}"),
+            "&lt;a &amp; &quot;b&quot;&gt;&#x1b;"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! Reporting: the summary counts, problems placed at file and line, the JSON report document
+//! (`--report`, `validate --format json`), the formats of `validate`, and progress.
+
+pub mod document;
+pub mod formats;
+pub mod progress;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::pipeline::JudgedChunk;
+use crate::record::{Channel, Outcome, Permission, Problem, Severity};
+use crate::resolve::Resolution;
+
+/// A problem placed at its file and 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub file: String,
+    pub line: u64,
+    pub problem: Problem,
+}
+
+#[derive(Serialize)]
+struct LocatedJson<'a> {
+    file: &'a str,
+    line: u64,
+    field: &'a str,
+    code: &'a str,
+    severity: &'a str,
+    message: &'a str,
+}
+
+impl Located {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&LocatedJson {
+            file: &self.file,
+            line: self.line,
+            field: self.problem.field.as_str(),
+            code: self.problem.code.as_str(),
+            severity: self.problem.severity.as_str(),
+            message: &self.problem.message,
+        })
+        .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ByChannel {
+    pub email: u64,
+    pub sms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ByPermission {
+    #[serde(rename = "ONAY")]
+    pub onay: u64,
+    #[serde(rename = "RET")]
+    pub ret: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Resolved {
+    pub records: u64,
+    #[serde(rename = "ONAY")]
+    pub onay: u64,
+    #[serde(rename = "RET")]
+    pub ret: u64,
+    pub withheld: u64,
+}
+
+/// The summary of SPEC §3. `rows` = `valid` + `invalid`; blank lines are counted apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub rows: u64,
+    pub valid: u64,
+    pub fixed: u64,
+    pub invalid: u64,
+    pub blank: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+    pub by_channel: ByChannel,
+    pub by_permission: ByPermission,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<Resolved>,
+    /// Problems by code (fixes included), for a quick look.
+    pub by_code: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// What the upload commands add to the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub requests: u64,
+    pub records_sent: u64,
+    pub records_accepted: u64,
+    pub records_refused: u64,
+    pub retries: u64,
+    pub skipped: u64,
+}
+
+impl Summary {
+    /// Counts one judged chunk.
+    pub fn count(&mut self, chunk: &JudgedChunk) {
+        for row in &chunk.rows {
+            match &row.outcome {
+                Outcome::Blank => self.blank += 1,
+                Outcome::Valid { record, fixes } => {
+                    self.valid += 1;
+                    if !fixes.is_empty() {
+                        self.fixed += 1;
+                    }
+                    for f in fixes {
+                        *self.by_code.entry(f.code.as_str()).or_default() += 1;
+                    }
+                    match record.channel {
+                        Channel::Email => self.by_channel.email += 1,
+                        Channel::Sms => self.by_channel.sms += 1,
+                    }
+                    match record.permission {
+                        Permission::Onay => self.by_permission.onay += 1,
+                        Permission::Ret => self.by_permission.ret += 1,
+                    }
+                }
+                Outcome::Invalid { problems, .. } => {
+                    self.invalid += 1;
+                    for p in problems {
+                        *self.by_code.entry(p.code.as_str()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        self.rows = self.valid + self.invalid;
+    }
+
+    /// Adds what resolution found. `with_resolved` for commands that work on the resolved state.
+    pub fn add_resolution(&mut self, r: &Resolution, with_resolved: bool) {
+        self.duplicates = r.duplicates();
+        self.conflicts = r.conflicts;
+        for (_, w) in &r.warnings {
+            *self.by_code.entry(w.code.as_str()).or_default() += 1;
+        }
+        if with_resolved {
+            self.resolved = Some(Resolved {
+                records: r.records(),
+                onay: r.onay,
+                ret: r.ret,
+                withheld: r.withheld,
+            });
+        }
+    }
+
+    /// The people's summary, a few lines for stderr.
+    pub fn human(&self, elapsed: Duration) -> String {
+        let mut s = format!(
+            "{} rows read: {} valid ({} fixed), {} invalid, {} blank; {} duplicates, {} conflicts\n  by channel: email {}, sms {} · by permission: ONAY {}, RET {}\n",
+            self.rows,
+            self.valid,
+            self.fixed,
+            self.invalid,
+            self.blank,
+            self.duplicates,
+            self.conflicts,
+            self.by_channel.email,
+            self.by_channel.sms,
+            self.by_permission.onay,
+            self.by_permission.ret
+        );
+        if let Some(r) = &self.resolved {
+            s.push_str(&format!(
+                "  resolved: {} records (ONAY {}, RET {}), {} withheld\n",
+                r.records, r.onay, r.ret, r.withheld
+            ));
+        }
+        let fixes: Vec<String> = self
+            .by_code
+            .iter()
+            .filter(|(c, _)| c.starts_with("fix_"))
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        if !fixes.is_empty() {
+            s.push_str(&format!("  fixes: {}\n", fixes.join(", ")));
+        }
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.rows as f64 / secs
+        } else {
+            0.0
+        };
+        s.push_str(&format!("  {secs:.2} s, {rate:.0} rows/s\n"));
+        s
+    }
+}
+
+/// Whether a problem is shown to people and annotated in CI: errors and warnings; fixes only when
+/// `--strict` made them errors (their severity is then `error`).
+pub fn is_shown(p: &Problem) -> bool {
+    p.severity != Severity::Fix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::JudgedRow;
+    use crate::record::{Code, Field, Record};
+
+    fn valid(channel: Channel, permission: Permission, fixes: Vec<Problem>) -> JudgedRow {
+        JudgedRow {
+            line: 1,
+            outcome: Outcome::Valid {
+                record: Record {
+                    channel,
+                    recipient: "x".into(),
+                    platform: "web".into(),
+                    permission,
+                    timestamp: 0,
+                    external_id: None,
+                },
+                fixes,
+            },
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn counts_follow_the_settled_rules() {
+        let fix = Problem::fix(Field::Platform, Code::FixWhitespace, "x");
+        let chunk = JudgedChunk {
+            file: 0,
+            bytes_read: 0,
+            rows: vec![
+                valid(Channel::Email, Permission::Onay, vec![]),
+                valid(Channel::Sms, Permission::Ret, vec![fix.clone(), fix]),
+                JudgedRow {
+                    line: 3,
+                    outcome: Outcome::Blank,
+                    raw: None,
+                },
+                JudgedRow {
+                    line: 4,
+                    outcome: Outcome::Invalid {
+                        problems: vec![Problem::error(Field::Row, Code::FieldCount, "x")],
+                        hold: None,
+                    },
+                    raw: Some(b"x".to_vec()),
+                },
+            ],
+        };
+        let mut s = Summary::default();
+        s.count(&chunk);
+        assert_eq!(
+            (s.rows, s.valid, s.fixed, s.invalid, s.blank),
+            (3, 2, 1, 1, 1)
+        );
+        assert_eq!(s.by_channel, ByChannel { email: 1, sms: 1 });
+        assert_eq!(s.by_permission, ByPermission { onay: 1, ret: 1 });
+        assert_eq!(s.by_code.get("fix_whitespace"), Some(&2));
+        let json = serde_json::to_value(&s).unwrap_or_default();
+        assert_eq!(json["by_permission"]["ONAY"], 1);
+        assert!(json.get("resolved").is_none());
+    }
+}

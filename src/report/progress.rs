@@ -1,0 +1,104 @@
+//! The progress bar: only when stderr is a terminal; nothing animated otherwise (SPEC §7).
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Progress of reading (bytes, rows) and, for uploads, of sending.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    rows: u64,
+}
+
+impl Progress {
+    /// `total_bytes`: the inputs' size when known. Hidden unless `enabled` and stderr is a terminal.
+    pub fn new(enabled: bool, total_bytes: Option<u64>, what: &str) -> Progress {
+        let bar = (enabled && console_is_terminal()).then(|| {
+            let bar = match total_bytes {
+                Some(total) => ProgressBar::with_draw_target(
+                    Some(total),
+                    ProgressDrawTarget::stderr_with_hz(8),
+                ),
+                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8)),
+            };
+            let template = if total_bytes.is_some() {
+                "{prefix} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} · ETA {eta}"
+            } else {
+                "{prefix} {spinner} [{elapsed_precise}] {bytes} · {msg}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar.set_prefix(what.to_string());
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            rows: 0,
+        }
+    }
+
+    pub fn hidden() -> Progress {
+        Progress::new(false, None, "")
+    }
+
+    /// Reading progress: bytes of input consumed and rows judged.
+    pub fn read(&mut self, bytes: u64, rows: u64) {
+        self.rows += rows;
+        if let Some(bar) = &self.bar {
+            bar.set_position(bytes);
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{} rows, {:.0} rows/s",
+                self.rows,
+                self.rows as f64 / secs
+            ));
+        }
+    }
+
+    /// Restarts the bar for a new phase (e.g. the second pass, or sending).
+    pub fn phase(&mut self, what: &str, total: Option<u64>) {
+        self.rows = 0;
+        self.started = Instant::now();
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(what.to_string());
+            bar.set_position(0);
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+        }
+    }
+
+    /// A free-form status (upload counters, rate-limit waits).
+    pub fn message(&self, position: u64, msg: String) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(position);
+            bar.set_message(msg);
+        }
+    }
+
+    /// Prints a line above the bar (or plainly when there is none).
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn console_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}

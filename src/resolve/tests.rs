@@ -1,0 +1,169 @@
+use super::*;
+
+fn rec(recipient: &str, permission: Permission, ts: i64) -> Record {
+    Record {
+        channel: if recipient.contains('@') {
+            Channel::Email
+        } else {
+            Channel::Sms
+        },
+        recipient: recipient.to_string(),
+        platform: "web".into(),
+        permission,
+        timestamp: ts,
+        external_id: None,
+    }
+}
+
+use Permission::{Onay, Ret};
+
+fn resolve(rows: &[(&str, Permission, i64)]) -> (Resolution, Vec<Record>) {
+    let mut r = Resolver::new();
+    let records: Vec<Record> = rows.iter().map(|(a, p, t)| rec(a, *p, *t)).collect();
+    for (i, record) in records.iter().enumerate() {
+        r.observe(Pos::new(0, i as u64 + 1), record);
+    }
+    let res = r.finish();
+    let winners = records
+        .iter()
+        .enumerate()
+        .filter(|(i, record)| res.is_winner(Pos::new(0, *i as u64 + 1), record))
+        .map(|(_, r)| r.clone())
+        .collect();
+    (res, winners)
+}
+
+#[test]
+fn pos_packs_file_and_line() {
+    let p = Pos::new(3, 123_456_789);
+    assert_eq!((p.file(), p.line()), (3, 123_456_789));
+    assert!(Pos::new(0, 99) < Pos::new(1, 1));
+}
+
+#[test]
+fn latest_timestamp_wins_whatever_the_order() {
+    let (res, w) = resolve(&[("a@b.co", Onay, 20), ("a@b.co", Ret, 10)]);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].permission, Onay);
+    assert_eq!((res.unique, res.duplicates(), res.conflicts), (1, 1, 0));
+    let (_, w) = resolve(&[
+        ("a@b.co", Ret, 10),
+        ("a@b.co", Onay, 20),
+        ("a@b.co", Ret, 30),
+    ]);
+    assert_eq!(w[0].permission, Ret);
+    assert_eq!(w[0].timestamp, 30);
+}
+
+#[test]
+fn equal_timestamps_with_different_permissions_resolve_to_ret_with_a_conflict() {
+    for rows in [
+        [("a@b.co", Onay, 10), ("a@b.co", Ret, 10)],
+        [("a@b.co", Ret, 10), ("a@b.co", Onay, 10)],
+    ] {
+        let (res, w) = resolve(&rows);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].permission, Ret);
+        assert_eq!(res.conflicts, 1);
+        assert_eq!(res.duplicates(), 1);
+        assert_eq!(res.warnings.len(), 1);
+        assert_eq!(res.warnings[0].1.code, Code::Conflict);
+    }
+}
+
+#[test]
+fn a_later_single_permission_clears_an_earlier_conflict() {
+    let (res, w) = resolve(&[
+        ("a@b.co", Onay, 10),
+        ("a@b.co", Ret, 10),
+        ("a@b.co", Onay, 20),
+    ]);
+    assert_eq!(res.conflicts, 0);
+    assert_eq!(w[0].permission, Onay);
+}
+
+#[test]
+fn among_same_permission_ties_the_last_row_wins() {
+    let mut r = Resolver::new();
+    let mut a = rec("a@b.co", Onay, 10);
+    a.platform = "first".into();
+    let mut b = a.clone();
+    b.platform = "second".into();
+    r.observe(Pos::new(0, 1), &a);
+    r.observe(Pos::new(1, 1), &b);
+    let res = r.finish();
+    assert!(!res.is_winner(Pos::new(0, 1), &a));
+    assert!(res.is_winner(Pos::new(1, 1), &b));
+    assert_eq!(res.conflicts, 0);
+}
+
+#[test]
+fn channels_are_separate_keys() {
+    assert_ne!(
+        key_of(Channel::Email, "905321234567"),
+        key_of(Channel::Sms, "905321234567")
+    );
+}
+
+fn hold(recipient: &str, ts: Option<i64>) -> Hold {
+    Hold {
+        channel: if recipient.contains('@') {
+            Channel::Email
+        } else {
+            Channel::Sms
+        },
+        recipient: recipient.into(),
+        timestamp: ts,
+    }
+}
+
+fn with_hold(rows: &[(&str, Permission, i64)], h: Hold) -> Resolution {
+    let mut r = Resolver::new();
+    for (i, (a, p, t)) in rows.iter().enumerate() {
+        r.observe(Pos::new(0, i as u64 + 1), &rec(a, *p, *t));
+    }
+    r.observe_hold(Pos::new(0, 100), &h);
+    r.finish()
+}
+
+#[test]
+fn unreadable_ret_withholds_the_key() {
+    let res = with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", None));
+    assert_eq!(res.withheld, 1);
+    assert_eq!((res.records(), res.onay, res.ret), (0, 0, 0));
+    assert!(!res.is_winner(Pos::new(0, 1), &rec("a@b.co", Onay, 10)));
+    assert!(res.is_withheld(&rec("a@b.co", Onay, 10)));
+    let w: Vec<_> = res
+        .warnings
+        .iter()
+        .map(|(p, w)| (p.line(), w.code))
+        .collect();
+    assert_eq!(w, [(100, Code::Withheld)]);
+}
+
+#[test]
+fn ret_not_earlier_than_the_winning_onay_withholds() {
+    assert_eq!(
+        with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", Some(10))).withheld,
+        1
+    );
+    assert_eq!(
+        with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", Some(11))).withheld,
+        1
+    );
+}
+
+#[test]
+fn earlier_invalid_ret_does_not_withhold() {
+    let res = with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", Some(9)));
+    assert_eq!(res.withheld, 0);
+    assert_eq!(res.onay, 1);
+}
+
+#[test]
+fn hold_on_a_ret_winner_or_unknown_key_withholds_nothing() {
+    let res = with_hold(&[("a@b.co", Ret, 10)], hold("a@b.co", None));
+    assert_eq!((res.withheld, res.ret), (0, 1));
+    let res = with_hold(&[("a@b.co", Onay, 10)], hold("x@b.co", None));
+    assert_eq!((res.withheld, res.onay, res.unique), (0, 1, 1));
+}
