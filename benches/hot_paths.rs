@@ -1,1 +1,205 @@
-fn main() {}
+//! Per-row hot paths through the public API: judging one row, phone/email/timestamp normalisation,
+//! a whole 1 MiB chunk, and the resolver's key hash.
+//!
+//! `cargo bench --bench hot_paths` (short measurement times: the whole run takes about a minute).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use iysync::input::{Chunk, Decoder};
+use iysync::pipeline::judge_chunk;
+use iysync::record::{self, Channel, Outcome, Rules, email, phone, timestamp};
+use iysync::resolve::key_of;
+
+/// `--now 2026-11-22T12:00:00+03:00`.
+const NOW: i64 = 1_795_338_000;
+
+const EMAIL_ROW: &str = "user@example.com;mobileapp;ONAY;15.05.2025 14:23:00;user123";
+const SMS_ROW: &str = "905331234562;SMS;RET;15.05.2025 14:23:00;user456";
+const MESSY_ROW: &str = " User@Example.COM ; web ; onay ; 5.5.2025 14:23";
+const INVALID_ROW: &str = "user@@example;web;RED;31.02.2025 10:00:00";
+
+fn rules() -> Rules {
+    Rules::new(timestamp::ISTANBUL, NOW)
+}
+
+fn kind(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Blank => "blank",
+        Outcome::Valid { fixes, .. } if fixes.is_empty() => "valid",
+        Outcome::Valid { .. } => "fixable",
+        Outcome::Invalid { .. } => "invalid",
+    }
+}
+
+fn bench_judge(c: &mut Criterion) {
+    let rules = rules();
+    // Guard against benchmarking the wrong branch.
+    for (row, expect) in [
+        (EMAIL_ROW, "valid"),
+        (SMS_ROW, "valid"),
+        (MESSY_ROW, "fixable"),
+        (INVALID_ROW, "invalid"),
+    ] {
+        let got = kind(&record::judge(row, &rules));
+        assert_eq!(got, expect, "{row:?}");
+    }
+    let mut g = c.benchmark_group("judge");
+    for (name, row) in [
+        ("email_canonical", EMAIL_ROW),
+        ("sms_canonical", SMS_ROW),
+        ("messy_fixable", MESSY_ROW),
+        ("invalid", INVALID_ROW),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| record::judge(black_box(row), black_box(&rules)))
+        });
+    }
+    g.finish();
+}
+
+fn bench_phone(c: &mut Criterion) {
+    let mut g = c.benchmark_group("phone");
+    for (name, raw) in [
+        ("canonical", "905321234567"),
+        ("national_spaced", "0532 123 45 67"),
+    ] {
+        assert_eq!(phone::normalize(raw).as_deref(), Ok("905321234567"));
+        assert_eq!(phone::normalize_slow(raw).as_deref(), Ok("905321234567"));
+        g.bench_function(format!("normalize/{name}"), |b| {
+            b.iter(|| phone::normalize(black_box(raw)))
+        });
+        g.bench_function(format!("normalize_slow/{name}"), |b| {
+            b.iter(|| phone::normalize_slow(black_box(raw)))
+        });
+    }
+    g.finish();
+}
+
+fn bench_timestamp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("timestamp");
+    for (name, text) in [
+        ("canonical", "15.05.2025 14:23:00"),
+        ("variant_short", "5.5.2025 14:23"),
+        ("variant_iso", "2025-05-15 14:23:00"),
+    ] {
+        assert!(
+            timestamp::parse(text, timestamp::ISTANBUL).is_ok(),
+            "{text}"
+        );
+        g.bench_function(name, |b| {
+            b.iter(|| timestamp::parse(black_box(text), black_box(timestamp::ISTANBUL)))
+        });
+    }
+    g.finish();
+}
+
+fn bench_email(c: &mut Criterion) {
+    let mut g = c.benchmark_group("email");
+    for (name, raw) in [
+        ("lower", "name.surname123@example.com.tr"),
+        ("upper", "Name.Surname123@Example.COM"),
+    ] {
+        assert!(email::normalize(raw).is_ok(), "{raw}");
+        g.bench_function(name, |b| b.iter(|| email::normalize(black_box(raw))));
+    }
+    g.finish();
+}
+
+/// About 1 MiB of whole lines: mostly canonical email and SMS rows, some fixable and invalid ones.
+fn mixed_chunk() -> (Chunk, u64) {
+    const TARGET: usize = 1 << 20;
+    let mut data = Vec::with_capacity(TARGET + 128);
+    let mut rows = 0u64;
+    let mut i = 0u64;
+    while data.len() < TARGET {
+        let day = 1 + i % 28;
+        let month = 1 + (i / 28) % 12;
+        let year = 2016 + i % 9;
+        let perm = if i.is_multiple_of(3) { "RET" } else { "ONAY" };
+        let line = match i % 20 {
+            0 => format!(" User{i}@Example.COM ; web ; onay ; {day}.{month}.{year} 14:23"),
+            1 => format!(
+                "0532 {:03} {:02} {:02};SMS;ret;{year}-{month:02}-{day:02} 09:05",
+                i % 1000,
+                i % 100,
+                (i / 100) % 100
+            ),
+            2 => format!("user{i}@@example;web;RED;31.02.{year} 10:00:00"),
+            3..=11 => format!(
+                "name.surname{i}@example.com;mobileapp;{perm};{day:02}.{month:02}.{year} 14:23:00;ext{i}"
+            ),
+            _ => format!(
+                "9053{}{:08};SMS;{perm};{day:02}.{month:02}.{year} 08:15:30",
+                i % 10,
+                i % 100_000_000
+            ),
+        };
+        data.extend_from_slice(line.as_bytes());
+        data.push(b'\n');
+        rows += 1;
+        i += 1;
+    }
+    (
+        Chunk {
+            file: 0,
+            first_line: 1,
+            data,
+        },
+        rows,
+    )
+}
+
+fn bench_chunk(c: &mut Criterion) {
+    let rules = rules();
+    let (chunk, rows) = mixed_chunk();
+    let judged = judge_chunk(&chunk, &rules, Decoder::utf8(), None);
+    assert_eq!(judged.len() as u64, rows);
+    let invalid = judged
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Invalid { .. }))
+        .count();
+    assert_eq!(
+        invalid as u64,
+        rows.div_ceil(20),
+        "only the RED rows are invalid"
+    );
+    let mut g = c.benchmark_group("judge_chunk");
+    g.throughput(Throughput::Elements(rows));
+    g.bench_function("mixed_1MiB", |b| {
+        b.iter(|| judge_chunk(black_box(&chunk), black_box(&rules), Decoder::utf8(), None))
+    });
+    g.finish();
+}
+
+fn bench_key(c: &mut Criterion) {
+    let mut g = c.benchmark_group("key_of");
+    g.bench_function("email", |b| {
+        b.iter(|| {
+            key_of(
+                black_box(Channel::Email),
+                black_box("name.surname123@example.com"),
+            )
+        })
+    });
+    g.bench_function("sms", |b| {
+        b.iter(|| key_of(black_box(Channel::Sms), black_box("905321234567")))
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_judge, bench_phone, bench_timestamp, bench_email, bench_chunk, bench_key
+}
+criterion_main!(benches);

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod input;
+pub mod insider;
 pub mod output;
 pub mod pipeline;
 pub mod privacy;
@@ -35,12 +36,10 @@ pub fn main_exit_code() -> u8 {
 fn run(cli: Cli) -> Result<Status, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
-        Command::Convert(_)
-        | Command::Upsert(_)
-        | Command::Unsubscribe(_)
-        | Command::Resubscribe(_) => Err(Error::Usage(
-            "this command is not available yet".to_string(),
-        )),
+        Command::Convert(args) => commands::convert::run(&args),
+        Command::Upsert(_) | Command::Unsubscribe(_) | Command::Resubscribe(_) => Err(
+            Error::Usage("this command is not available yet".to_string()),
+        ),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();

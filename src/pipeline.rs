@@ -16,7 +16,8 @@ use crate::record::{self, Outcome, Rules};
 pub struct JudgedRow {
     pub line: u64,
     pub outcome: Outcome,
-    /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
+    /// The original bytes: kept for invalid rows (rejects, `--invalid-out`) and, in a selective
+    /// pass, for every selected row (so a record the API refuses can be written to rejects as it was).
     pub raw: Option<Vec<u8>>,
 }
 
@@ -29,15 +30,27 @@ pub struct JudgedChunk {
     pub bytes_read: u64,
 }
 
-/// Judges every line of a chunk. A pure function of the chunk and the rules.
-pub fn judge_chunk(chunk: &Chunk, rules: &Rules, decoder: Decoder) -> Vec<JudgedRow> {
+/// Which lines to judge, by (file, line); `None` judges every line.
+pub type Select<'a> = Option<&'a (dyn Fn(usize, u64) -> bool + Sync)>;
+
+/// Judges every (selected) line of a chunk. A pure function of the chunk and the rules.
+pub fn judge_chunk(
+    chunk: &Chunk,
+    rules: &Rules,
+    decoder: Decoder,
+    select: Select<'_>,
+) -> Vec<JudgedRow> {
     let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
     for (line, bytes) in chunk.lines() {
+        if select.is_some_and(|f| !f(chunk.file, line)) {
+            continue;
+        }
         let outcome = match decoder.decode(bytes) {
             Ok(text) => record::judge(&text, rules),
             Err(lossy) => record::judge_undecodable(&lossy, rules),
         };
-        let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
+        let raw = (select.is_some() || matches!(outcome, Outcome::Invalid { .. }))
+            .then(|| bytes.to_vec());
         rows.push(JudgedRow { line, outcome, raw });
     }
     rows
@@ -49,6 +62,7 @@ pub fn run(
     rules: &Rules,
     decoder: Decoder,
     jobs: usize,
+    select: Select<'_>,
     mut sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let bytes = reader.bytes_read.clone();
@@ -56,7 +70,7 @@ pub fn run(
     if jobs <= 1 {
         for chunk in reader {
             let chunk = chunk?;
-            let rows = judge_chunk(&chunk, rules, decoder);
+            let rows = judge_chunk(&chunk, rules, decoder, select);
             sink(JudgedChunk {
                 file: chunk.file,
                 rows,
@@ -99,7 +113,7 @@ pub fn run(
                     let Ok((seq, chunk, bytes_read)) = next else {
                         return;
                     };
-                    let rows = judge_chunk(&chunk, rules, decoder);
+                    let rows = judge_chunk(&chunk, rules, decoder, select);
                     let judged = JudgedChunk {
                         file: chunk.file,
                         rows,

@@ -17,7 +17,7 @@ fn judge(data: &[u8]) -> Vec<Outcome> {
         first_line: 1,
         data: data.to_vec(),
     };
-    judge_chunk(&chunk, &rules(), Decoder::utf8())
+    judge_chunk(&chunk, &rules(), Decoder::utf8(), None)
         .into_iter()
         .map(|r| r.outcome)
         .collect()

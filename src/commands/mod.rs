@@ -1,16 +1,25 @@
 //! Commands: thin glue between the command line and the modules that do the work.
 
+pub mod convert;
 pub mod validate;
 
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
-use crate::cli::{ChannelArg, ColorChoice, CommonArgs, Encoding};
+use crate::cli::{ChannelArg, ColorChoice, CommonArgs, Encoding, Format};
 use crate::error::Error;
 use crate::input::{self, ChunkReader, Decoder, Source};
+use crate::output::rejects::Rejects;
+use crate::pipeline;
 use crate::privacy::Shown;
-use crate::record::{Channel, Rules, timestamp};
+use crate::record::{Channel, Outcome, Problem, Record, Rules, timestamp};
+use crate::report::document::ReportFile;
+use crate::report::formats::Printer;
 use crate::report::progress::Progress;
+use crate::report::{Located, Summary, Upload};
+use crate::resolve::{Pos, Resolution, Resolver};
 
 /// What every data command derives from the shared flags.
 pub struct Setup {
@@ -101,4 +110,212 @@ impl Setup {
             let _ = err.write_all(text.as_bytes());
         }
     }
+}
+
+/// Where the first pass sends what it finds, row by row, in input order.
+pub trait RowSink {
+    /// A valid row (its fixes, if any, also arrive through [`problems`](Self::problems)).
+    fn valid(&mut self, _pos: Pos, _record: &Record) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// The problems of one row; `invalid` rows carry their original bytes in `raw`.
+    fn problems(
+        &mut self,
+        located: &[Located],
+        invalid: bool,
+        raw: Option<&[u8]>,
+    ) -> Result<(), Error>;
+
+    /// A key-level warning (`conflict`, `withheld`), known once the whole input is read.
+    fn warning(&mut self, located: &Located) -> Result<(), Error>;
+}
+
+/// Pass one over the input: judges every row, counts, resolves, and hands rows and problems to
+/// `sink`. Returns the summary (with the resolution added) and the resolution.
+pub fn first_pass(
+    setup: &Setup,
+    progress: &mut Progress,
+    sink: &mut dyn RowSink,
+) -> Result<(Summary, Resolution), Error> {
+    let mut summary = Summary::default();
+    let mut resolver = Resolver::new();
+    let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
+    pipeline::run(
+        setup.reader(),
+        &setup.rules,
+        setup.decoder,
+        setup.jobs,
+        None,
+        |chunk| {
+            summary.count(&chunk);
+            for row in &chunk.rows {
+                let pos = Pos::new(chunk.file, row.line);
+                let (problems, invalid) = match &row.outcome {
+                    Outcome::Blank => continue,
+                    Outcome::Valid { record, fixes } => {
+                        resolver.observe(pos, record);
+                        sink.valid(pos, record)?;
+                        (fixes, false)
+                    }
+                    Outcome::Invalid { problems, hold } => {
+                        if let Some(h) = hold {
+                            resolver.observe_hold(pos, h);
+                        }
+                        (problems, true)
+                    }
+                };
+                if problems.is_empty() {
+                    continue;
+                }
+                let located: Vec<Located> = problems
+                    .iter()
+                    .map(|p| Located {
+                        file: names[chunk.file].to_string(),
+                        line: row.line,
+                        problem: p.clone(),
+                    })
+                    .collect();
+                sink.problems(&located, invalid, row.raw.as_deref())?;
+            }
+            progress.read(chunk.bytes_read, chunk.rows.len() as u64);
+            Ok(())
+        },
+    )?;
+    let resolution = resolver.finish();
+    summary.add_resolution(&resolution, true);
+    for (pos, warning) in &resolution.warnings {
+        let located = Located {
+            file: names[pos.file()].to_string(),
+            line: pos.line(),
+            problem: warning.clone(),
+        };
+        sink.warning(&located)?;
+    }
+    Ok((summary, resolution))
+}
+
+/// Problems of commands that write or send data: a few on stderr (all of them are in the rejects
+/// file and the report), every one in `--report`, every invalid row in the rejects file.
+pub struct Reporting {
+    printer: Option<Printer<io::Sink>>,
+    pub report: Option<ReportFile>,
+    pub rejects: Rejects,
+    decoder: Decoder,
+}
+
+/// How many problems commands other than `validate` print on stderr before pointing to the rejects file.
+pub const SHOWN_PROBLEMS: u64 = 20;
+
+impl Reporting {
+    pub fn new(setup: &Setup, report: Option<&Path>, rejects: Rejects) -> Result<Reporting, Error> {
+        let printer = if setup.quiet {
+            None
+        } else {
+            Some(
+                Printer::new(
+                    Format::Text,
+                    io::sink(),
+                    Box::new(io::stderr()),
+                    setup.color,
+                    Some(SHOWN_PROBLEMS),
+                )
+                .map_err(|e| Error::io("cannot write to stderr", e))?,
+            )
+        };
+        Ok(Reporting {
+            printer,
+            report: report.map(ReportFile::create).transpose()?,
+            rejects,
+            decoder: setup.decoder,
+        })
+    }
+
+    /// Writes one row to the rejects file (its original bytes, decoded as the input was).
+    pub fn reject(
+        &mut self,
+        file: &str,
+        line: u64,
+        problems: &[Problem],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let text = match self.decoder.decode(raw) {
+            Ok(t) | Err(t) => t,
+        };
+        self.rejects.write(file, line, problems, &text)
+    }
+
+    /// Adds a problem found after the first pass (a record the API refused) to the report and stderr.
+    pub fn late_problem(&mut self, located: &Located) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.row(std::slice::from_ref(located), true)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.problem(located)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the rejects file, the printed problems and the report.
+    pub fn finish(
+        self,
+        summary: &Summary,
+        upload: Option<&Upload>,
+        elapsed: Duration,
+    ) -> Result<PathBuf, Error> {
+        let path = self.rejects.path().to_path_buf();
+        self.rejects.finish()?;
+        if let Some(p) = self.printer {
+            p.finish(summary, elapsed)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report {
+            r.finish(summary, upload, elapsed)?;
+        }
+        Ok(path)
+    }
+}
+
+impl RowSink for Reporting {
+    fn problems(
+        &mut self,
+        located: &[Located],
+        invalid: bool,
+        raw: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.row(located, invalid)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            for l in located {
+                r.problem(l)?;
+            }
+        }
+        if let (true, Some(raw), Some(first)) = (invalid, raw, located.first()) {
+            let problems: Vec<Problem> = located.iter().map(|l| l.problem.clone()).collect();
+            self.reject(&first.file, first.line, &problems, raw)?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, located: &Located) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.warning(located)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.problem(located)?;
+        }
+        Ok(())
+    }
+}
+
+/// The default rejects path when no output directory holds it: `./iysync-rejects-<time>.csv`.
+pub fn default_rejects_path(now: i64) -> PathBuf {
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ");
+    PathBuf::from(format!("iysync-rejects-{stamp}.csv"))
 }

@@ -1,128 +1,122 @@
 //! `iysync validate`: judge every row, count duplicates and conflicts, print a report.
 
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
 use crate::cli::ValidateArgs;
-use crate::commands::Setup;
+use crate::commands::{RowSink, Setup, first_pass};
 use crate::error::{Error, Status};
 use crate::output::{create_private, netmera};
-use crate::pipeline::{self, JudgedChunk};
-use crate::record::Outcome;
+use crate::record::Record;
+use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
-use crate::report::{Located, Summary};
-use crate::resolve::{Pos, Resolver};
+use crate::resolve::Pos;
+
+struct Sinks<'a, W: Write> {
+    printer: Printer<W>,
+    report: Option<ReportFile>,
+    valid_out: Option<(&'a Path, BufWriter<File>)>,
+    invalid_out: Option<(&'a Path, BufWriter<File>)>,
+    line: Vec<u8>,
+}
+
+fn write_to(target: &mut Option<(&Path, BufWriter<File>)>, bytes: &[u8]) -> Result<(), Error> {
+    if let Some((p, w)) = target.as_mut() {
+        w.write_all(bytes)
+            .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+    }
+    Ok(())
+}
+
+fn out_err(e: io::Error) -> Error {
+    Error::io("cannot write the report to stdout", e)
+}
+
+impl<W: Write> RowSink for Sinks<'_, W> {
+    fn valid(&mut self, _pos: Pos, record: &Record) -> Result<(), Error> {
+        if self.valid_out.is_some() {
+            self.line.clear();
+            netmera::write_line(&mut self.line, record);
+            write_to(&mut self.valid_out, &self.line)?;
+        }
+        Ok(())
+    }
+
+    fn problems(
+        &mut self,
+        located: &[Located],
+        invalid: bool,
+        raw: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if let Some(raw) = raw {
+            write_to(&mut self.invalid_out, raw)?;
+            write_to(&mut self.invalid_out, b"\n")?;
+        }
+        self.printer.row(located, invalid).map_err(out_err)?;
+        if let Some(r) = self.report.as_mut() {
+            for l in located {
+                r.problem(l)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, located: &Located) -> Result<(), Error> {
+        self.printer.warning(located).map_err(out_err)?;
+        if let Some(r) = self.report.as_mut() {
+            r.problem(located)?;
+        }
+        Ok(())
+    }
+}
+
+fn open_out(
+    path: &Option<std::path::PathBuf>,
+    force: bool,
+) -> Result<Option<(&Path, BufWriter<File>)>, Error> {
+    match path {
+        Some(p) => Ok(Some((
+            p.as_path(),
+            BufWriter::new(create_private(p, force)?),
+        ))),
+        None => Ok(None),
+    }
+}
 
 pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let setup = Setup::new(&args.common)?;
-    let mut valid_out = match &args.valid_out {
-        Some(p) => Some((p, BufWriter::new(create_private(p, args.force)?))),
-        None => None,
-    };
-    let mut invalid_out = match &args.invalid_out {
-        Some(p) => Some((p, BufWriter::new(create_private(p, args.force)?))),
-        None => None,
-    };
-    let mut report = match &args.common.report {
-        Some(p) => Some(ReportFile::create(p)?),
-        None => None,
-    };
-    let stdout = io::stdout().lock();
-    let out_err = |e: io::Error| Error::io("cannot write the report to stdout", e);
-    let mut printer = Printer::new(
+    let printer = Printer::new(
         args.format,
-        BufWriter::new(stdout),
+        BufWriter::new(io::stdout().lock()),
         Box::new(io::stderr()),
         setup.color,
         args.max_problems,
     )
     .map_err(out_err)?;
+    let mut sinks = Sinks {
+        printer,
+        report: args
+            .common
+            .report
+            .as_deref()
+            .map(ReportFile::create)
+            .transpose()?,
+        valid_out: open_out(&args.valid_out, args.force)?,
+        invalid_out: open_out(&args.invalid_out, args.force)?,
+        line: Vec::with_capacity(256),
+    };
     let mut progress = setup.progress("validate");
-    let mut summary = Summary::default();
-    let mut resolver = Resolver::new();
-    let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
-    let mut line_buf = Vec::with_capacity(64 * 1024);
-
-    pipeline::run(
-        setup.reader(),
-        &setup.rules,
-        setup.decoder,
-        setup.jobs,
-        |chunk: JudgedChunk| {
-            summary.count(&chunk);
-            line_buf.clear();
-            for row in &chunk.rows {
-                let pos = Pos::new(chunk.file, row.line);
-                let (problems, invalid) =
-                    match &row.outcome {
-                        Outcome::Blank => continue,
-                        Outcome::Valid { record, fixes } => {
-                            resolver.observe(pos, record);
-                            if valid_out.is_some() {
-                                netmera::write_line(&mut line_buf, record);
-                            }
-                            (fixes, false)
-                        }
-                        Outcome::Invalid { problems, hold } => {
-                            if let Some(h) = hold {
-                                resolver.observe_hold(pos, h);
-                            }
-                            if let (Some((p, w)), Some(raw)) = (invalid_out.as_mut(), &row.raw) {
-                                w.write_all(raw).and_then(|()| w.write_all(b"\n")).map_err(
-                                    |e| Error::io(format!("cannot write {}", p.display()), e),
-                                )?;
-                            }
-                            (problems, true)
-                        }
-                    };
-                if problems.is_empty() {
-                    continue;
-                }
-                let located: Vec<Located> = problems
-                    .iter()
-                    .map(|p| Located {
-                        file: names[chunk.file].clone(),
-                        line: row.line,
-                        problem: p.clone(),
-                    })
-                    .collect();
-                printer.row(&located, invalid).map_err(out_err)?;
-                if let Some(r) = report.as_mut() {
-                    for l in &located {
-                        r.problem(l)?;
-                    }
-                }
-            }
-            if let Some((p, w)) = valid_out.as_mut() {
-                w.write_all(&line_buf)
-                    .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
-            }
-            progress.read(chunk.bytes_read, chunk.rows.len() as u64);
-            Ok(())
-        },
-    )?;
+    let (summary, _) = first_pass(&setup, &mut progress, &mut sinks)?;
     progress.finish();
-
-    let resolution = resolver.finish();
-    summary.add_resolution(&resolution, true);
-    for (pos, warning) in &resolution.warnings {
-        let located = Located {
-            file: names[pos.file()].clone(),
-            line: pos.line(),
-            problem: warning.clone(),
-        };
-        printer.warning(&located).map_err(out_err)?;
-        if let Some(r) = report.as_mut() {
-            r.problem(&located)?;
-        }
-    }
-    for (p, mut w) in valid_out.into_iter().chain(invalid_out) {
+    for (p, mut w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
         w.flush()
             .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
     }
     let elapsed = progress.elapsed();
-    printer.finish(&summary, elapsed).map_err(out_err)?;
-    if let Some(r) = report {
+    sinks.printer.finish(&summary, elapsed).map_err(out_err)?;
+    if let Some(r) = sinks.report {
         r.finish(&summary, None, elapsed)?;
     }
     setup.say(&summary.human(elapsed));

@@ -5,7 +5,7 @@ pub mod fields;
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -285,6 +285,52 @@ impl Iterator for ChunkReader {
             }
         }
     }
+}
+
+/// Makes every source re-readable for a second pass: stdin and gzip sources are copied, decompressed,
+/// to private temporary files (mode 0600, removed when the returned paths are dropped). Names in
+/// messages stay those of the original sources.
+pub fn spool(sources: Vec<Source>) -> Result<(Vec<Source>, Vec<tempfile::TempPath>), Error> {
+    let mut out = Vec::with_capacity(sources.len());
+    let mut temps = Vec::new();
+    for source in sources {
+        let needs = match &source.path {
+            None => true,
+            Some(p) => {
+                is_gzip(p).map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?
+            }
+        };
+        if !needs {
+            out.push(source);
+            continue;
+        }
+        let mut reader = open(&source, Arc::new(AtomicU64::new(0)))?;
+        let tmp = tempfile::NamedTempFile::new()
+            .map_err(|e| Error::io("cannot create a temporary file to spool the input", e))?;
+        let (file, path) = tmp.into_parts();
+        let mut w = io::BufWriter::new(file);
+        io::copy(&mut reader, &mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| {
+                Error::io(
+                    format!("cannot spool {} to a temporary file", source.name),
+                    e,
+                )
+            })?;
+        out.push(Source {
+            name: source.name,
+            path: Some(path.to_path_buf()),
+        });
+        temps.push(path);
+    }
+    Ok((out, temps))
+}
+
+fn is_gzip(path: &Path) -> io::Result<bool> {
+    let mut head = [0u8; 2];
+    let mut f = File::open(path)?;
+    let n = read_full(&mut f, &mut head)?;
+    Ok(n == 2 && head == [0x1f, 0x8b])
 }
 
 fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

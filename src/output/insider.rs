@@ -1,1 +1,419 @@
-pub fn _placeholder() {}
+//! Insider request bodies: Upsert batches (≤ 1000 users and ≤ 5,000,000 bytes by default) and
+//! contact API batches (unsubscribe/subscribe, ≤ 500 items). Bodies are built here and only here,
+//! for `convert --to insider` and the upload commands alike.
+
+use serde::Serialize;
+
+use crate::record::{Channel, Permission, Record, timestamp};
+
+/// How the external id is sent (`--external-id-as`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternalIdAs {
+    /// Not sent (the default).
+    None,
+    /// As the `uuid` identifier.
+    Uuid,
+    /// As a custom identifier with this name.
+    Custom(String),
+}
+
+impl ExternalIdAs {
+    pub fn parse(text: Option<&str>) -> Result<ExternalIdAs, String> {
+        match text {
+            None => Ok(ExternalIdAs::None),
+            Some("uuid") => Ok(ExternalIdAs::Uuid),
+            Some(t) => match t.strip_prefix("custom:") {
+                Some(name)
+                    if !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    Ok(ExternalIdAs::Custom(name.to_string()))
+                }
+                _ => Err(format!(
+                    "--external-id-as {t:?}: write `uuid` or `custom:NAME` (NAME of letters, digits and _)"
+                )),
+            },
+        }
+    }
+}
+
+/// Everything that shapes an Upsert user object and body.
+#[derive(Debug, Clone)]
+pub struct UpsertOptions {
+    pub external_id_as: ExternalIdAs,
+    pub skip_hook: bool,
+    pub consent_event: Option<String>,
+    pub max_users: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for UpsertOptions {
+    fn default() -> UpsertOptions {
+        UpsertOptions {
+            external_id_as: ExternalIdAs::None,
+            skip_hook: false,
+            consent_event: None,
+            max_users: 1000,
+            max_bytes: 5_000_000,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct User<'a> {
+    identifiers: Identifiers<'a>,
+    attributes: Attributes,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    events: Vec<Event<'a>>,
+}
+
+#[derive(Serialize)]
+struct Identifiers<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uuid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom: Option<std::collections::BTreeMap<&'a str, &'a str>>,
+}
+
+#[derive(Serialize)]
+struct Attributes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_optin: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sms_optin: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    event_name: &'a str,
+    timestamp: String,
+    event_params: EventParams<'a>,
+}
+
+#[derive(Serialize)]
+struct EventParams<'a> {
+    custom: EventCustom<'a>,
+}
+
+#[derive(Serialize)]
+struct EventCustom<'a> {
+    platform: &'a str,
+    permission: &'a str,
+}
+
+/// One Upsert user object as JSON.
+pub fn upsert_user(r: &Record, opts: &UpsertOptions) -> Vec<u8> {
+    let optin = Some(r.permission == Permission::Onay);
+    let ext = r.external_id.as_deref();
+    let user = User {
+        identifiers: Identifiers {
+            email: (r.channel == Channel::Email).then_some(r.recipient.as_str()),
+            phone_number: (r.channel == Channel::Sms).then(|| format!("+{}", r.recipient)),
+            uuid: match opts.external_id_as {
+                ExternalIdAs::Uuid => ext,
+                _ => None,
+            },
+            custom: match (&opts.external_id_as, ext) {
+                (ExternalIdAs::Custom(name), Some(id)) => {
+                    Some([(name.as_str(), id)].into_iter().collect())
+                }
+                _ => None,
+            },
+        },
+        attributes: Attributes {
+            email_optin: if r.channel == Channel::Email {
+                optin
+            } else {
+                None
+            },
+            sms_optin: if r.channel == Channel::Sms {
+                optin
+            } else {
+                None
+            },
+        },
+        events: opts
+            .consent_event
+            .as_deref()
+            .map(|name| Event {
+                event_name: name,
+                timestamp: timestamp::format_rfc3339(r.timestamp),
+                event_params: EventParams {
+                    custom: EventCustom {
+                        platform: &r.platform,
+                        permission: r.permission.as_str(),
+                    },
+                },
+            })
+            .into_iter()
+            .collect(),
+    };
+    serde_json::to_vec(&user).unwrap_or_default()
+}
+
+/// A finished request body and the items it carries, in order (index `i` of the body's array is
+/// `items[i]`), so refusals can be mapped back to input rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body<T> {
+    pub json: Vec<u8>,
+    pub items: Vec<T>,
+}
+
+/// Fills bodies up to an item cap and a byte cap, in input order.
+pub struct Batcher<T> {
+    prefix: Vec<u8>,
+    suffix: Vec<u8>,
+    max_items: usize,
+    max_bytes: usize,
+    buf: Vec<u8>,
+    items: Vec<T>,
+}
+
+/// An item larger than a whole body may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    pub bytes: usize,
+    pub max: usize,
+}
+
+impl<T> Batcher<T> {
+    fn new(prefix: &str, suffix: &str, max_items: usize, max_bytes: usize) -> Batcher<T> {
+        Batcher {
+            prefix: prefix.as_bytes().to_vec(),
+            suffix: suffix.as_bytes().to_vec(),
+            max_items: max_items.max(1),
+            max_bytes,
+            buf: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Upsert bodies: `{"users":[…]}` (with `"skip_hook":true` first when asked).
+    pub fn upsert(opts: &UpsertOptions) -> Batcher<T> {
+        let prefix = if opts.skip_hook {
+            "{\"skip_hook\":true,\"users\":["
+        } else {
+            "{\"users\":["
+        };
+        Batcher::new(prefix, "]}", opts.max_users, opts.max_bytes)
+    }
+
+    /// Contact API bodies: `{"emails":[…]}` or `{"phone_numbers":[…]}`, with extra members
+    /// (group name or id) placed before the array.
+    pub fn contact(
+        array: &str,
+        extra: Option<(&str, serde_json::Value)>,
+        max_items: usize,
+    ) -> Batcher<T> {
+        let extra = extra
+            .map(|(k, v)| format!("{}:{},", serde_json::Value::from(k), v))
+            .unwrap_or_default();
+        Batcher::new(
+            &format!("{{{extra}\"{array}\":["),
+            "]}",
+            max_items,
+            usize::MAX,
+        )
+    }
+
+    /// Adds one item's JSON; returns a finished body when this item did not fit in the current one.
+    pub fn push(&mut self, json: &[u8], item: T) -> Result<Option<Body<T>>, (TooLarge, T)> {
+        let alone = self.prefix.len() + json.len() + self.suffix.len();
+        if alone > self.max_bytes {
+            return Err((
+                TooLarge {
+                    bytes: alone,
+                    max: self.max_bytes,
+                },
+                item,
+            ));
+        }
+        let mut done = None;
+        let would_be = self.prefix.len() + self.buf.len() + 1 + json.len() + self.suffix.len();
+        if !self.items.is_empty()
+            && (self.items.len() >= self.max_items || would_be > self.max_bytes)
+        {
+            done = self.take();
+        }
+        if !self.items.is_empty() {
+            self.buf.push(b',');
+        }
+        self.buf.extend_from_slice(json);
+        self.items.push(item);
+        Ok(done)
+    }
+
+    /// The last, partly filled body.
+    pub fn finish(mut self) -> Option<Body<T>> {
+        self.take()
+    }
+
+    fn take(&mut self) -> Option<Body<T>> {
+        if self.items.is_empty() {
+            return None;
+        }
+        let mut json = Vec::with_capacity(self.prefix.len() + self.buf.len() + self.suffix.len());
+        json.extend_from_slice(&self.prefix);
+        json.extend_from_slice(&self.buf);
+        json.extend_from_slice(&self.suffix);
+        self.buf.clear();
+        Some(Body {
+            json,
+            items: std::mem::take(&mut self.items),
+        })
+    }
+}
+
+/// A contact API item: the email, or the phone number in E.164.
+pub fn contact_item(r: &Record) -> Vec<u8> {
+    serde_json::to_vec(&r.insider_recipient()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(channel: Channel, recipient: &str, permission: Permission) -> Record {
+        Record {
+            channel,
+            recipient: recipient.into(),
+            platform: "web".into(),
+            permission,
+            timestamp: 1_747_308_180,
+            external_id: Some("u1".into()),
+        }
+    }
+
+    fn parse(b: &[u8]) -> serde_json::Value {
+        serde_json::from_slice(b).unwrap_or_default()
+    }
+
+    #[test]
+    fn email_user_maps_to_email_identifier_and_email_optin() {
+        let u = parse(&upsert_user(
+            &rec(Channel::Email, "a@b.co", Permission::Onay),
+            &UpsertOptions::default(),
+        ));
+        assert_eq!(
+            u,
+            serde_json::json!({"identifiers":{"email":"a@b.co"},"attributes":{"email_optin":true}})
+        );
+    }
+
+    #[test]
+    fn sms_user_maps_to_e164_phone_and_sms_optin() {
+        let u = parse(&upsert_user(
+            &rec(Channel::Sms, "905321234567", Permission::Ret),
+            &UpsertOptions::default(),
+        ));
+        assert_eq!(
+            u,
+            serde_json::json!({"identifiers":{"phone_number":"+905321234567"},"attributes":{"sms_optin":false}})
+        );
+    }
+
+    #[test]
+    fn external_id_and_consent_event() {
+        let mut o = UpsertOptions {
+            external_id_as: ExternalIdAs::Uuid,
+            consent_event: Some("iys_consent".into()),
+            ..UpsertOptions::default()
+        };
+        let r = rec(Channel::Email, "a@b.co", Permission::Onay);
+        let u = parse(&upsert_user(&r, &o));
+        assert_eq!(u["identifiers"]["uuid"], "u1");
+        assert_eq!(u["events"][0]["event_name"], "iys_consent");
+        assert_eq!(u["events"][0]["timestamp"], "2025-05-15T14:23:00+03:00");
+        assert_eq!(u["events"][0]["event_params"]["custom"]["platform"], "web");
+        assert_eq!(
+            u["events"][0]["event_params"]["custom"]["permission"],
+            "ONAY"
+        );
+        o.external_id_as = ExternalIdAs::Custom("crm_id".into());
+        let u = parse(&upsert_user(&r, &o));
+        assert_eq!(u["identifiers"]["custom"]["crm_id"], "u1");
+        assert!(u["identifiers"].get("uuid").is_none());
+    }
+
+    #[test]
+    fn external_id_as_parsing() {
+        assert_eq!(ExternalIdAs::parse(Some("uuid")), Ok(ExternalIdAs::Uuid));
+        assert_eq!(
+            ExternalIdAs::parse(Some("custom:crm_id")),
+            Ok(ExternalIdAs::Custom("crm_id".into()))
+        );
+        assert!(ExternalIdAs::parse(Some("custom:")).is_err());
+        assert!(ExternalIdAs::parse(Some("email")).is_err());
+    }
+
+    #[test]
+    fn batches_split_on_item_count() {
+        let opts = UpsertOptions {
+            max_users: 2,
+            ..UpsertOptions::default()
+        };
+        let mut b = Batcher::upsert(&opts);
+        let mut bodies = Vec::new();
+        for i in 0..5 {
+            if let Ok(Some(body)) = b.push(b"{}", i) {
+                bodies.push(body);
+            }
+        }
+        bodies.extend(b.finish());
+        let items: Vec<Vec<i32>> = bodies.iter().map(|b| b.items.clone()).collect();
+        assert_eq!(items, [vec![0, 1], vec![2, 3], vec![4]]);
+        assert_eq!(bodies[0].json, b"{\"users\":[{},{}]}");
+    }
+
+    #[test]
+    fn batches_split_on_bytes_and_never_exceed_the_cap() {
+        let opts = UpsertOptions {
+            max_bytes: 70,
+            skip_hook: true,
+            ..UpsertOptions::default()
+        };
+        let mut b = Batcher::upsert(&opts);
+        let item = b"{\"x\":\"0123456\"}"; // 15 bytes
+        let mut bodies = Vec::new();
+        for i in 0..4 {
+            if let Ok(Some(body)) = b.push(item, i) {
+                bodies.push(body);
+            }
+        }
+        bodies.extend(b.finish());
+        // 29 bytes of envelope: two items (60 bytes) fit, three (76) do not.
+        assert!(bodies.iter().all(|b| b.json.len() <= 70), "{bodies:?}");
+        assert_eq!(bodies.iter().map(|b| b.items.len()).collect::<Vec<_>>(), [2, 2]);
+        assert!(
+            bodies
+                .iter()
+                .all(|b| b.json.starts_with(b"{\"skip_hook\":true,\"users\":["))
+        );
+        let too_big = [b'x'; 42];
+        assert!(b_err(&opts, &too_big));
+    }
+
+    fn b_err(opts: &UpsertOptions, item: &[u8]) -> bool {
+        let mut b: Batcher<()> = Batcher::upsert(opts);
+        b.push(item, ()).is_err()
+    }
+
+    #[test]
+    fn contact_bodies_carry_extra_members() {
+        let mut b = Batcher::contact(
+            "emails",
+            Some(("name", serde_json::json!("newsletter"))),
+            500,
+        );
+        let _ = b.push(b"\"a@b.co\"", ());
+        let body = b.finish().map(|b| b.json).unwrap_or_default();
+        assert_eq!(
+            parse(&body),
+            serde_json::json!({"name":"newsletter","emails":["a@b.co"]})
+        );
+    }
+}

@@ -1,9 +1,9 @@
 //! Duplicate resolution (SPEC §2): one record per (channel, canonical recipient), latest timestamp
 //! wins, ties go to RET, and readable invalid RET rows can withhold a key.
 //!
-//! Only a compact summary is kept per key (64 bytes: a 128-bit hash of the key and the winner's
-//! position and timestamp), never the records themselves; the winners are picked out of a second
-//! pass over the input by their position.
+//! Only a compact summary is kept per key (32 bytes in the map: a 128-bit hash of the key, the
+//! winner's position, its timestamp and flags), never the records themselves; the winners are
+//! picked out of a second pass over the input by their position (a bit per input line).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -59,53 +59,74 @@ impl Hasher for PassThrough {
             self.0 = (self.0 << 8) | u64::from(b);
         }
     }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
     }
 }
 
-type Map = HashMap<u128, Entry, BuildHasherDefault<PassThrough>>;
+/// A key hash split in two words, so map buckets need 8-byte alignment only (32 bytes a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key(u64, u64);
 
-const NO_HOLD: i64 = i64::MIN;
+impl From<u128> for Key {
+    fn from(k: u128) -> Key {
+        Key(k as u64, (k >> 64) as u64)
+    }
+}
+
+type Fast = BuildHasherDefault<PassThrough>;
+
 const UNREADABLE: i64 = i64::MAX;
 
 const ONAY_AT_BEST: u8 = 1;
 const RET_AT_BEST: u8 = 2;
 const WINNER_RET: u8 = 4;
-const HAS_VALID: u8 = 8;
-const WITHHELD: u8 = 16;
+const WITHHELD: u8 = 8;
 
+/// The per-key summary: 16 bytes, plus the 16-byte key.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    best_ts: i64,
     winner: Pos,
-    hold_ts: i64,
-    hold_pos: Pos,
+    /// The winning timestamp, as seconds after `base` (valid timestamps are never before it).
+    best: u32,
     flags: u8,
 }
 
-impl Entry {
-    fn empty() -> Entry {
-        Entry {
-            best_ts: i64::MIN,
-            winner: Pos(0),
-            hold_ts: NO_HOLD,
-            hold_pos: Pos(0),
-            flags: 0,
-        }
-    }
+/// Pass one: observes every valid row and every readable invalid RET row.
+pub struct Resolver {
+    map: HashMap<Key, Entry, Fast>,
+    /// Holds are rare (invalid RET rows): kept apart so the main map stays small.
+    holds: HashMap<Key, (i64, Pos), Fast>,
+    base: i64,
+    valid_rows: u64,
 }
 
-/// Pass one: observes every valid row and every readable invalid RET row.
-#[derive(Default)]
-pub struct Resolver {
-    map: Map,
-    valid_rows: u64,
+impl Default for Resolver {
+    fn default() -> Resolver {
+        Resolver::new()
+    }
 }
 
 impl Resolver {
     pub fn new() -> Resolver {
-        Resolver::default()
+        Resolver {
+            map: HashMap::default(),
+            holds: HashMap::default(),
+            base: timestamp::floor(),
+            valid_rows: 0,
+        }
+    }
+
+    fn offset(&self, ts: i64) -> u32 {
+        u32::try_from(ts.saturating_sub(self.base)).unwrap_or(if ts < self.base {
+            0
+        } else {
+            u32::MAX
+        })
+    }
+
+    fn instant(&self, offset: u32) -> i64 {
+        self.base + i64::from(offset)
     }
 
     pub fn observe(&mut self, pos: Pos, record: &Record) {
@@ -120,25 +141,24 @@ impl Resolver {
     /// Same as [`observe`](Self::observe) with a precomputed key.
     pub fn observe_key(&mut self, pos: Pos, key: u128, permission: Permission, ts: i64) {
         self.valid_rows += 1;
-        let e = self.map.entry(key).or_insert_with(Entry::empty);
-        let perm_flag = match permission {
-            Permission::Onay => ONAY_AT_BEST,
-            Permission::Ret => RET_AT_BEST,
-        };
+        let best = self.offset(ts);
         let is_ret = permission == Permission::Ret;
-        if e.flags & HAS_VALID == 0 || ts > e.best_ts {
-            e.best_ts = ts;
-            e.winner = pos;
-            e.flags =
-                (e.flags & !(ONAY_AT_BEST | RET_AT_BEST | WINNER_RET)) | HAS_VALID | perm_flag;
-            if is_ret {
-                e.flags |= WINNER_RET;
-            }
-        } else if ts == e.best_ts {
+        let perm_flag = if is_ret { RET_AT_BEST } else { ONAY_AT_BEST };
+        let fresh = Entry {
+            winner: pos,
+            best,
+            flags: perm_flag | if is_ret { WINNER_RET } else { 0 },
+        };
+        let e = self.map.entry(Key::from(key)).or_insert(fresh);
+        if e.winner == pos {
+            return;
+        }
+        if best > e.best {
+            *e = fresh;
+        } else if best == e.best {
             e.flags |= perm_flag;
             // Among tied rows RET wins; among rows tied with the same permission, the last one.
-            let winner_ret = e.flags & WINNER_RET != 0;
-            if is_ret || !winner_ret {
+            if is_ret || e.flags & WINNER_RET == 0 {
                 e.winner = pos;
                 if is_ret {
                     e.flags |= WINNER_RET;
@@ -148,15 +168,14 @@ impl Resolver {
     }
 
     pub fn observe_hold(&mut self, pos: Pos, hold: &Hold) {
-        let e = self
-            .map
-            .entry(key_of(hold.channel, &hold.recipient))
-            .or_insert_with(Entry::empty);
         let ts = hold.timestamp.unwrap_or(UNREADABLE);
+        let e = self
+            .holds
+            .entry(Key::from(key_of(hold.channel, &hold.recipient)))
+            .or_insert((ts, pos));
         // Keep the strongest hold: the latest (unreadable counts as latest), the first among equals.
-        if e.hold_ts == NO_HOLD || ts > e.hold_ts {
-            e.hold_ts = ts;
-            e.hold_pos = pos;
+        if ts > e.0 {
+            *e = (ts, pos);
         }
     }
 
@@ -164,15 +183,40 @@ impl Resolver {
     pub fn finish(mut self) -> Resolution {
         let mut r = Resolution {
             valid_rows: self.valid_rows,
+            unique: self.map.len() as u64,
             ..Resolution::default()
         };
         let mut warnings = Vec::new();
-        for e in self.map.values_mut() {
-            if e.flags & HAS_VALID == 0 {
+        for (key, &(hold_ts, hold_pos)) in &self.holds {
+            let Some(e) = self.map.get_mut(key) else {
                 continue;
+            };
+            let best_ts = self.base + i64::from(e.best);
+            if e.flags & WINNER_RET == 0 && (hold_ts == UNREADABLE || hold_ts >= best_ts) {
+                e.flags |= WITHHELD;
+                r.withheld += 1;
+                r.withheld_keys.insert(*key);
+                let why = if hold_ts == UNREADABLE {
+                    "its timestamp is unreadable".to_string()
+                } else {
+                    format!(
+                        "its timestamp is not earlier than the winning ONAY ({})",
+                        timestamp::format_netmera(best_ts)
+                    )
+                };
+                warnings.push((
+                    hold_pos,
+                    Problem::warning(
+                        Field::Row,
+                        Code::Withheld,
+                        format!(
+                            "this invalid RET row may be the recipient's latest word ({why}); the recipient is left out of every output and upload — fix the row and run again"
+                        ),
+                    ),
+                ));
             }
-            r.unique += 1;
-            let winner_ret = e.flags & WINNER_RET != 0;
+        }
+        for e in self.map.values() {
             if e.flags & (ONAY_AT_BEST | RET_AT_BEST) == ONAY_AT_BEST | RET_AT_BEST {
                 r.conflicts += 1;
                 warnings.push((
@@ -182,54 +226,74 @@ impl Resolver {
                         Code::Conflict,
                         format!(
                             "this recipient has both ONAY and RET at its latest time ({}); RET wins",
-                            timestamp::format_netmera(e.best_ts)
+                            timestamp::format_netmera(self.instant(e.best))
                         ),
                     ),
                 ));
             }
-            if !winner_ret
-                && e.hold_ts != NO_HOLD
-                && (e.hold_ts == UNREADABLE || e.hold_ts >= e.best_ts)
-            {
-                e.flags |= WITHHELD;
-                r.withheld += 1;
-                let why = if e.hold_ts == UNREADABLE {
-                    "its timestamp is unreadable".to_string()
-                } else {
-                    format!(
-                        "its timestamp is not earlier than the winning ONAY ({})",
-                        timestamp::format_netmera(e.best_ts)
-                    )
-                };
-                warnings.push((
-                    e.hold_pos,
-                    Problem::warning(
-                        Field::Row,
-                        Code::Withheld,
-                        format!(
-                            "this invalid RET row may be the recipient's latest word ({why}); the recipient is left out of every output and upload — fix the row and run again"
-                        ),
-                    ),
-                ));
+            if e.flags & WITHHELD != 0 {
                 continue;
             }
-            if winner_ret {
+            if e.flags & WINNER_RET != 0 {
                 r.ret += 1;
             } else {
                 r.onay += 1;
             }
+            r.winners.insert(e.winner);
         }
         warnings.sort_by_key(|(pos, _)| *pos);
         r.warnings = warnings;
-        r.map = self.map;
         r
+    }
+}
+
+/// A set of row positions, as one bitset per file (a bit per line).
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    files: Vec<Vec<u64>>,
+    len: u64,
+}
+
+impl Selection {
+    pub fn insert(&mut self, pos: Pos) {
+        let (file, line) = (pos.file(), pos.line() as usize);
+        if self.files.len() <= file {
+            self.files.resize_with(file + 1, Vec::new);
+        }
+        let words = &mut self.files[file];
+        if words.len() <= line / 64 {
+            words.resize(line / 64 + 1, 0);
+        }
+        let bit = 1u64 << (line % 64);
+        if words[line / 64] & bit == 0 {
+            words[line / 64] |= bit;
+            self.len += 1;
+        }
+    }
+
+    pub fn contains(&self, file: usize, line: u64) -> bool {
+        let line = line as usize;
+        self.files
+            .get(file)
+            .and_then(|w| w.get(line / 64))
+            .is_some_and(|w| w & (1u64 << (line % 64)) != 0)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
 /// The outcome of pass one: counts, key-level warnings, and who wins.
 #[derive(Default)]
 pub struct Resolution {
-    map: Map,
+    /// Positions of the resolved records (withheld keys excluded).
+    pub winners: Selection,
+    withheld_keys: std::collections::HashSet<Key, Fast>,
     pub valid_rows: u64,
     /// Keys with at least one valid row.
     pub unique: u64,
@@ -253,18 +317,17 @@ impl Resolution {
         self.onay + self.ret
     }
 
-    /// Whether a key is withheld.
+    /// Whether a record's key is withheld.
     pub fn is_withheld(&self, record: &Record) -> bool {
-        self.map
-            .get(&key_of(record.channel, &record.recipient))
-            .is_some_and(|e| e.flags & WITHHELD != 0)
+        !self.withheld_keys.is_empty()
+            && self
+                .withheld_keys
+                .contains(&Key::from(key_of(record.channel, &record.recipient)))
     }
 
-    /// Whether the valid row at `pos` is its key's resolved record (and the key is not withheld).
-    pub fn is_winner(&self, pos: Pos, record: &Record) -> bool {
-        self.map
-            .get(&key_of(record.channel, &record.recipient))
-            .is_some_and(|e| e.winner == pos && e.flags & WITHHELD == 0)
+    /// Whether the row at `pos` is its key's resolved record (and the key is not withheld).
+    pub fn is_winner(&self, pos: Pos) -> bool {
+        self.winners.contains(pos.file(), pos.line())
     }
 }
 

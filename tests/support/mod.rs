@@ -1,5 +1,9 @@
 //! Helpers shared by the integration tests: the binary with a fixed clock, fixtures, temp files.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub mod sim;
+
+pub use sim::{Sim, SimConfig, SimUser};
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end throughput and memory of the release binary on generated data.
+#
+#   scripts/bench.sh                 # 5,000,000-row email and SMS files (generated once, ~10 s each)
+#   ROWS=1000000 scripts/bench.sh    # quicker run on 1M-row files
+#
+# Data goes to bench-data/ (git-ignored) and is reused when present. Every run is timed with
+# `/usr/bin/time -v`; one line per run, then a table. Exit code 1 from iysync (invalid rows present,
+# which the data has on purpose) counts as success. Run it under `nice -n 10` on a shared machine.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DATA=$ROOT/bench-data
+BIN=$ROOT/target/release/iysync
+ROWS=${ROWS:-5000000}
+NOW=2026-11-22T12:00:00+03:00
+
+if [[ ! -x /usr/bin/time ]]; then
+    echo "bench.sh: /usr/bin/time is missing; install it (apt-get install -y time)" >&2
+    exit 2
+fi
+if ! [[ $ROWS =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench.sh: ROWS must be a positive integer, got '$ROWS'" >&2
+    exit 2
+fi
+
+# 5000000 -> 5m, 1000000 -> 1m, 250000 -> 250k, anything else as it is.
+label() {
+    local n=$1
+    if ((n % 1000000 == 0)); then echo "$((n / 1000000))m"
+    elif ((n % 1000 == 0)); then echo "$((n / 1000))k"
+    else echo "$n"; fi
+}
+
+echo "== building (cargo build --release)"
+cargo build --release --quiet
+echo "   $("$BIN" --version 2>/dev/null || echo iysync), $(nproc) CPUs"
+
+mkdir -p "$DATA"
+gen() { # gen FILE ROWS CHANNEL DUP
+    local file=$1 rows=$2 channel=$3 dup=$4
+    if [[ -s $file ]]; then
+        return
+    fi
+    echo "== generating $(basename "$file") ($rows rows, $channel, dup $dup, 2% invalid)"
+    python3 "$ROOT/scripts/gen-data.py" --rows "$rows" --channel "$channel" \
+        --dup-ratio "$dup" --invalid-ratio 0.02 --seed 1 "$file.tmp"
+    mv "$file.tmp" "$file"
+}
+L=$(label "$ROWS")
+EMAIL=$DATA/email-$L.csv
+SMS=$DATA/sms-$L.csv
+DUP30=$DATA/email-1m-dup30.csv
+gen "$EMAIL" "$ROWS" email 0.1
+gen "$SMS" "$ROWS" sms 0.1
+gen "$DUP30" 1000000 email 0.3
+
+OUT=$(mktemp -d "$DATA/out.XXXXXX")
+TIMEFILE=$(mktemp)
+ERRFILE=$(mktemp)
+trap 'rm -rf "$OUT" "$TIMEFILE" "$ERRFILE"' EXIT
+
+RESULTS=()
+SKIPPED=0
+row_count() { wc -l <"$1" | tr -d ' '; }
+
+# run NAME JOBS FILE ARGS… : times one invocation and records a result line.
+run() {
+    local name=$1 jobs=$2 file=$3
+    shift 3
+    local jobs_args=()
+    [[ $jobs == default ]] || jobs_args=(--jobs "$jobs")
+    local rows
+    rows=$(row_count "$file")
+    rm -rf "${OUT:?}"/*
+    local rc=0
+    /usr/bin/time -v -o "$TIMEFILE" "$BIN" "$name" "$file" "$@" "${jobs_args[@]}" \
+        -q --no-progress --now "$NOW" >/dev/null 2>"$ERRFILE" || rc=$?
+    if ((rc == 2)) && grep -q 'not available' "$ERRFILE"; then
+        echo "skipped ($name not available: $(tail -n 1 "$ERRFILE"))"
+        SKIPPED=1
+        return 0
+    fi
+    if ((rc > 1)); then
+        # /usr/bin/time reports a failing command as "Command exited with non-zero status N".
+        printf '%-8s %-22s jobs=%-7s FAILED (exit %d): %s\n' "$name" "$(basename "$file")" "$jobs" \
+            "$rc" "$(tail -n 1 "$ERRFILE")"
+        RESULTS+=("$name|$(basename "$file")|$jobs|$rows|-|-|-|exit $rc")
+        return 0
+    fi
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\) time/ {
+        n = split($2, p, ":"); s = 0
+        for (i = 1; i <= n; i++) s = s * 60 + p[i]
+        printf "%.2f", s }' "$TIMEFILE")
+    rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TIMEFILE")
+    local rate
+    rate=$(awk -v r="$rows" -v w="$wall" 'BEGIN { if (w > 0) printf "%.0f", r / w; else print "-" }')
+    printf '%-8s %-22s jobs=%-7s rows=%-8s wall=%6ss  %9s rows/s  peak RSS %7s MB  (exit %d)\n' \
+        "$name" "$(basename "$file")" "$jobs" "$rows" "$wall" "$rate" "$rss" "$rc"
+    RESULTS+=("$name|$(basename "$file")|$jobs|$rows|$wall|$rate|$rss|exit $rc")
+}
+
+echo "== validate"
+for f in "$EMAIL" "$SMS"; do
+    run validate 1 "$f"
+    run validate default "$f"
+done
+
+echo "== convert --to insider"
+if "$BIN" convert --help >/dev/null 2>&1; then
+    for f in "$EMAIL" "$SMS" "$DUP30"; do
+        run convert 1 "$f" --to insider --out "$OUT" --force
+        ((SKIPPED)) && break
+        run convert default "$f" --to insider --out "$OUT" --force
+    done
+else
+    echo "skipped (convert not available)"
+fi
+
+echo
+echo "== summary ($(nproc) CPUs; default jobs = iysync's own default)"
+{
+    echo "command|file|jobs|rows|wall s|rows/s|peak RSS MB|status"
+    printf '%s\n' "${RESULTS[@]}"
+} | column -t -s '|'

@@ -1,0 +1,436 @@
+//! `iysync convert`: resolve the input and write Insider Upsert bodies or Netmera upload files.
+//!
+//! Pass one judges and resolves (a compact summary per key); pass two reads the input again and
+//! writes the winning rows, in input order. Stdin and gzip inputs are spooled for that.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
+use crate::commands::{Reporting, Setup, default_rejects_path, first_pass};
+use crate::error::{Error, Status};
+use crate::input;
+use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, upsert_user};
+use crate::output::rejects::Rejects;
+use crate::output::{create_private, ensure_dir, netmera};
+use crate::pipeline;
+use crate::record::{Channel, Code, Field, Outcome, Problem, Record};
+use crate::report::Located;
+use crate::resolve::{Pos, Resolution};
+
+/// Upsert options from the command line.
+pub fn upsert_options(args: &InsiderBodyArgs) -> Result<UpsertOptions, Error> {
+    if args.max_users == 0 || args.max_bytes < 64 {
+        return Err(Error::Usage(
+            "--max-users must be at least 1 and --max-bytes at least 64".to_string(),
+        ));
+    }
+    Ok(UpsertOptions {
+        external_id_as: ExternalIdAs::parse(args.external_id_as.as_deref())
+            .map_err(Error::Usage)?,
+        skip_hook: args.skip_hook,
+        consent_event: args.consent_event.clone(),
+        max_users: args.max_users,
+        max_bytes: args.max_bytes,
+    })
+}
+
+/// Where converted output goes.
+enum Out {
+    Dir(PathBuf),
+    Stdout,
+}
+
+/// Names of the files `convert` writes in its output directory.
+fn is_ours(name: &str) -> bool {
+    let netmera = |base: &str| {
+        name == format!("{base}.csv")
+            || name
+                .strip_prefix(&format!("{base}-"))
+                .and_then(|r| r.strip_suffix(".csv"))
+                .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let upsert = name
+        .strip_prefix("upsert-")
+        .and_then(|r| r.strip_suffix(".json"))
+        .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()));
+    upsert || netmera("email") || netmera("sms")
+}
+
+/// Refuses to mix a new conversion with the files of an earlier one; with `--force`, removes them
+/// (a stale `upsert-000009.json` left beside a new, shorter run would be uploaded by mistake).
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), Error> {
+    ensure_dir(dir)?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_ours(&name) {
+            continue;
+        }
+        if !force {
+            return Err(Error::Usage(format!(
+                "{} already holds converted output ({name}); pass --force to replace it, or choose another --out",
+                dir.display()
+            )));
+        }
+        std::fs::remove_file(entry.path())
+            .map_err(|e| Error::io(format!("cannot remove {}", entry.path().display()), e))?;
+    }
+    Ok(())
+}
+
+pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
+    let mut setup = Setup::new(&args.common)?;
+    let out = if args.out.as_os_str() == "-" {
+        Out::Stdout
+    } else {
+        Out::Dir(args.out.clone())
+    };
+    let opts = upsert_options(&args.insider)?;
+    match args.to {
+        Target::Insider => {
+            if args.keep_history || args.split_rows.is_some() {
+                return Err(Error::Usage(
+                    "--keep-history and --split-rows are for --to netmera; Insider bodies carry the resolved state".to_string(),
+                ));
+            }
+        }
+        Target::Netmera => {
+            if args.insider.external_id_as.is_some()
+                || args.insider.skip_hook
+                || args.insider.consent_event.is_some()
+            {
+                return Err(Error::Usage(
+                    "--external-id-as, --skip-hook and --consent-event are for --to insider"
+                        .to_string(),
+                ));
+            }
+            if matches!(out, Out::Stdout) {
+                return Err(Error::Usage(
+                    "--to netmera writes email.csv and sms.csv: give a directory with --out"
+                        .to_string(),
+                ));
+            }
+            if args.split_rows == Some(0) {
+                return Err(Error::Usage("--split-rows must be at least 1".to_string()));
+            }
+        }
+    }
+    if let Out::Dir(dir) = &out {
+        prepare_dir(dir, args.force)?;
+    }
+    let rejects_path = match (&args.rejects, &out) {
+        (Some(p), _) => p.clone(),
+        (None, Out::Dir(dir)) => dir.join("rejects.csv"),
+        (None, Out::Stdout) => default_rejects_path(setup.rules.now),
+    };
+    let rejects = Rejects::create(&rejects_path, args.force)?;
+    let mut reporting = Reporting::new(&setup, args.common.report.as_deref(), rejects)?;
+
+    let (spooled, _temps) = input::spool(std::mem::take(&mut setup.sources))?;
+    setup.sources = spooled;
+
+    let mut progress = setup.progress("reading");
+    let (summary, resolution) = first_pass(&setup, &mut progress, &mut reporting)?;
+
+    progress.phase("writing", None);
+    let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
+    let mut writer: Box<dyn ConvertWriter> = match (args.to, &out) {
+        (Target::Netmera, Out::Dir(dir)) => Box::new(NetmeraWriter::new(dir, args.split_rows)?),
+        (Target::Insider, Out::Dir(dir)) => Box::new(InsiderWriter::new(Some(dir.clone()), opts)),
+        (Target::Insider, Out::Stdout) => Box::new(InsiderWriter::new(None, opts)),
+        (Target::Netmera, Out::Stdout) => {
+            return Err(Error::Usage("--to netmera needs --out DIR".to_string()));
+        }
+    };
+    let keep_history = args.keep_history;
+    second_pass(&setup, &resolution, keep_history, |pos, record| {
+        if let Some(refused) = writer.write(record)? {
+            let located = Located {
+                file: names[pos.file()].clone(),
+                line: pos.line(),
+                problem: refused.clone(),
+            };
+            reporting.late_problem(&located)?;
+            let mut line = Vec::new();
+            netmera::write_line(&mut line, record);
+            reporting.reject(
+                &located.file,
+                located.line,
+                &[refused],
+                line.trim_ascii_end(),
+            )?;
+        }
+        Ok(())
+    })?;
+    let written = writer.finish()?;
+    progress.finish();
+    let elapsed = progress.elapsed();
+    let rejects_path = reporting.finish(&summary, None, elapsed)?;
+    setup.say(&summary.human(elapsed));
+    setup.say(&format!(
+        "  wrote {} records in {} {}; rejects: {}\n",
+        written.records,
+        written.files,
+        match out {
+            Out::Dir(d) => format!("files to {}", d.display()),
+            Out::Stdout => "bodies to stdout".to_string(),
+        },
+        rejects_path.display()
+    ));
+    Ok(if summary.invalid > 0 {
+        Status::DataProblems
+    } else {
+        Status::Success
+    })
+}
+
+/// Pass two: calls `emit` for every resolved record in input order (every valid row of a key that
+/// is not withheld, with `keep_history`).
+pub fn second_pass(
+    setup: &Setup,
+    resolution: &Resolution,
+    keep_history: bool,
+    mut emit: impl FnMut(Pos, &Record) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let winners = |file: usize, line: u64| resolution.winners.contains(file, line);
+    let select: pipeline::Select<'_> = if keep_history { None } else { Some(&winners) };
+    pipeline::run(
+        setup.reader(),
+        &setup.rules,
+        setup.decoder,
+        setup.jobs,
+        select,
+        |chunk| {
+            for row in &chunk.rows {
+                let Outcome::Valid { record, .. } = &row.outcome else {
+                    continue;
+                };
+                let pos = Pos::new(chunk.file, row.line);
+                let wanted = if keep_history {
+                    !resolution.is_withheld(record)
+                } else {
+                    resolution.is_winner(pos)
+                };
+                if wanted {
+                    emit(pos, record)?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// How much a writer wrote.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub files: u64,
+    pub records: u64,
+}
+
+trait ConvertWriter {
+    /// Writes one record; `Some(problem)` when the record cannot be written (it goes to rejects).
+    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error>;
+    fn finish(self: Box<Self>) -> Result<Written, Error>;
+}
+
+/// One channel's Netmera file(s), split every `split` rows when asked.
+struct NetmeraPart {
+    dir: PathBuf,
+    base: &'static str,
+    split: Option<u64>,
+    file: Option<(PathBuf, BufWriter<File>)>,
+    rows_in_file: u64,
+    files: u64,
+    line: Vec<u8>,
+}
+
+impl NetmeraPart {
+    fn new(dir: &Path, base: &'static str, split: Option<u64>) -> Result<NetmeraPart, Error> {
+        let mut part = NetmeraPart {
+            dir: dir.to_path_buf(),
+            base,
+            split,
+            file: None,
+            rows_in_file: 0,
+            files: 0,
+            line: Vec::with_capacity(256),
+        };
+        if split.is_none() {
+            // Without splitting, email.csv and sms.csv always exist, empty or not.
+            part.open_next()?;
+        }
+        Ok(part)
+    }
+
+    fn open_next(&mut self) -> Result<(), Error> {
+        self.close()?;
+        self.files += 1;
+        let name = match self.split {
+            None => format!("{}.csv", self.base),
+            Some(_) => format!("{}-{:06}.csv", self.base, self.files),
+        };
+        let path = self.dir.join(name);
+        let f = create_private(&path, true)?;
+        self.file = Some((path, BufWriter::new(f)));
+        self.rows_in_file = 0;
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<(), Error> {
+        if let Some((p, mut w)) = self.file.take() {
+            w.flush()
+                .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, record: &Record) -> Result<(), Error> {
+        if self.file.is_none() || self.split.is_some_and(|n| self.rows_in_file >= n) {
+            self.open_next()?;
+        }
+        self.line.clear();
+        netmera::write_line(&mut self.line, record);
+        if let Some((p, w)) = self.file.as_mut() {
+            w.write_all(&self.line)
+                .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+        }
+        self.rows_in_file += 1;
+        Ok(())
+    }
+}
+
+struct NetmeraWriter {
+    email: NetmeraPart,
+    sms: NetmeraPart,
+    records: u64,
+}
+
+impl NetmeraWriter {
+    fn new(dir: &Path, split: Option<u64>) -> Result<NetmeraWriter, Error> {
+        Ok(NetmeraWriter {
+            email: NetmeraPart::new(dir, "email", split)?,
+            sms: NetmeraPart::new(dir, "sms", split)?,
+            records: 0,
+        })
+    }
+}
+
+impl ConvertWriter for NetmeraWriter {
+    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error> {
+        match record.channel {
+            Channel::Email => self.email.write(record)?,
+            Channel::Sms => self.sms.write(record)?,
+        }
+        self.records += 1;
+        Ok(None)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Written, Error> {
+        self.email.close()?;
+        self.sms.close()?;
+        Ok(Written {
+            files: self.email.files + self.sms.files,
+            records: self.records,
+        })
+    }
+}
+
+/// Upsert bodies to `upsert-000001.json`… in a directory, or one per line on stdout.
+struct InsiderWriter {
+    dir: Option<PathBuf>,
+    batcher: Batcher<()>,
+    opts: UpsertOptions,
+    stdout: BufWriter<io::Stdout>,
+    written: Written,
+}
+
+impl InsiderWriter {
+    fn new(dir: Option<PathBuf>, opts: UpsertOptions) -> InsiderWriter {
+        InsiderWriter {
+            dir,
+            batcher: Batcher::upsert(&opts),
+            opts,
+            stdout: BufWriter::new(io::stdout()),
+            written: Written::default(),
+        }
+    }
+
+    fn emit(&mut self, body: Body<()>) -> Result<(), Error> {
+        self.written.files += 1;
+        self.written.records += body.items.len() as u64;
+        match &self.dir {
+            Some(dir) => {
+                let path = dir.join(format!("upsert-{:06}.json", self.written.files));
+                let mut f = create_private(&path, true)?;
+                f.write_all(&body.json)
+                    .and_then(|()| f.write_all(b"\n"))
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+            }
+            None => self
+                .stdout
+                .write_all(&body.json)
+                .and_then(|()| self.stdout.write_all(b"\n"))
+                .map_err(|e| Error::io("cannot write to stdout", e)),
+        }
+    }
+}
+
+impl ConvertWriter for InsiderWriter {
+    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error> {
+        let user = upsert_user(record, &self.opts);
+        match self.batcher.push(&user, ()) {
+            Ok(Some(body)) => self.emit(body).map(|()| None),
+            Ok(None) => Ok(None),
+            Err((too_large, ())) => Ok(Some(Problem::error(
+                Field::Row,
+                Code::ApiRefused,
+                format!(
+                    "this record's Upsert user object alone is {} bytes, over the {}-byte body limit (--max-bytes); shorten its fields",
+                    too_large.bytes, too_large.max
+                ),
+            ))),
+        }
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Written, Error> {
+        let batcher = std::mem::replace(&mut self.batcher, Batcher::upsert(&self.opts));
+        if let Some(body) = batcher.finish() {
+            self.emit(body)?;
+        }
+        self.stdout
+            .flush()
+            .map_err(|e| Error::io("cannot write to stdout", e))?;
+        Ok(self.written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_only_its_own_output_names() {
+        for ours in [
+            "email.csv",
+            "sms.csv",
+            "email-000001.csv",
+            "sms-000123.csv",
+            "upsert-000001.json",
+        ] {
+            assert!(is_ours(ours), "{ours}");
+        }
+        for theirs in [
+            "rejects.csv",
+            "emails.csv",
+            "email-1.csv",
+            "upsert-1.json",
+            "notes.txt",
+            "upsert-00000a.json",
+        ] {
+            assert!(!is_ours(theirs), "{theirs}");
+        }
+    }
+}

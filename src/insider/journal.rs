@@ -1,0 +1,328 @@
+//! Resume journal: one JSON line per acknowledged request, durable before `record` returns.
+//!
+//! Layout: a header line `{"journal":"iysync","version":1,"run_key":"…"}` and then one line per
+//! acknowledged request: `{"seq":N,"accepted":N,"refused":[[index,"message"],…]}`.
+//! It holds no tokens and no recipients: request bodies are never written, and refusal
+//! messages are scrubbed of anything that looks like an email address or a phone number
+//! (Insider's messages echo the refused value, e.g. "not a valid email address: x@y.z").
+//!
+//! A torn last line (crash mid-write) is dropped when the journal is opened; a complete line
+//! that does not parse is skipped (its request counts as not done, so it is sent again).
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+const MAGIC: &str = "iysync";
+const VERSION: u32 = 1;
+/// Every journal file starts with these bytes; anything else is not ours to truncate.
+const HEADER_PREFIX: &[u8] = br#"{"journal":"iysync""#;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    journal: String,
+    version: u32,
+    run_key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    seq: u64,
+    accepted: usize,
+    #[serde(default)]
+    refused: Vec<(usize, String)>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    accepted: usize,
+    refused: Vec<(usize, String)>,
+}
+
+/// An open resume journal.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    len: u64,
+    entries: BTreeMap<u64, Entry>,
+    skipped_lines: usize,
+}
+
+impl Journal {
+    /// Opens or creates the journal at `path` (mode 0600 on unix; missing parent directories
+    /// are created 0700). When the existing journal was written for another `run_key`, or
+    /// `restart` is true, it is truncated and started anew. A file that is not an iysync
+    /// journal is never truncated: that is an `InvalidData` error.
+    pub fn open(path: &Path, run_key: &str, restart: bool) -> io::Result<Journal> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            create_private_dir(parent)?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = file.metadata()?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+        let mut content = Vec::new();
+        file.read_to_end(&mut content)?;
+
+        if !content.is_empty() && !looks_like_journal(&content) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} is not an iysync journal; refusing to overwrite it (choose another --journal path)",
+                    path.display()
+                ),
+            ));
+        }
+
+        let parsed = if restart {
+            None
+        } else {
+            parse(&content, run_key)
+        };
+        let mut journal = match parsed {
+            Some((entries, valid_len, skipped_lines)) => {
+                if valid_len < content.len() as u64 {
+                    file.set_len(valid_len)?;
+                    file.sync_data()?;
+                }
+                Journal {
+                    file,
+                    len: valid_len,
+                    entries,
+                    skipped_lines,
+                }
+            }
+            None => {
+                file.set_len(0)?;
+                let mut header = serde_json::to_vec(&Header {
+                    journal: MAGIC.to_string(),
+                    version: VERSION,
+                    run_key: run_key.to_string(),
+                })
+                .map_err(io::Error::other)?;
+                header.push(b'\n');
+                file.seek(SeekFrom::Start(0))?;
+                file.write_all(&header)?;
+                file.sync_data()?;
+                Journal {
+                    file,
+                    len: header.len() as u64,
+                    entries: BTreeMap::new(),
+                    skipped_lines: 0,
+                }
+            }
+        };
+        journal.file.seek(SeekFrom::Start(journal.len))?;
+        Ok(journal)
+    }
+
+    /// True when request `seq` was acknowledged in this or an earlier run.
+    pub fn is_done(&self, seq: u64) -> bool {
+        self.entries.contains_key(&seq)
+    }
+
+    /// Appends one acknowledged request and syncs it to disk before returning.
+    /// Refusal messages are scrubbed of email addresses and phone numbers.
+    pub fn record(
+        &mut self,
+        seq: u64,
+        accepted: usize,
+        refused: &[(usize, String)],
+    ) -> io::Result<()> {
+        let refused: Vec<(usize, String)> = refused
+            .iter()
+            .map(|(i, m)| (*i, scrub_recipients(m)))
+            .collect();
+        let line = Line {
+            seq,
+            accepted,
+            refused,
+        };
+        let mut bytes = serde_json::to_vec(&line).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+        let written = self
+            .file
+            .write_all(&bytes)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            // Do not leave a partial line for the next append to glue onto.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.seek(SeekFrom::Start(self.len));
+            return Err(e);
+        }
+        self.len += bytes.len() as u64;
+        self.entries.insert(
+            seq,
+            Entry {
+                accepted: line.accepted,
+                refused: line.refused,
+            },
+        );
+        Ok(())
+    }
+
+    /// Number of distinct requests acknowledged.
+    pub fn done_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Records accepted over all acknowledged requests.
+    pub fn accepted_count(&self) -> usize {
+        self.entries.values().map(|e| e.accepted).sum()
+    }
+
+    /// Lines that were complete but unreadable (skipped; their requests count as not done).
+    pub fn skipped_lines(&self) -> usize {
+        self.skipped_lines
+    }
+
+    /// (seq, index in that request's array, scrubbed message) of every refused record,
+    /// by seq then index.
+    pub fn previously_refused(&self) -> impl Iterator<Item = (u64, usize, &str)> {
+        self.entries
+            .iter()
+            .flat_map(|(seq, e)| e.refused.iter().map(move |(i, m)| (*seq, *i, m.as_str())))
+    }
+}
+
+/// `<state_dir>/iysync/journals/<run_key>.jsonl` (`state_dir` is the user's state root, e.g.
+/// `~/.local/state`; the key is reduced to `[0-9A-Za-z_-]`, at most 64 characters).
+pub fn default_path(state_dir: &Path, run_key: &str) -> PathBuf {
+    let mut key: String = run_key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(64)
+        .collect();
+    if key.is_empty() {
+        key.push_str("default");
+    }
+    state_dir
+        .join("iysync")
+        .join("journals")
+        .join(format!("{key}.jsonl"))
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+fn looks_like_journal(content: &[u8]) -> bool {
+    let n = content.len().min(HEADER_PREFIX.len());
+    // A shorter content is a header torn while the journal was being created.
+    content[..n] == HEADER_PREFIX[..n]
+}
+
+/// Entries, length of the valid prefix, and the number of skipped lines; `None` when the
+/// journal must be started anew (no complete header, or another run key).
+fn parse(content: &[u8], run_key: &str) -> Option<(BTreeMap<u64, Entry>, u64, usize)> {
+    let header_end = content.iter().position(|&b| b == b'\n')?;
+    let header: Header = serde_json::from_slice(&content[..header_end]).ok()?;
+    if header.journal != MAGIC || header.version != VERSION || header.run_key != run_key {
+        return None;
+    }
+    let mut entries = BTreeMap::new();
+    let mut skipped = 0;
+    let mut pos = header_end + 1;
+    while pos < content.len() {
+        let Some(rel) = content[pos..].iter().position(|&b| b == b'\n') else {
+            break; // torn last line: dropped
+        };
+        let line = &content[pos..pos + rel];
+        match serde_json::from_slice::<Line>(line) {
+            Ok(l) => {
+                entries.insert(
+                    l.seq,
+                    Entry {
+                        accepted: l.accepted,
+                        refused: l.refused,
+                    },
+                );
+            }
+            Err(_) => skipped += 1,
+        }
+        pos += rel + 1;
+    }
+    Some((entries, pos as u64, skipped))
+}
+
+/// Masks tokens that look like an email address or a phone number.
+fn scrub_recipients(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, token) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = token.trim_matches(|c: char| "\"'`,;:.!?()[]{}<>".contains(c));
+        if looks_like_email(core) || looks_like_phone(core) {
+            out.push_str(&token.replace(core, "***"));
+        } else {
+            out.push_str(token);
+        }
+    }
+    out
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !s.contains(['^', '$', '\\', '(', ')', '[', ']', '{', '}', '*', '|'])
+}
+
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 7
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubbing() {
+        assert_eq!(
+            scrub_recipients(
+                "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: a.b@c.com"
+            ),
+            "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: ***"
+        );
+        assert_eq!(
+            scrub_recipients(
+                "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: +905321234567"
+            ),
+            "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: ***"
+        );
+        assert_eq!(
+            scrub_recipients("event_group_id parameter is required on purchase event"),
+            "event_group_id parameter is required on purchase event"
+        );
+    }
+}
