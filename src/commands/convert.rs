@@ -366,7 +366,6 @@ impl InsiderWriter {
                 let path = dir.join(format!("upsert-{:06}.json", self.written.files));
                 let mut f = create_private(&path, true)?;
                 f.write_all(&body.json)
-                    .and_then(|()| f.write_all(b"\n"))
                     .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
             }
             None => self

@@ -387,7 +387,10 @@ mod tests {
         bodies.extend(b.finish());
         // 29 bytes of envelope: two items (60 bytes) fit, three (76) do not.
         assert!(bodies.iter().all(|b| b.json.len() <= 70), "{bodies:?}");
-        assert_eq!(bodies.iter().map(|b| b.items.len()).collect::<Vec<_>>(), [2, 2]);
+        assert_eq!(
+            bodies.iter().map(|b| b.items.len()).collect::<Vec<_>>(),
+            [2, 2]
+        );
         assert!(
             bodies
                 .iter()
