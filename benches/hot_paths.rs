@@ -132,9 +132,9 @@ fn mixed_chunk() -> (Chunk, u64) {
                 "name.surname{i}@example.com;mobileapp;{perm};{day:02}.{month:02}.{year} 14:23:00;ext{i}"
             ),
             _ => format!(
-                "9053{}{:08};SMS;{perm};{day:02}.{month:02}.{year} 08:15:30",
+                "9053{}{:07};SMS;{perm};{day:02}.{month:02}.{year} 08:15:30",
                 i % 10,
-                i % 100_000_000
+                i % 10_000_000
             ),
         };
         data.extend_from_slice(line.as_bytes());

@@ -37,9 +37,13 @@ fn run(cli: Cli) -> Result<Status, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
-        Command::Upsert(_) | Command::Unsubscribe(_) | Command::Resubscribe(_) => Err(
-            Error::Usage("this command is not available yet".to_string()),
-        ),
+        Command::Upsert(args) => commands::upload::run(&args, commands::upload::Kind::Upsert),
+        Command::Unsubscribe(args) => {
+            commands::upload::run(&args, commands::upload::Kind::Unsubscribe)
+        }
+        Command::Resubscribe(args) => {
+            commands::upload::run(&args, commands::upload::Kind::Resubscribe)
+        }
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();

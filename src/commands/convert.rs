@@ -42,7 +42,7 @@ enum Out {
     Stdout,
 }
 
-/// Names of the files `convert` writes in its output directory.
+/// Names of the files `convert` (and `--dry-run --out`) write in an output directory.
 fn is_ours(name: &str) -> bool {
     let netmera = |base: &str| {
         name == format!("{base}.csv")
@@ -51,11 +51,22 @@ fn is_ours(name: &str) -> bool {
                 .and_then(|r| r.strip_suffix(".csv"))
                 .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
     };
-    let upsert = name
-        .strip_prefix("upsert-")
-        .and_then(|r| r.strip_suffix(".json"))
-        .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()));
-    upsert || netmera("email") || netmera("sms")
+    let body = |base: &str| {
+        name.strip_prefix(&format!("{base}-"))
+            .and_then(|r| r.strip_suffix(".json"))
+            .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    [
+        "upsert",
+        "email-unsubscribe",
+        "email-subscribe",
+        "sms-unsubscribe",
+        "sms-subscribe",
+    ]
+    .into_iter()
+    .any(body)
+        || netmera("email")
+        || netmera("sms")
 }
 
 /// Refuses to mix a new conversion with the files of an earlier one; with `--force`, removes them

@@ -1,6 +1,7 @@
 //! Commands: thin glue between the command line and the modules that do the work.
 
 pub mod convert;
+pub mod upload;
 pub mod validate;
 
 use std::io::{self, IsTerminal, Write};

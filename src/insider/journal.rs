@@ -178,6 +178,11 @@ impl Journal {
         Ok(())
     }
 
+    /// The sequence numbers of every acknowledged request.
+    pub fn done_seqs(&self) -> std::collections::BTreeSet<u64> {
+        self.entries.keys().copied().collect()
+    }
+
     /// Number of distinct requests acknowledged.
     pub fn done_count(&self) -> usize {
         self.entries.len()

@@ -68,6 +68,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Contact APIs answer their errors ("Bad request", "Unauthorized") with HTTP 200.
     pub contact_errors_as_200: bool,
+    /// Upsert users with these emails or phone numbers are refused (a partial failure).
+    pub refuse_identifiers: BTreeSet<String>,
 }
 
 impl Default for SimConfig {
@@ -91,6 +93,7 @@ impl Default for SimConfig {
             fail_first_status: 500,
             seed: 1,
             contact_errors_as_200: false,
+            refuse_identifiers: BTreeSet::new(),
         }
     }
 }
@@ -700,7 +703,19 @@ fn upsert(
     let mut ok = 0u64;
     let mut st = lock(&shared.state);
     for (i, user) in users.iter().enumerate() {
-        let user_errors = validate_user(i, user);
+        let mut user_errors = validate_user(i, user);
+        for key in ["email", "phone_number"] {
+            if let Some(id) = user
+                .pointer(&format!("/identifiers/{key}"))
+                .and_then(Value::as_str)
+                && cfg.refuse_identifiers.contains(id)
+            {
+                user_errors.push((
+                    format!("users.{i}.identifiers.{key}.blocked"),
+                    format!("identifier is blocked: {id}"),
+                ));
+            }
+        }
         if user_errors.is_empty() {
             apply_user(&mut st, user, skip_hook);
             ok += 1;
@@ -953,13 +968,11 @@ fn contact_request(
         }
         values.push(s.to_string());
     }
-    // Email unsubscribe: optional group name (3–29 characters) in `name`, `group_name` or
-    // `group`; email resubscribe: optional numeric `group_id`.
+    // Email unsubscribe: optional group name (3–29 characters) in `group_name`, as Insider's
+    // v2 page documents it; email resubscribe: optional numeric `group_id`.
     let group = match kind {
         Kind::EmailUnsub => {
-            let g = ["name", "group_name", "group"]
-                .iter()
-                .find_map(|k| body.get(*k));
+            let g = body.get("group_name");
             match g {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) if (3..=29).contains(&s.chars().count()) => Some(s.clone()),
