@@ -10,6 +10,7 @@ use std::thread;
 use crate::error::Error;
 use crate::input::{Chunk, ChunkReader, Decoder};
 use crate::record::{self, Outcome, Rules};
+use crate::resolve::key_of;
 
 /// One judged line.
 #[derive(Debug)]
@@ -19,6 +20,9 @@ pub struct JudgedRow {
     /// The original bytes: kept for invalid rows (rejects, `--invalid-out`) and, in a selective
     /// pass, for every selected row (so a record the API refuses can be written to rejects as it was).
     pub raw: Option<Vec<u8>>,
+    /// The resolution key of a valid row, or of the key an invalid row holds back; 0 otherwise.
+    /// Hashed here, on the worker threads, to keep the in-order consumer light.
+    pub key: u128,
 }
 
 /// The judged lines of one chunk, in order.
@@ -32,6 +36,10 @@ pub struct JudgedChunk {
 
 /// Which lines to judge, by (file, line); `None` judges every line.
 pub type Select<'a> = Option<&'a (dyn Fn(usize, u64) -> bool + Sync)>;
+
+/// Work done on the worker thread right after a chunk is judged, before it is handed back in
+/// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
+pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
 
 /// Judges every (selected) line of a chunk. A pure function of the chunk and the rules.
 pub fn judge_chunk(
@@ -51,7 +59,17 @@ pub fn judge_chunk(
         };
         let raw = (select.is_some() || matches!(outcome, Outcome::Invalid { .. }))
             .then(|| bytes.to_vec());
-        rows.push(JudgedRow { line, outcome, raw });
+        let key = match &outcome {
+            Outcome::Valid { record, .. } => key_of(record.channel, &record.recipient),
+            Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),
+            _ => 0,
+        };
+        rows.push(JudgedRow {
+            line,
+            outcome,
+            raw,
+            key,
+        });
     }
     rows
 }
@@ -63,6 +81,7 @@ pub fn run(
     decoder: Decoder,
     jobs: usize,
     select: Select<'_>,
+    observe: Observe<'_>,
     mut sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let bytes = reader.bytes_read.clone();
@@ -71,11 +90,15 @@ pub fn run(
         for chunk in reader {
             let chunk = chunk?;
             let rows = judge_chunk(&chunk, rules, decoder, select);
-            sink(JudgedChunk {
+            let judged = JudgedChunk {
                 file: chunk.file,
                 rows,
                 bytes_read: read(),
-            })?;
+            };
+            if let Some(f) = observe {
+                f(&judged);
+            }
+            sink(judged)?;
         }
         return Ok(());
     }
@@ -119,6 +142,9 @@ pub fn run(
                         rows,
                         bytes_read,
                     };
+                    if let Some(f) = observe {
+                        f(&judged);
+                    }
                     if tx.send((seq, Ok(judged))).is_err() {
                         return;
                     }

@@ -214,6 +214,7 @@ pub fn second_pass(
         setup.decoder,
         setup.jobs,
         select,
+        None,
         |chunk| {
             for row in &chunk.rows {
                 let Outcome::Valid { record, .. } = &row.outcome else {
@@ -221,7 +222,7 @@ pub fn second_pass(
                 };
                 let pos = Pos::new(chunk.file, row.line);
                 let wanted = if keep_history {
-                    !resolution.is_withheld(record)
+                    !resolution.is_withheld_key(row.key)
                 } else {
                     resolution.is_winner(pos)
                 };

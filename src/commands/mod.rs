@@ -20,7 +20,7 @@ use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
 use crate::report::progress::Progress;
 use crate::report::{Located, Summary, Upload};
-use crate::resolve::{Pos, Resolution, Resolver};
+use crate::resolve::{Pos, Resolution, Shards};
 
 /// What every data command derives from the shared flags.
 pub struct Setup {
@@ -140,7 +140,21 @@ pub fn first_pass(
     sink: &mut dyn RowSink,
 ) -> Result<(Summary, Resolution), Error> {
     let mut summary = Summary::default();
-    let mut resolver = Resolver::new();
+    // Rows are observed by the resolver on the worker threads, in shards; the in-order consumer
+    // below only counts and reports.
+    let shards = Shards::new(if setup.jobs > 1 { 64 } else { 1 });
+    let observe = |chunk: &pipeline::JudgedChunk| {
+        for row in &chunk.rows {
+            let pos = Pos::new(chunk.file, row.line);
+            match &row.outcome {
+                Outcome::Valid { record, .. } => {
+                    shards.observe_key(pos, row.key, record.permission, record.timestamp)
+                }
+                Outcome::Invalid { hold: Some(h), .. } => shards.observe_hold_key(pos, row.key, h),
+                _ => {}
+            }
+        }
+    };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     pipeline::run(
         setup.reader(),
@@ -148,6 +162,7 @@ pub fn first_pass(
         setup.decoder,
         setup.jobs,
         None,
+        Some(&observe),
         |chunk| {
             summary.count(&chunk);
             for row in &chunk.rows {
@@ -155,16 +170,10 @@ pub fn first_pass(
                 let (problems, invalid) = match &row.outcome {
                     Outcome::Blank => continue,
                     Outcome::Valid { record, fixes } => {
-                        resolver.observe(pos, record);
                         sink.valid(pos, record)?;
                         (fixes, false)
                     }
-                    Outcome::Invalid { problems, hold } => {
-                        if let Some(h) = hold {
-                            resolver.observe_hold(pos, h);
-                        }
-                        (problems, true)
-                    }
+                    Outcome::Invalid { problems, .. } => (problems, true),
                 };
                 if problems.is_empty() {
                     continue;
@@ -183,7 +192,7 @@ pub fn first_pass(
             Ok(())
         },
     )?;
-    let resolution = resolver.finish();
+    let resolution = shards.finish();
     summary.add_resolution(&resolution, true);
     for (pos, warning) in &resolution.warnings {
         let located = Located {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 /// One field as written: its text without quotes and surrounding whitespace, and what was removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RawField<'a> {
     pub text: Cow<'a, str>,
     pub quoted: bool,
@@ -25,13 +25,71 @@ fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// `trim_start_matches(is_space)` with a fast answer for the common case: an ASCII letter first.
+fn trim_start(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0b => s,
+        _ => s.trim_start_matches(is_space),
+    }
+}
+
+/// `trim_end_matches(is_space)`, fast when the last byte is plain ASCII.
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0b => s,
+        _ => s.trim_end_matches(is_space),
+    }
+}
+
+/// How many fields are kept; a row never needs more than six (five and a trailing `;`).
+const KEPT: usize = 6;
+
+/// The fields of one line, without a heap allocation: the first six are kept, the rest counted.
+#[derive(Debug, Clone, Default)]
+pub struct Fields<'a> {
+    items: [RawField<'a>; KEPT],
+    kept: usize,
+    count: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn push(&mut self, field: RawField<'a>) {
+        if self.kept < KEPT {
+            self.items[self.kept] = field;
+            self.kept += 1;
+        }
+        self.count += 1;
+    }
+
+    /// Every field of the line, including those beyond the kept ones.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Drops the last field (only when all fields are kept).
+    pub fn pop(&mut self) {
+        if self.count == self.kept && self.kept > 0 {
+            self.kept -= 1;
+            self.count -= 1;
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Fields<'a> {
+    type Target = [RawField<'a>];
+
+    fn deref(&self) -> &[RawField<'a>] {
+        &self.items[..self.kept]
+    }
+}
+
 /// Splits a line (without its line terminator) into fields.
-pub fn split(line: &str) -> Result<Vec<RawField<'_>>, Unbalanced> {
-    let mut fields = Vec::with_capacity(6);
+pub fn split(line: &str) -> Result<Fields<'_>, Unbalanced> {
+    let mut fields = Fields::default();
     let mut rest = line;
     loop {
-        let column = fields.len();
-        let unspaced = rest.trim_start_matches(is_space);
+        let column = fields.count();
+        let unspaced = trim_start(rest);
         let mut trimmed = unspaced.len() != rest.len();
         if let Some(inner) = unspaced.strip_prefix('"') {
             let (text, after) = quoted(inner).ok_or(Unbalanced { column })?;
@@ -56,11 +114,11 @@ pub fn split(line: &str) -> Result<Vec<RawField<'_>>, Unbalanced> {
                 None => return Err(Unbalanced { column }),
             }
         } else {
-            let (raw, next) = match unspaced.find(';') {
+            let (raw, next) = match unspaced.bytes().position(|b| b == b';') {
                 Some(i) => (&unspaced[..i], Some(&unspaced[i + 1..])),
                 None => (unspaced, None),
             };
-            let text = raw.trim_end_matches(is_space);
+            let text = trim_end(raw);
             trimmed |= text.len() != raw.len();
             fields.push(RawField {
                 text: Cow::Borrowed(text),
@@ -119,7 +177,7 @@ mod tests {
 
     fn texts(line: &str) -> Vec<String> {
         split(line)
-            .map(|f| f.into_iter().map(|f| f.text.into_owned()).collect())
+            .map(|f| f.iter().map(|f| f.text.to_string()).collect())
             .unwrap_or_default()
     }
 
@@ -136,6 +194,14 @@ mod tests {
         let f = split("a; b ;ONAY").unwrap_or_default();
         assert_eq!(texts("a; b ;ONAY"), ["a", "b", "ONAY"]);
         assert!(!f[0].trimmed && f[1].trimmed && !f[2].trimmed);
+    }
+
+    #[test]
+    fn unicode_and_control_whitespace_is_trimmed_too() {
+        assert_eq!(
+            texts("\u{a0}a\u{a0};\u{b}b\u{b};\u{3000}c"),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]
@@ -157,9 +223,16 @@ mod tests {
     }
 
     #[test]
+    fn fields_beyond_six_are_counted_not_kept() {
+        let f = split("a;b;c;d;e;f;g;h").unwrap_or_default();
+        assert_eq!((f.len(), f.count()), (6, 8));
+        assert_eq!(f[5].text, "f");
+    }
+
+    #[test]
     fn unclosed_quote_is_unbalanced() {
-        assert_eq!(split("a;\"b;c;d"), Err(Unbalanced { column: 1 }));
-        assert_eq!(split("\"a\"x;b"), Err(Unbalanced { column: 0 }));
+        assert_eq!(split("a;\"b;c;d").err(), Some(Unbalanced { column: 1 }));
+        assert_eq!(split("\"a\"x;b").err(), Some(Unbalanced { column: 0 }));
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub fn normalize(raw: &str) -> Result<String, EmailError> {
         return Err(EmailError::NonAscii);
     }
     let lower = raw.to_ascii_lowercase();
-    if !fast_ok(&lower) && EmailAddress::parse_with_options(&lower, OPTIONS).is_err() {
+    if fast_ok(&lower) {
+        return Ok(lower);
+    }
+    if EmailAddress::parse_with_options(&lower, OPTIONS).is_err() {
         return Err(EmailError::Malformed);
     }
     // The crate accepts quoted local parts and comments that no sender system means; keep the
@@ -42,41 +45,55 @@ pub fn normalize(raw: &str) -> Result<String, EmailError> {
 /// `._%+-` in the local part, letters, digits and `-` in labels, no empty label, and a TLD of letters.
 /// Anything it does not accept goes to the parser; it never accepts what the parser refuses.
 fn fast_ok(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
+    let b = s.as_bytes();
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
         return false;
     };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
     if local.is_empty()
         || local.len() > 64
         || domain.len() > 253
-        || local.starts_with('.')
-        || local.ends_with('.')
-        || local.contains("..")
+        || local[0] == b'.'
+        || local[local.len() - 1] == b'.'
     {
         return false;
     }
-    if !local
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
-    {
-        return false;
+    let mut prev = 0u8;
+    for &c in local {
+        if !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
+            || (c == b'.' && prev == b'.')
+        {
+            return false;
+        }
+        prev = c;
     }
+    // Domain labels: letters, digits and `-`, none empty, none starting or ending with `-`,
+    // at most 63 bytes; at least two labels; a TLD of at least two letters.
     let mut labels = 0;
-    let mut last = "";
-    for label in domain.split('.') {
+    let mut start = 0;
+    for i in 0..=domain.len() {
+        if i < domain.len() && domain[i] != b'.' {
+            let c = domain[i];
+            if !(c.is_ascii_alphanumeric() || c == b'-') {
+                return false;
+            }
+            continue;
+        }
+        let label = &domain[start..i];
         if label.is_empty()
             || label.len() > 63
-            || label.starts_with('-')
-            || label.ends_with('-')
-            || !label
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
         {
             return false;
         }
         labels += 1;
-        last = label;
+        if i == domain.len() && (label.len() < 2 || !label.iter().all(u8::is_ascii_alphabetic)) {
+            return false;
+        }
+        start = i + 1;
     }
-    labels >= 2 && last.len() >= 2 && last.bytes().all(|c| c.is_ascii_alphabetic())
+    labels >= 2
 }
 
 #[cfg(test)]

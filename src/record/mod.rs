@@ -162,14 +162,14 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
     let mut fixes: Vec<Problem> = Vec::new();
     // A trailing `;` (an empty sixth field, or an empty fifth one) is a harmless separator.
     let mut trailing = false;
-    if fields.len() == 6 && fields[5].text.is_empty() && !fields[5].quoted {
+    if fields.count() == 6 && fields[5].text.is_empty() && !fields[5].quoted {
         fields.pop();
         trailing = true;
     }
-    if fields.len() == 5 && fields[4].text.is_empty() {
+    if fields.count() == 5 && fields[4].text.is_empty() {
         trailing = true;
     }
-    if fields.len() != 4 && fields.len() != 5 {
+    if fields.count() != 4 && fields.count() != 5 {
         let texts: Vec<&str> = fields.iter().map(|f| f.text.as_ref()).collect();
         return Outcome::Invalid {
             problems: vec![Problem::error(
@@ -177,7 +177,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
                 Code::FieldCount,
                 format!(
                     "expected 4 or 5 fields separated by `;` (recipient;platform;permission;timestamp[;external_id]), found {}",
-                    fields.len()
+                    fields.count()
                 ),
             )],
             hold: hold_of_loose(&texts, rules),
@@ -288,7 +288,7 @@ enum RecipientError {
 }
 
 fn channel_of(text: &str) -> Channel {
-    if text.contains('@') {
+    if text.as_bytes().contains(&b'@') {
         Channel::Email
     } else {
         Channel::Sms
@@ -317,31 +317,22 @@ fn judge_recipient(
     fixes: &mut Vec<Problem>,
 ) -> Option<(Channel, String)> {
     let text = field.text.as_ref();
-    let shown = rules.shown.recipient(text);
+    // Built only when a message needs it: most rows have none.
+    let shown = || rules.shown.recipient(text);
     match normalize_recipient(text, rules) {
         Ok((channel, canonical)) => {
-            let mut notes = layout_notes(field);
-            let code = if canonical != text {
-                notes.insert(
-                    0,
-                    match channel {
-                        Channel::Email => "upper-case letters lower-cased".to_string(),
-                        Channel::Sms => format!(
-                            "phone number {shown:?} written as {}",
-                            rules.shown.recipient(&canonical)
-                        ),
-                    },
-                );
-                Some(match channel {
-                    Channel::Email => Code::FixEmail,
-                    Channel::Sms => Code::FixPhoneFormat,
-                })
-            } else {
-                layout_code(field)
-            };
-            if let Some(code) = code {
-                fixes.push(Problem::fix(Field::Recipient, code, notes.join("; ")));
-            }
+            let repair = (canonical != text).then(|| match channel {
+                Channel::Email => (Code::FixEmail, "upper-case letters lower-cased".to_string()),
+                Channel::Sms => (
+                    Code::FixPhoneFormat,
+                    format!(
+                        "phone number {:?} written as {}",
+                        shown(),
+                        rules.shown.recipient(&canonical)
+                    ),
+                ),
+            });
+            field_fix(fixes, Field::Recipient, field, repair);
             Some((channel, canonical))
         }
         Err(e) => {
@@ -353,7 +344,8 @@ fn judge_recipient(
                 RecipientError::WrongChannel(found) => (
                     Code::WrongChannel,
                     format!(
-                        "{shown:?} is an {} recipient but --channel {} was given; move the row to a file of its channel",
+                        "{:?} is an {} recipient but --channel {} was given; move the row to a file of its channel",
+                        shown(),
                         match found {
                             Channel::Email => "email",
                             Channel::Sms => "SMS",
@@ -364,25 +356,29 @@ fn judge_recipient(
                 RecipientError::Email(email::EmailError::NonAscii) => (
                     Code::InvalidEmail,
                     format!(
-                        "email {shown:?} has non-ASCII letters, which İYS refuses; correct the address"
+                        "email {:?} has non-ASCII letters, which İYS refuses; correct the address",
+                        shown()
                     ),
                 ),
                 RecipientError::Email(email::EmailError::Malformed) => (
                     Code::InvalidEmail,
                     format!(
-                        "{shown:?} is not an email address with a dotted domain; correct the address"
+                        "{:?} is not an email address with a dotted domain; correct the address",
+                        shown()
                     ),
                 ),
                 RecipientError::Phone(phone::PhoneError::Invalid) => (
                     Code::InvalidPhone,
                     format!(
-                        "{shown:?} is not a valid phone number; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)"
+                        "{:?} is not a valid phone number; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)",
+                        shown()
                     ),
                 ),
                 RecipientError::Phone(phone::PhoneError::NotMobile) => (
                     Code::NotMobile,
                     format!(
-                        "{shown:?} is a Turkish number but not a mobile (5xx) number; İYS SMS consent needs a mobile"
+                        "{:?} is a Turkish number but not a mobile (5xx) number; İYS SMS consent needs a mobile",
+                        shown()
                     ),
                 ),
             };
@@ -417,23 +413,17 @@ fn judge_permission(
         ));
         return None;
     };
-    let mut notes = layout_notes(field);
-    let code = if text != permission.as_str() {
-        notes.insert(
-            0,
+    let repair = (text != permission.as_str()).then(|| {
+        (
+            Code::FixPermissionCase,
             format!(
                 "{:?} written as {}",
                 rules.shown.value(text),
                 permission.as_str()
             ),
-        );
-        Some(Code::FixPermissionCase)
-    } else {
-        layout_code(field)
-    };
-    if let Some(code) = code {
-        fixes.push(Problem::fix(Field::Permission, code, notes.join("; ")));
-    }
+        )
+    });
+    field_fix(fixes, Field::Permission, field, repair);
     Some(permission)
 }
 
@@ -444,7 +434,7 @@ fn judge_timestamp(
     fixes: &mut Vec<Problem>,
 ) -> Option<i64> {
     let text = field.text.as_ref();
-    let shown = rules.shown.value(text);
+    let shown = || rules.shown.value(text);
     let parsed = match timestamp::parse(text, rules.tz) {
         Ok(p) => p,
         Err(e) => {
@@ -460,7 +450,7 @@ fn judge_timestamp(
             errors.push(Problem::error(
                 Field::Timestamp,
                 Code::InvalidTimestamp,
-                format!("timestamp {shown:?} {why}"),
+                format!("timestamp {:?} {why}", shown()),
             ));
             return None;
         }
@@ -469,7 +459,10 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampTooEarly,
-            format!("timestamp {shown:?} is before 01.05.2015 00:00:00, which İYS rejects"),
+            format!(
+                "timestamp {:?} is before 01.05.2015 00:00:00, which İYS rejects",
+                shown()
+            ),
         ));
         return None;
     }
@@ -477,34 +470,43 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampInFuture,
-            format!("timestamp {shown:?} is in the future; check the export's clock or time zone (--timezone)"),
+            format!("timestamp {:?} is in the future; check the export's clock or time zone (--timezone)", shown()),
         ));
         return None;
     }
-    let mut notes = layout_notes(field);
-    let code = if !parsed.canonical {
-        notes.insert(
-            0,
+    let repair = (!parsed.canonical).then(|| {
+        (
+            Code::FixTimestampFormat,
             format!(
-                "{shown:?} written as {}",
+                "{:?} written as {}",
+                shown(),
                 timestamp::format_netmera(parsed.instant)
             ),
-        );
-        Some(Code::FixTimestampFormat)
-    } else {
-        layout_code(field)
-    };
-    if let Some(code) = code {
-        fixes.push(Problem::fix(Field::Timestamp, code, notes.join("; ")));
-    }
+        )
+    });
+    field_fix(fixes, Field::Timestamp, field, repair);
     Some(parsed.instant)
 }
 
 /// Fix for a field whose value is taken as it is (platform, external id): quotes and whitespace only.
 fn plain_fix(field: &RawField<'_>, which: Field, fixes: &mut Vec<Problem>) {
-    if let Some(code) = layout_code(field) {
-        fixes.push(Problem::fix(which, code, layout_notes(field).join("; ")));
-    }
+    field_fix(fixes, which, field, None);
+}
+
+/// Records the one fix of a field, if it needed any: its own repair (the most specific code) and
+/// the removal of quotes or whitespace around it, in one message.
+fn field_fix(
+    fixes: &mut Vec<Problem>,
+    which: Field,
+    field: &RawField<'_>,
+    repair: Option<(Code, String)>,
+) {
+    let Some(code) = repair.as_ref().map(|r| r.0).or_else(|| layout_code(field)) else {
+        return;
+    };
+    let mut notes: Vec<String> = repair.map(|r| r.1).into_iter().collect();
+    notes.extend(layout_notes(field));
+    fixes.push(Problem::fix(which, code, notes.join("; ")));
 }
 
 fn layout_code(field: &RawField<'_>) -> Option<Code> {

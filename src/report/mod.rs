@@ -218,6 +218,7 @@ mod tests {
                 fixes,
             },
             raw: None,
+            key: 0,
         }
     }
 
@@ -234,6 +235,7 @@ mod tests {
                     line: 3,
                     outcome: Outcome::Blank,
                     raw: None,
+                    key: 0,
                 },
                 JudgedRow {
                     line: 4,
@@ -242,6 +244,7 @@ mod tests {
                         hold: None,
                     },
                     raw: Some(b"x".to_vec()),
+                    key: 0,
                 },
             ],
         };

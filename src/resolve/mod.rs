@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::record::{Channel, Code, Field, Hold, Permission, Problem, Record, timestamp};
 
@@ -32,18 +32,11 @@ impl Pos {
 
 /// A 128-bit hash of (channel, canonical recipient). Collisions are negligible (~2^-64 at 10^9 keys).
 pub fn key_of(channel: Channel, recipient: &str) -> u128 {
-    let mut buf = [0u8; 256];
-    let bytes = recipient.as_bytes();
-    if bytes.len() < buf.len() {
-        buf[0] = channel as u8;
-        buf[1..=bytes.len()].copy_from_slice(bytes);
-        xxh3_128(&buf[..=bytes.len()])
-    } else {
-        let mut v = Vec::with_capacity(bytes.len() + 1);
-        v.push(channel as u8);
-        v.extend_from_slice(bytes);
-        xxh3_128(&v)
-    }
+    let seed = match channel {
+        Channel::Email => 0x6d61_696c,
+        Channel::Sms => 0x0073_6d73,
+    };
+    xxh3_128_with_seed(recipient.as_bytes(), seed)
 }
 
 /// The keys are already uniform hashes: use their low bits directly.
@@ -151,14 +144,17 @@ impl Resolver {
         };
         let e = self.map.entry(Key::from(key)).or_insert(fresh);
         if e.winner == pos {
+            // Freshly inserted.
             return;
         }
         if best > e.best {
             *e = fresh;
         } else if best == e.best {
             e.flags |= perm_flag;
-            // Among tied rows RET wins; among rows tied with the same permission, the last one.
-            if is_ret || e.flags & WINNER_RET == 0 {
+            // Among tied rows RET wins; among rows tied with the same permission, the last one in
+            // input order (decided by position, so the order of observation does not matter).
+            let winner_ret = e.flags & WINNER_RET != 0;
+            if (is_ret && !winner_ret) || (is_ret == winner_ret && pos > e.winner) {
                 e.winner = pos;
                 if is_ret {
                     e.flags |= WINNER_RET;
@@ -168,25 +164,32 @@ impl Resolver {
     }
 
     pub fn observe_hold(&mut self, pos: Pos, hold: &Hold) {
+        self.observe_hold_key(pos, key_of(hold.channel, &hold.recipient), hold);
+    }
+
+    /// Same as [`observe_hold`](Self::observe_hold) with a precomputed key.
+    pub fn observe_hold_key(&mut self, pos: Pos, key: u128, hold: &Hold) {
         let ts = hold.timestamp.unwrap_or(UNREADABLE);
-        let e = self
-            .holds
-            .entry(Key::from(key_of(hold.channel, &hold.recipient)))
-            .or_insert((ts, pos));
+        let e = self.holds.entry(Key::from(key)).or_insert((ts, pos));
         // Keep the strongest hold: the latest (unreadable counts as latest), the first among equals.
-        if ts > e.0 {
+        if ts > e.0 || (ts == e.0 && pos < e.1) {
             *e = (ts, pos);
         }
     }
 
     /// Ends pass one.
-    pub fn finish(mut self) -> Resolution {
-        let mut r = Resolution {
-            valid_rows: self.valid_rows,
-            unique: self.map.len() as u64,
-            ..Resolution::default()
-        };
-        let mut warnings = Vec::new();
+    pub fn finish(self) -> Resolution {
+        let mut r = Resolution::default();
+        self.finish_into(&mut r);
+        r.warnings.sort_by_key(|(pos, _)| *pos);
+        r
+    }
+
+    /// Adds this resolver's keys to `r` (warnings unsorted).
+    fn finish_into(mut self, r: &mut Resolution) {
+        r.valid_rows += self.valid_rows;
+        r.unique += self.map.len() as u64;
+        let warnings = &mut r.warnings;
         for (key, &(hold_ts, hold_pos)) in &self.holds {
             let Some(e) = self.map.get_mut(key) else {
                 continue;
@@ -241,8 +244,47 @@ impl Resolver {
             }
             r.winners.insert(e.winner);
         }
-        warnings.sort_by_key(|(pos, _)| *pos);
-        r.warnings = warnings;
+    }
+}
+
+/// A resolver split by key into shards, each behind its own lock, so worker threads can observe
+/// rows as they judge them. Observation does not depend on order, so the result is the same for
+/// any number of shards and threads.
+pub struct Shards {
+    shards: Vec<std::sync::Mutex<Resolver>>,
+}
+
+impl Shards {
+    pub fn new(count: usize) -> Shards {
+        Shards {
+            shards: (0..count.max(1))
+                .map(|_| std::sync::Mutex::new(Resolver::new()))
+                .collect(),
+        }
+    }
+
+    fn shard(&self, key: u128) -> std::sync::MutexGuard<'_, Resolver> {
+        let i = ((key >> 96) as usize) % self.shards.len();
+        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn observe_key(&self, pos: Pos, key: u128, permission: Permission, ts: i64) {
+        self.shard(key).observe_key(pos, key, permission, ts);
+    }
+
+    pub fn observe_hold_key(&self, pos: Pos, key: u128, hold: &Hold) {
+        self.shard(key).observe_hold_key(pos, key, hold);
+    }
+
+    pub fn finish(self) -> Resolution {
+        let mut r = Resolution::default();
+        for shard in self.shards {
+            shard
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .finish_into(&mut r);
+        }
+        r.warnings.sort_by_key(|(pos, _)| *pos);
         r
     }
 }
@@ -319,10 +361,12 @@ impl Resolution {
 
     /// Whether a record's key is withheld.
     pub fn is_withheld(&self, record: &Record) -> bool {
-        !self.withheld_keys.is_empty()
-            && self
-                .withheld_keys
-                .contains(&Key::from(key_of(record.channel, &record.recipient)))
+        self.is_withheld_key(key_of(record.channel, &record.recipient))
+    }
+
+    /// Whether a key (from [`key_of`]) is withheld.
+    pub fn is_withheld_key(&self, key: u128) -> bool {
+        !self.withheld_keys.is_empty() && self.withheld_keys.contains(&Key::from(key))
     }
 
     /// Whether the row at `pos` is its key's resolved record (and the key is not withheld).

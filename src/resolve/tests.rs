@@ -184,3 +184,30 @@ fn selection_is_a_bitset_per_file() {
     assert!(s.contains(0, 1) && s.contains(2, 130));
     assert!(!s.contains(0, 2) && !s.contains(1, 130) && !s.contains(2, 129) && !s.contains(9, 1));
 }
+
+#[test]
+fn resolution_does_not_depend_on_the_order_rows_are_observed() {
+    let rows = [
+        ("a@b.co", Onay, 10),
+        ("a@b.co", Ret, 20),
+        ("a@b.co", Onay, 20),
+        ("a@b.co", Onay, 20),
+        ("x@b.co", Onay, 5),
+        ("x@b.co", Onay, 5),
+    ];
+    let records: Vec<Record> = rows.iter().map(|(a, p, t)| rec(a, *p, *t)).collect();
+    let winners = |order: &[usize]| {
+        let mut r = Resolver::new();
+        for &i in order {
+            r.observe(Pos::new(0, i as u64 + 1), &records[i]);
+        }
+        let res = r.finish();
+        (0..records.len())
+            .filter(|i| res.is_winner(Pos::new(0, *i as u64 + 1)))
+            .collect::<Vec<_>>()
+    };
+    let forward = winners(&[0, 1, 2, 3, 4, 5]);
+    assert_eq!(forward, [1, 5]);
+    assert_eq!(winners(&[5, 3, 1, 4, 2, 0]), forward);
+    assert_eq!(winners(&[2, 0, 5, 1, 4, 3]), forward);
+}
