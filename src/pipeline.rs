@@ -17,8 +17,7 @@ use crate::resolve::key_of;
 pub struct JudgedRow {
     pub line: u64,
     pub outcome: Outcome,
-    /// The original bytes: kept for invalid rows (rejects, `--invalid-out`) and, in a selective
-    /// pass, for every selected row (so a record the API refuses can be written to rejects as it was).
+    /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
     pub raw: Option<Vec<u8>>,
     /// The resolution key of a valid row, or of the key an invalid row holds back; 0 otherwise.
     /// Hashed here, on the worker threads, to keep the in-order consumer light.
@@ -53,12 +52,13 @@ pub fn judge_chunk(
         if select.is_some_and(|f| !f(chunk.file, line)) {
             continue;
         }
+        // A BOM at the start of a line (files concatenated with `cat`) is a file-level fact too.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let outcome = match decoder.decode(bytes) {
             Ok(text) => record::judge(&text, rules),
             Err(lossy) => record::judge_undecodable(&lossy, rules),
         };
-        let raw = (select.is_some() || matches!(outcome, Outcome::Invalid { .. }))
-            .then(|| bytes.to_vec());
+        let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
         let key = match &outcome {
             Outcome::Valid { record, .. } => key_of(record.channel, &record.recipient),
             Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),

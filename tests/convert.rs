@@ -287,7 +287,7 @@ fn configurable_caps_and_oversized_records_go_to_rejects() {
         ],
         &out,
     )
-    .code(0);
+    .code(1);
     let b = bodies(&out);
     assert!(
         b.iter()
@@ -338,10 +338,12 @@ fn keep_history_keeps_every_valid_row_but_withheld_keys() {
     .code(1);
     let email = read(&out.join("email.csv"));
     let sms = read(&out.join("sms.csv"));
-    // 14 valid rows, one of them (kemal.dogan) withheld.
-    assert_eq!(email.lines().count() + sms.lines().count(), 13);
+    // 14 valid rows: kemal.dogan's is withheld, and irem.yildiz's ONAY loses the tie with her RET
+    // at the same time (history never ends a tie opted in).
+    assert_eq!(email.lines().count() + sms.lines().count(), 12);
     assert_eq!(email.matches("hakan.polat").count(), 2);
-    assert_eq!(email.matches("irem.yildiz").count(), 2);
+    assert_eq!(email.matches("irem.yildiz").count(), 1);
+    assert!(email.contains("irem.yildiz@example.com;web;RET;"));
     assert!(!email.contains("kemal"));
 }
 
@@ -512,4 +514,70 @@ fn flags_of_the_other_target_are_refused() {
         .args(["--to", "netmera", "--out", "-"])
         .assert()
         .code(2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_given_as_a_path_is_spooled_for_the_second_pass() {
+    let dir = tempdir();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success());
+    assert_eq!(made.ok(), Some(true));
+    let data = std::fs::read(fixture("sms-clean.csv")).unwrap_or_default();
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(writer_path, data));
+    let out = dir.path().join("out");
+    convert(&[&fifo], &["--to", "netmera"], &out).code(0);
+    let _ = writer.join();
+    assert_eq!(read(&out.join("sms.csv")), read(&fixture("sms-clean.csv")));
+}
+
+#[test]
+fn keep_history_never_ends_a_tie_with_the_losing_onay() {
+    let dir = tempdir();
+    let f = write(
+        dir.path(),
+        "tie.csv",
+        "x@y.com;web;ONAY;14.05.2025 10:00:00\nx@y.com;web;RET;15.05.2025 14:23:00\nx@y.com;web;ONAY;15.05.2025 14:23:00\n",
+    );
+    let out = dir.path().join("out");
+    convert(&[&f], &["--to", "netmera", "--keep-history"], &out).code(0);
+    assert_eq!(
+        read(&out.join("email.csv")),
+        "x@y.com;web;ONAY;14.05.2025 10:00:00\nx@y.com;web;RET;15.05.2025 14:23:00\n"
+    );
+}
+
+#[test]
+fn a_bom_in_the_middle_of_concatenated_files_is_not_a_problem() {
+    let dir = tempdir();
+    let f = write(
+        dir.path(),
+        "cat.csv",
+        "905321234567;SMS;ONAY;15.05.2025 14:23:00\n\u{feff}905321234567;SMS;RET;16.05.2025 14:23:00\n",
+    );
+    let out = dir.path().join("out");
+    convert(&[&f], &["--to", "netmera"], &out).code(0);
+    assert_eq!(
+        read(&out.join("sms.csv")),
+        "905321234567;SMS;RET;16.05.2025 14:23:00\n"
+    );
+}
+
+#[test]
+fn fields_the_netmera_format_cannot_carry_are_invalid_not_written() {
+    let dir = tempdir();
+    let f = write(
+        dir.path(),
+        "q.csv",
+        "x@y.com;\"web;RET\";ONAY;15.05.2025 14:23:00;\"id;1\"\n",
+    );
+    let out = dir.path().join("out");
+    convert(&[&f], &["--to", "netmera"], &out)
+        .code(1)
+        .stderr(predicate::str::contains("invalid_characters"));
+    assert_eq!(read(&out.join("email.csv")), "");
 }

@@ -30,7 +30,11 @@ impl Run {
     /// The binary for `cmd` aimed at `sim`, with the right token, a journal and rejects in the
     /// temp dir; the partner name in mixed case (it must be sent lower-case).
     fn cmd(&self, cmd: &str, sim: &Sim) -> Command {
-        let mut c = iysync(cmd);
+        self.cmd_at(cmd, sim, NOW)
+    }
+
+    fn cmd_at(&self, cmd: &str, sim: &Sim, now: &str) -> Command {
+        let mut c = iysync_at(cmd, now);
         let (var, token) = match cmd {
             "upsert" => ("INSIDER_UCD_TOKEN", UCD),
             "unsubscribe" => ("INSIDER_UNSUBSCRIBE_TOKEN", UNSUB),
@@ -633,5 +637,76 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_resumes() {
     assert!(
         users.values().all(|u| u.applications == 1),
         "a clean stop acknowledges what was applied"
+    );
+}
+
+#[test]
+fn a_changed_plan_under_the_same_journal_is_sent_again() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    // b@ is dated 11:00 on the 22nd: in the future at 10:00, valid at 12:00.
+    let f = write(
+        run.dir.path(),
+        "j.csv",
+        "a@example.com;web;ONAY;15.05.2025 14:23:00\nb@example.com;web;RET;22.11.2026 11:00:00\nc@example.com;web;RET;15.05.2025 14:23:00\n",
+    );
+    run.cmd_at("upsert", &sim, "2026-11-22T10:00:00+03:00")
+        .args(["--max-users", "2"])
+        .arg(&f)
+        .assert()
+        .code(1);
+    assert!(sim.user("b@example.com").is_none());
+    run.cmd("upsert", &sim)
+        .args(["--max-users", "2"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(
+        sim.user("b@example.com").and_then(|u| u.email_optin),
+        Some(false),
+        "b's RET was sent"
+    );
+}
+
+#[test]
+fn api_messages_are_redacted_under_ci() {
+    let sim = Sim::start(SimConfig::default());
+    sim.configure(|c| {
+        c.refuse_identifiers
+            .insert("zeynep.kaya@example.com.tr".to_string());
+    });
+    let run = Run::new();
+    let out = run
+        .cmd("upsert", &sim)
+        .env("CI", "true")
+        .arg(messy())
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        read(&run.path("upsert-report.json"))
+    );
+    assert!(shown.contains("api_refused"), "{shown}");
+    assert!(!shown.contains("zeynep.kaya@example.com.tr"), "{shown}");
+}
+
+#[test]
+fn reruns_are_not_blocked_by_the_last_rejects_file() {
+    let dir = tempdir();
+    for _ in 0..2 {
+        iysync("unsubscribe")
+            .current_dir(dir.path())
+            .arg(fixture("sms-clean.csv"))
+            .arg("--dry-run")
+            .assert()
+            .code(0);
+    }
+    assert!(
+        dir.path()
+            .join("iysync-rejects-20261122T090000Z.csv")
+            .exists()
     );
 }

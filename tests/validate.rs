@@ -379,7 +379,7 @@ fn valid_and_invalid_out() {
         .assert()
         .code(1);
     let v = read(&valid);
-    assert_eq!(v.lines().count(), 14);
+    assert_eq!(v.lines().count(), 13, "14 valid rows, one of them withheld");
     assert!(
         v.starts_with("ayse.yilmaz@example.com;EMAIL;ONAY;15.05.2025 14:23:00;user123\n"),
         "{v}"
@@ -607,4 +607,19 @@ fn closed_stdout_is_not_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn valid_out_leaves_withheld_keys_out() {
+    let dir = tempdir();
+    let valid = dir.path().join("valid.csv");
+    iysync("validate")
+        .arg(fixture("messy.csv"))
+        .arg("--valid-out")
+        .arg(&valid)
+        .assert()
+        .code(1);
+    let v = read(&valid);
+    assert!(!v.contains("kemal.dogan"), "{v}");
+    assert_eq!(v.lines().count(), 13);
 }

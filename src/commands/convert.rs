@@ -4,7 +4,7 @@
 //! writes the winning rows, in input order. Stdin and gzip inputs are spooled for that.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
@@ -137,7 +137,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         (None, Out::Dir(dir)) => dir.join("rejects.csv"),
         (None, Out::Stdout) => default_rejects_path(setup.rules.now),
     };
-    let rejects = Rejects::create(&rejects_path, args.force)?;
+    let rejects = Rejects::create(&rejects_path)?;
     let mut reporting = Reporting::new(&setup, args.common.report.as_deref(), rejects)?;
 
     let (spooled, _temps) = input::spool(std::mem::take(&mut setup.sources))?;
@@ -157,8 +157,10 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         }
     };
     let keep_history = args.keep_history;
+    let mut refused_records = 0u64;
     second_pass(&setup, &resolution, keep_history, |pos, record| {
         if let Some(refused) = writer.write(record)? {
+            refused_records += 1;
             let located = Located {
                 file: names[pos.file()].clone(),
                 line: pos.line(),
@@ -191,7 +193,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         },
         rejects_path.display()
     ));
-    Ok(if summary.invalid > 0 {
+    Ok(if summary.invalid > 0 || refused_records > 0 {
         Status::DataProblems
     } else {
         Status::Success
@@ -223,6 +225,7 @@ pub fn second_pass(
                 let pos = Pos::new(chunk.file, row.line);
                 let wanted = if keep_history {
                     !resolution.is_withheld_key(row.key)
+                        && !resolution.is_losing_tie(row.key, record.permission, record.timestamp)
                 } else {
                     resolution.is_winner(pos)
                 };
@@ -355,7 +358,7 @@ struct InsiderWriter {
     dir: Option<PathBuf>,
     batcher: Batcher<()>,
     opts: UpsertOptions,
-    stdout: BufWriter<io::Stdout>,
+    stdout: BufWriter<crate::output::Stdout>,
     written: Written,
 }
 
@@ -365,7 +368,7 @@ impl InsiderWriter {
             dir,
             batcher: Batcher::upsert(&opts),
             opts,
-            stdout: BufWriter::new(io::stdout()),
+            stdout: BufWriter::new(crate::output::Stdout::new()),
             written: Written::default(),
         }
     }

@@ -15,7 +15,7 @@ use crate::input::{self, ChunkReader, Decoder, Source};
 use crate::output::rejects::Rejects;
 use crate::pipeline;
 use crate::privacy::Shown;
-use crate::record::{Channel, Outcome, Problem, Record, Rules, timestamp};
+use crate::record::{Channel, Outcome, Problem, Rules, timestamp};
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
 use crate::report::progress::Progress;
@@ -115,11 +115,6 @@ impl Setup {
 
 /// Where the first pass sends what it finds, row by row, in input order.
 pub trait RowSink {
-    /// A valid row (its fixes, if any, also arrive through [`problems`](Self::problems)).
-    fn valid(&mut self, _pos: Pos, _record: &Record) -> Result<(), Error> {
-        Ok(())
-    }
-
     /// The problems of one row; `invalid` rows carry their original bytes in `raw`.
     fn problems(
         &mut self,
@@ -166,13 +161,9 @@ pub fn first_pass(
         |chunk| {
             summary.count(&chunk);
             for row in &chunk.rows {
-                let pos = Pos::new(chunk.file, row.line);
                 let (problems, invalid) = match &row.outcome {
                     Outcome::Blank => continue,
-                    Outcome::Valid { record, fixes } => {
-                        sink.valid(pos, record)?;
-                        (fixes, false)
-                    }
+                    Outcome::Valid { fixes, .. } => (fixes, false),
                     Outcome::Invalid { problems, .. } => (problems, true),
                 };
                 if problems.is_empty() {

@@ -5,7 +5,7 @@
 //! request is written to the journal before it counts as done, so a rerun sends only the rest.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
@@ -19,6 +19,7 @@ use crate::commands::convert::{prepare_dir, second_pass, upsert_options};
 use crate::commands::{Reporting, Setup, default_rejects_path, first_pass};
 use crate::error::{Error, Status};
 use crate::input;
+use crate::insider::journal::scrub_recipients;
 use crate::insider::{
     CancelToken, ClientConfig, Endpoint, Event, Journal, Request, RequestResult, Secret,
     UploadError, check_base_url, default_path, upload,
@@ -84,7 +85,8 @@ fn endpoint_name(e: Endpoint) -> &'static str {
     }
 }
 
-/// One record in a request body: where it came from and the row as written (for rejects).
+/// One record in a request body: where it came from and the record in Netmera form (the `row`
+/// column of the rejects file when the API refuses it).
 struct Item {
     pos: Pos,
     raw: Vec<u8>,
@@ -188,8 +190,8 @@ impl Planner {
 /// What the producer thread hands over besides the requests.
 #[derive(Default)]
 struct Plan {
-    /// Items of requests not yet acknowledged, by sequence number.
-    items: HashMap<u64, Vec<Item>>,
+    /// Body hash and items of requests not yet acknowledged, by sequence number.
+    items: HashMap<u64, (u64, Vec<Item>)>,
     /// Records that could not go into any body.
     too_large: Vec<(Item, Problem)>,
     /// Records refused in an earlier run (from the journal), with the server's message.
@@ -224,7 +226,7 @@ fn run_key(kind: Kind, args: &UploadArgs, setup: &Setup) -> Result<String, Error
     let mut h = Xxh3::new();
     let c = &args.common;
     let shape = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+        "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
         kind.name(),
         args.insider.external_id_as,
         args.insider.skip_hook,
@@ -238,7 +240,6 @@ fn run_key(kind: Kind, args: &UploadArgs, setup: &Setup) -> Result<String, Error
         c.encoding,
         c.strict,
         c.timezone,
-        setup.rules.now / 86_400,
         c.files.len(),
     );
     h.update(shape.as_bytes());
@@ -261,6 +262,10 @@ fn run_key(kind: Kind, args: &UploadArgs, setup: &Setup) -> Result<String, Error
         }
     }
     Ok(format!("{}-{:032x}", kind.name(), h.digest128()))
+}
+
+fn body_hash(body: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(body)
 }
 
 fn upload_error(e: UploadError) -> Error {
@@ -299,7 +304,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         .rejects
         .clone()
         .unwrap_or_else(|| default_rejects_path(setup.rules.now));
-    let rejects = Rejects::create(&rejects_path, args.force)?;
+    let rejects = Rejects::create(&rejects_path)?;
     let mut reporting = Reporting::new(&setup, args.common.report.as_deref(), rejects)?;
 
     let (spooled, _temps) = input::spool(std::mem::take(&mut setup.sources))?;
@@ -345,9 +350,9 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         }
         _ => None,
     };
-    let done: BTreeSet<u64> = journal
+    let done: BTreeMap<u64, u64> = journal
         .as_ref()
-        .map(|(_, j)| j.done_seqs())
+        .map(|(_, j)| j.done_bodies())
         .unwrap_or_default();
     let earlier: HashMap<u64, Vec<(usize, String)>> = journal
         .as_ref()
@@ -379,7 +384,9 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                 let e = p.by_endpoint.entry(endpoint_name(endpoint)).or_default();
                 e.0 += 1;
                 e.1 += body.items.len() as u64;
-                if done.contains(&seq) {
+                // Skipped only when this very body was acknowledged: a changed plan (another
+                // clock, another file) under the same journal is sent again.
+                if done.get(&seq) == Some(&body_hash(&body.json)) {
                     p.skipped_in_journal += body.items.len() as u64;
                     if let Some(refused) = earlier.get(&seq) {
                         let mut items: Vec<Option<Item>> =
@@ -393,7 +400,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                     return true;
                 }
                 let records = body.items.len();
-                p.items.insert(seq, body.items);
+                p.items.insert(seq, (body_hash(&body.json), body.items));
                 drop(p);
                 tx.send(Request {
                     seq,
@@ -445,6 +452,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                 journal,
                 &mut up,
                 &mut progress,
+                setup_ref.rules.shown.redact,
             )
         } else {
             dry_run(args, rx)
@@ -475,7 +483,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
             &mut reporting,
             &names,
             &item,
-            api_problem(&format!("{msg} (refused in an earlier run)")),
+            api_problem(&format!("{msg} (refused in an earlier run)"), true),
         )?;
         up.records_refused += 1;
     }
@@ -549,11 +557,18 @@ fn check_flags(args: &UploadArgs, kind: Kind) -> Result<(), Error> {
     Ok(())
 }
 
-fn api_problem(message: &str) -> Problem {
+/// A refusal from the API. Insider's messages echo the refused value, so under `--redact` anything
+/// that looks like an email or a phone number is masked.
+fn api_problem(message: &str, redact: bool) -> Problem {
+    let message = if redact {
+        scrub_recipients(message)
+    } else {
+        message.to_string()
+    };
     Problem::error(
         Field::Row,
         Code::ApiRefused,
-        format!("Insider refused this record: {}", sanitize(message)),
+        format!("Insider refused this record: {}", sanitize(&message)),
     )
 }
 
@@ -590,6 +605,7 @@ fn send_all(
     journal: Option<(PathBuf, Journal)>,
     up: &mut Upload,
     progress: &mut crate::report::progress::Progress,
+    redact: bool,
 ) -> Result<(), Error> {
     let Some((journal_path, mut journal)) = journal else {
         return Err(Error::Usage("internal error: no journal".to_string()));
@@ -640,7 +656,7 @@ fn send_all(
             );
         },
         |seq, result| {
-            let items = plan
+            let (hash, items) = plan
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .items
@@ -653,7 +669,7 @@ fn send_all(
                     .collect(),
             };
             let accepted = items.len().saturating_sub(refused.len());
-            journal.record(seq, accepted, &refused)?;
+            journal.record_body(seq, hash, accepted, &refused)?;
             let mut up = counters.borrow_mut();
             up.requests += 1;
             up.records_sent += items.len() as u64;
@@ -662,7 +678,9 @@ fn send_all(
             let mut items: Vec<Option<Item>> = items.into_iter().map(Some).collect();
             for (i, msg) in refused {
                 if let Some(item) = items.get_mut(i).and_then(Option::take) {
-                    refusals.borrow_mut().push((item, api_problem(&msg)));
+                    refusals
+                        .borrow_mut()
+                        .push((item, api_problem(&msg, redact)));
                 }
             }
             Ok(())
@@ -747,6 +765,8 @@ fn print_plan(args: &UploadArgs, kind: Kind, p: &Plan) {
     if let Some(dir) = &args.out {
         out.push_str(&format!("  bodies written to {}\n", dir.display()));
     }
-    print!("{out}");
-    let _ = std::io::stdout().flush();
+    let mut stdout = crate::output::Stdout::new();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -5,21 +5,19 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::cli::ValidateArgs;
+use crate::commands::convert::second_pass;
 use crate::commands::{RowSink, Setup, first_pass};
 use crate::error::{Error, Status};
 use crate::output::{create_private, netmera};
-use crate::record::Record;
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
-use crate::resolve::Pos;
 
 struct Sinks<'a, W: Write> {
     printer: Printer<W>,
     report: Option<ReportFile>,
     valid_out: Option<(&'a Path, BufWriter<File>)>,
     invalid_out: Option<(&'a Path, BufWriter<File>)>,
-    line: Vec<u8>,
 }
 
 fn write_to(target: &mut Option<(&Path, BufWriter<File>)>, bytes: &[u8]) -> Result<(), Error> {
@@ -35,15 +33,6 @@ fn out_err(e: io::Error) -> Error {
 }
 
 impl<W: Write> RowSink for Sinks<'_, W> {
-    fn valid(&mut self, _pos: Pos, record: &Record) -> Result<(), Error> {
-        if self.valid_out.is_some() {
-            self.line.clear();
-            netmera::write_line(&mut self.line, record);
-            write_to(&mut self.valid_out, &self.line)?;
-        }
-        Ok(())
-    }
-
     fn problems(
         &mut self,
         located: &[Located],
@@ -86,10 +75,19 @@ fn open_out(
 }
 
 pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
-    let setup = Setup::new(&args.common)?;
+    let mut setup = Setup::new(&args.common)?;
+    // --valid-out holds the valid rows of keys that are not withheld, so it needs the resolution
+    // first: a second pass, and stdin or gzip spooled for it.
+    let _temps = if args.valid_out.is_some() {
+        let (spooled, temps) = crate::input::spool(std::mem::take(&mut setup.sources))?;
+        setup.sources = spooled;
+        temps
+    } else {
+        Vec::new()
+    };
     let printer = Printer::new(
         args.format,
-        BufWriter::new(io::stdout().lock()),
+        BufWriter::new(crate::output::Stdout::new()),
         Box::new(io::stderr()),
         setup.color,
         args.max_problems,
@@ -105,10 +103,18 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             .transpose()?,
         valid_out: open_out(&args.valid_out, args.force)?,
         invalid_out: open_out(&args.invalid_out, args.force)?,
-        line: Vec::with_capacity(256),
     };
     let mut progress = setup.progress("validate");
-    let (summary, _) = first_pass(&setup, &mut progress, &mut sinks)?;
+    let (summary, resolution) = first_pass(&setup, &mut progress, &mut sinks)?;
+    if let Some((path, w)) = sinks.valid_out.as_mut() {
+        let mut line = Vec::with_capacity(256);
+        second_pass(&setup, &resolution, true, |_, record| {
+            line.clear();
+            netmera::write_line(&mut line, record);
+            w.write_all(&line)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        })?;
+    }
     progress.finish();
     for (p, mut w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
         w.flush()

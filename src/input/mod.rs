@@ -294,10 +294,14 @@ pub fn spool(sources: Vec<Source>) -> Result<(Vec<Source>, Vec<tempfile::TempPat
     let mut out = Vec::with_capacity(sources.len());
     let mut temps = Vec::new();
     for source in sources {
+        // Pipes, FIFOs and devices (`<(…)`, /dev/stdin) can be read only once: spool them, and
+        // gzip files (decompressed once). Only regular files are read twice as they are.
         let needs = match &source.path {
             None => true,
             Some(p) => {
-                is_gzip(p).map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?
+                let ctx = |e| Error::io(format!("cannot read {}", p.display()), e);
+                let regular = std::fs::metadata(p).map_err(ctx)?.is_file();
+                !regular || is_gzip(p).map_err(ctx)?
             }
         };
         if !needs {

@@ -31,6 +31,9 @@ struct Header {
 #[derive(Serialize, Deserialize)]
 struct Line {
     seq: u64,
+    /// A hash of the request body: a rerun skips a request only when its body is the same.
+    #[serde(default)]
+    body: u64,
     accepted: usize,
     #[serde(default)]
     refused: Vec<(usize, String)>,
@@ -38,6 +41,7 @@ struct Line {
 
 #[derive(Debug, Clone)]
 struct Entry {
+    body: u64,
     accepted: usize,
     refused: Vec<(usize, String)>,
 }
@@ -146,12 +150,25 @@ impl Journal {
         accepted: usize,
         refused: &[(usize, String)],
     ) -> io::Result<()> {
+        self.record_body(seq, 0, accepted, refused)
+    }
+
+    /// [`record`](Self::record) with a hash of the request body, so a rerun can tell whether the
+    /// request it would send under the same sequence number is the one acknowledged.
+    pub fn record_body(
+        &mut self,
+        seq: u64,
+        body: u64,
+        accepted: usize,
+        refused: &[(usize, String)],
+    ) -> io::Result<()> {
         let refused: Vec<(usize, String)> = refused
             .iter()
             .map(|(i, m)| (*i, scrub_recipients(m)))
             .collect();
         let line = Line {
             seq,
+            body,
             accepted,
             refused,
         };
@@ -171,6 +188,7 @@ impl Journal {
         self.entries.insert(
             seq,
             Entry {
+                body,
                 accepted: line.accepted,
                 refused: line.refused,
             },
@@ -178,9 +196,9 @@ impl Journal {
         Ok(())
     }
 
-    /// The sequence numbers of every acknowledged request.
-    pub fn done_seqs(&self) -> std::collections::BTreeSet<u64> {
-        self.entries.keys().copied().collect()
+    /// Every acknowledged request: sequence number → body hash (0 when not recorded).
+    pub fn done_bodies(&self) -> BTreeMap<u64, u64> {
+        self.entries.iter().map(|(s, e)| (*s, e.body)).collect()
     }
 
     /// Number of distinct requests acknowledged.
@@ -262,6 +280,7 @@ fn parse(content: &[u8], run_key: &str) -> Option<(BTreeMap<u64, Entry>, u64, us
                 entries.insert(
                     l.seq,
                     Entry {
+                        body: l.body,
                         accepted: l.accepted,
                         refused: l.refused,
                     },
@@ -275,7 +294,7 @@ fn parse(content: &[u8], run_key: &str) -> Option<(BTreeMap<u64, Entry>, u64, us
 }
 
 /// Masks tokens that look like an email address or a phone number.
-fn scrub_recipients(message: &str) -> String {
+pub fn scrub_recipients(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     for (i, token) in message.split(' ').enumerate() {
         if i > 0 {

@@ -42,6 +42,58 @@ pub fn create_private(path: &Path, force: bool) -> Result<File, Error> {
     }
 }
 
+/// Standard output for machine output. A closed stdout (`iysync … | head`) is not an error: once
+/// the reader is gone, further output is dropped and the run goes on, so its exit code, report and
+/// rejects still tell the truth about the data.
+#[derive(Debug)]
+pub struct Stdout {
+    inner: io::Stdout,
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout {
+            inner: io::stdout(),
+            closed: false,
+        }
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Stdout {
+        Stdout::new()
+    }
+}
+
+impl io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Creates an output directory (and parents) if needed.
 pub fn ensure_dir(dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir)

@@ -16,8 +16,10 @@ pub struct Rejects {
 }
 
 impl Rejects {
-    pub fn create(path: &Path, force: bool) -> Result<Rejects, Error> {
-        let file = super::create_private(path, force)?;
+    /// Creates (or replaces: it is this run's report, and a rerun must not be blocked by the last
+    /// one's) the rejects file, mode 0600.
+    pub fn create(path: &Path) -> Result<Rejects, Error> {
+        let file = super::create_private(path, true)?;
         let mut buf = BufWriter::new(file);
         buf.write_all(b"\xEF\xBB\xBF")
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
@@ -80,7 +82,7 @@ mod tests {
     fn spreadsheet_friendly_rejects() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let p = dir.path().join("rejects.csv");
-        let mut r = Rejects::create(&p, false).unwrap_or_else(|e| panic!("{e}"));
+        let mut r = Rejects::create(&p).unwrap_or_else(|e| panic!("{e}"));
         let problems = [
             Problem::error(Field::Recipient, Code::InvalidEmail, "bad \"email\""),
             Problem::error(

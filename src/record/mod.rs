@@ -193,15 +193,27 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             Code::EmptyPlatform,
             "platform is empty; write where consent was collected (EMAIL, SMS, mobileapp, web, form…)",
         ));
+    } else if let Some(p) = unrepresentable(platform, Field::Platform) {
+        errors.push(p);
     } else {
         plain_fix(platform, Field::Platform, &mut fixes);
     }
     let permission = judge_permission(&fields[2], rules, &mut errors, &mut fixes);
     let ts = judge_timestamp(&fields[3], rules, &mut errors, &mut fixes);
-    let external_id = fields.get(4).and_then(|f| {
-        plain_fix(f, Field::ExternalId, &mut fixes);
-        (!f.text.is_empty()).then(|| f.text.to_string())
-    });
+    let external_id = match fields.get(4) {
+        Some(f) if !f.text.is_empty() => match unrepresentable(f, Field::ExternalId) {
+            Some(p) => {
+                errors.push(p);
+                None
+            }
+            None => {
+                plain_fix(f, Field::ExternalId, &mut fixes);
+                Some(f.text.to_string())
+            }
+        },
+        // An empty external id: only the trailing separator is reported.
+        _ => None,
+    };
     if trailing {
         fixes.push(Problem::fix(
             Field::ExternalId,
@@ -236,6 +248,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
         (recipient, permission, _, _) => {
             // Only errors are reported for an invalid row: one per defective field, in field order.
             errors.sort_by_key(|p| p.field);
+            let recipient = recipient.or_else(|| hold_recipient(&fields[0].text, rules));
             let hold = match (recipient, permission) {
                 (Some((channel, recipient)), Some(Permission::Ret)) => Some(Hold {
                     channel,
@@ -268,7 +281,7 @@ fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
     if fields.len() < 3 || !fields[2].trim().eq_ignore_ascii_case("RET") {
         return None;
     }
-    let (channel, recipient) = normalize_recipient(fields[0].trim(), rules).ok()?;
+    let (channel, recipient) = hold_recipient(fields[0].trim(), rules)?;
     let timestamp = fields
         .get(3)
         .and_then(|t| timestamp::parse(t.trim(), rules.tz).ok())
@@ -278,6 +291,37 @@ fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
         recipient,
         timestamp,
     })
+}
+
+/// The recipient of a broken RET row, read as leniently as can be done without guessing: invisible
+/// format characters (BOM, zero-width spaces, soft hyphens) dropped, Unicode dashes read as `-`,
+/// and Turkish `İ`/`ı` folded to `i` in emails. Only used to decide whether a row holds a key back,
+/// where reading too much is the safe side.
+fn hold_recipient(text: &str, rules: &Rules) -> Option<(Channel, String)> {
+    if let Ok(found) = normalize_recipient(text, rules) {
+        return Some(found);
+    }
+    let cleaned: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{00AD}'
+            )
+        })
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            'İ' | 'ı' => 'i',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.trim();
+    let lowered = if cleaned.contains('@') {
+        cleaned.to_lowercase()
+    } else {
+        cleaned.to_string()
+    };
+    normalize_recipient(&lowered, rules).ok()
 }
 
 enum RecipientError {
@@ -486,6 +530,21 @@ fn judge_timestamp(
     });
     field_fix(fixes, Field::Timestamp, field, repair);
     Some(parsed.instant)
+}
+
+/// A value the Netmera format cannot carry: a `;` (possible inside spreadsheet quotes) or a control
+/// character such as a line break. Written out, it would shift or split the row.
+fn unrepresentable(field: &RawField<'_>, which: Field) -> Option<Problem> {
+    let bad = field.text.chars().find(|&c| c == ';' || c.is_control())?;
+    Some(Problem::error(
+        which,
+        Code::InvalidCharacters,
+        format!(
+            "{} contains {:?}, which a Netmera row cannot carry (it would shift or split the row); remove it",
+            which.as_str(),
+            bad
+        ),
+    ))
 }
 
 /// Fix for a field whose value is taken as it is (platform, external id): quotes and whitespace only.

@@ -16,6 +16,7 @@ pub enum Code {
     TimestampTooEarly,
     TimestampInFuture,
     EmptyPlatform,
+    InvalidCharacters,
     InvalidEncoding,
     UnbalancedQuote,
     WrongChannel,
@@ -32,7 +33,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -43,6 +44,7 @@ impl Code {
         Code::TimestampTooEarly,
         Code::TimestampInFuture,
         Code::EmptyPlatform,
+        Code::InvalidCharacters,
         Code::InvalidEncoding,
         Code::UnbalancedQuote,
         Code::WrongChannel,
@@ -70,6 +72,7 @@ impl Code {
             Code::TimestampTooEarly => "timestamp_too_early",
             Code::TimestampInFuture => "timestamp_in_future",
             Code::EmptyPlatform => "empty_platform",
+            Code::InvalidCharacters => "invalid_characters",
             Code::InvalidEncoding => "invalid_encoding",
             Code::UnbalancedQuote => "unbalanced_quote",
             Code::WrongChannel => "wrong_channel",

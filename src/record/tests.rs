@@ -462,3 +462,41 @@ fn control_characters_are_escaped_in_messages() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn invalid_characters_in_quoted_platform_or_external_id() {
+    assert_eq!(
+        invalid_codes("x@y.com;\"web;RET\";ONAY;15.05.2025 14:23:00;\"id;1\""),
+        [
+            (Field::Platform, Code::InvalidCharacters),
+            (Field::ExternalId, Code::InvalidCharacters)
+        ]
+    );
+    assert_eq!(
+        invalid_codes("x@y.com;w\u{1}eb;ONAY;15.05.2025 14:23:00"),
+        [(Field::Platform, Code::InvalidCharacters)]
+    );
+}
+
+#[test]
+fn trailing_whitespace_after_the_last_separator_is_one_fix() {
+    assert_eq!(
+        fix_codes("user@example.com;web;ONAY;15.05.2025 14:23:00; "),
+        [(Field::ExternalId, Code::FixTrailingSeparator)]
+    );
+}
+
+#[test]
+fn slightly_garbled_ret_recipients_still_hold_their_key() {
+    let h = hold("\u{FEFF}905321234567;SMS;RET;16.05.2025 14:23:00;\u{1}");
+    assert_eq!(h.map(|h| h.recipient), Some("905321234567".to_string()));
+    let h = hold("İLKER@EXAMPLE.COM;web;RET;31.02.2025 10:00:00");
+    assert_eq!(
+        h.map(|h| h.recipient),
+        Some("ilker@example.com".to_string())
+    );
+    let h = hold("0532\u{2011}123\u{2011}4567;SMS;RET;31.02.2025 10:00:00");
+    assert_eq!(h.map(|h| h.recipient), Some("905321234567".to_string()));
+    let h = hold("user@example.com\u{200B};web;RET;31.02.2025 10:00:00");
+    assert_eq!(h.map(|h| h.recipient), Some("user@example.com".to_string()));
+}

@@ -219,9 +219,10 @@ impl Resolver {
                 ));
             }
         }
-        for e in self.map.values() {
+        for (key, e) in &self.map {
             if e.flags & (ONAY_AT_BEST | RET_AT_BEST) == ONAY_AT_BEST | RET_AT_BEST {
                 r.conflicts += 1;
+                r.conflict_keys.insert(*key, self.base + i64::from(e.best));
                 warnings.push((
                     e.winner,
                     Problem::warning(
@@ -336,6 +337,8 @@ pub struct Resolution {
     /// Positions of the resolved records (withheld keys excluded).
     pub winners: Selection,
     withheld_keys: std::collections::HashSet<Key, Fast>,
+    /// Keys in conflict, with their latest timestamp (few: kept for `--keep-history`).
+    conflict_keys: HashMap<Key, i64, Fast>,
     pub valid_rows: u64,
     /// Keys with at least one valid row.
     pub unique: u64,
@@ -367,6 +370,14 @@ impl Resolution {
     /// Whether a key (from [`key_of`]) is withheld.
     pub fn is_withheld_key(&self, key: u128) -> bool {
         !self.withheld_keys.is_empty() && self.withheld_keys.contains(&Key::from(key))
+    }
+
+    /// Whether a row is an ONAY tied with a RET at its key's latest time. Such a row loses to the
+    /// RET; `--keep-history` leaves it out, so a last-wins import of the history cannot end opted in.
+    pub fn is_losing_tie(&self, key: u128, permission: Permission, ts: i64) -> bool {
+        permission == Permission::Onay
+            && !self.conflict_keys.is_empty()
+            && self.conflict_keys.get(&Key::from(key)) == Some(&ts)
     }
 
     /// Whether the row at `pos` is its key's resolved record (and the key is not withheld).

@@ -14,6 +14,11 @@ pub const NOW: &str = "2026-11-22T12:00:00+03:00";
 
 /// The real binary with `--now` fixed for `cmd` (a data command), CI unset, colours off.
 pub fn iysync(cmd: &str) -> Command {
+    iysync_at(cmd, NOW)
+}
+
+/// [`iysync`] at another "current time".
+pub fn iysync_at(cmd: &str, now: &str) -> Command {
     let mut c = Command::cargo_bin("iysync").unwrap_or_else(|e| panic!("{e}"));
     c.env_remove("CI")
         .env_remove("INSIDER_UCD_TOKEN")
@@ -22,7 +27,7 @@ pub fn iysync(cmd: &str) -> Command {
         .env_remove("INSIDER_PARTNER_NAME")
         .env("NO_COLOR", "1")
         .arg(cmd)
-        .args(["--now", NOW]);
+        .args(["--now", now]);
     c
 }
 
