@@ -9,7 +9,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use iysync::input::{Chunk, Decoder};
-use iysync::pipeline::judge_chunk;
+use iysync::pipeline::{Hooks, judge_chunk};
 use iysync::record::{self, Channel, Outcome, Rules, email, phone, timestamp};
 use iysync::resolve::key_of;
 
@@ -155,7 +155,7 @@ fn mixed_chunk() -> (Chunk, u64) {
 fn bench_chunk(c: &mut Criterion) {
     let rules = rules();
     let (chunk, rows) = mixed_chunk();
-    let judged = judge_chunk(&chunk, &rules, Decoder::utf8(), None);
+    let judged = judge_chunk(&chunk, &rules, Decoder::utf8(), Hooks::default());
     assert_eq!(judged.len() as u64, rows);
     let invalid = judged
         .iter()
@@ -169,7 +169,14 @@ fn bench_chunk(c: &mut Criterion) {
     let mut g = c.benchmark_group("judge_chunk");
     g.throughput(Throughput::Elements(rows));
     g.bench_function("mixed_1MiB", |b| {
-        b.iter(|| judge_chunk(black_box(&chunk), black_box(&rules), Decoder::utf8(), None))
+        b.iter(|| {
+            judge_chunk(
+                black_box(&chunk),
+                black_box(&rules),
+                Decoder::utf8(),
+                Hooks::default(),
+            )
+        })
     });
     g.finish();
 }

@@ -59,7 +59,8 @@ gen "$DUP30" 1000000 email 0.3
 OUT=$(mktemp -d "$DATA/out.XXXXXX")
 TIMEFILE=$(mktemp)
 ERRFILE=$(mktemp)
-trap 'rm -rf "$OUT" "$TIMEFILE" "$ERRFILE"' EXIT
+REPORT=$(mktemp)
+trap 'rm -rf "$OUT" "$TIMEFILE" "$ERRFILE" "$REPORT"' EXIT
 
 RESULTS=()
 SKIPPED=0
@@ -76,7 +77,7 @@ run() {
     rm -rf "${OUT:?}"/*
     local rc=0
     /usr/bin/time -v -o "$TIMEFILE" "$BIN" "$name" "$file" "$@" "${jobs_args[@]}" \
-        -q --no-progress --now "$NOW" >/dev/null 2>"$ERRFILE" || rc=$?
+        -q --no-progress --now "$NOW" --report "$REPORT" >/dev/null 2>"$ERRFILE" || rc=$?
     if ((rc == 2)) && grep -q 'not available' "$ERRFILE"; then
         echo "skipped ($name not available: $(tail -n 1 "$ERRFILE"))"
         SKIPPED=1
@@ -97,9 +98,12 @@ run() {
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TIMEFILE")
     local rate
     rate=$(awk -v r="$rows" -v w="$wall" 'BEGIN { if (w > 0) printf "%.0f", r / w; else print "-" }')
-    printf '%-8s %-22s jobs=%-7s rows=%-8s wall=%6ss  %9s rows/s  peak RSS %7s MB  (exit %d)\n' \
-        "$name" "$(basename "$file")" "$jobs" "$rows" "$wall" "$rate" "$rss" "$rc"
-    RESULTS+=("$name|$(basename "$file")|$jobs|$rows|$wall|$rate|$rss|exit $rc")
+    # The memory target: 50 MB plus 64 bytes per unique recipient key (valid rows − duplicates).
+    local budget
+    budget=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("%.1f" % (50 + 64 * (s["valid"] - s["duplicates"]) / 1048576))' "$REPORT")
+    printf '%-8s %-22s jobs=%-7s rows=%-8s wall=%6ss  %9s rows/s  peak RSS %7s MB (budget %s MB)  (exit %d)\n' \
+        "$name" "$(basename "$file")" "$jobs" "$rows" "$wall" "$rate" "$rss" "$budget" "$rc"
+    RESULTS+=("$name|$(basename "$file")|$jobs|$rows|$wall|$rate|$rss|$budget|exit $rc")
 }
 
 echo "== validate"
@@ -122,6 +126,10 @@ fi
 echo
 echo "== summary ($(nproc) CPUs; default jobs = iysync's own default)"
 {
-    echo "command|file|jobs|rows|wall s|rows/s|peak RSS MB|status"
+    echo "command|file|jobs|rows|wall s|rows/s|peak RSS MB|RSS budget MB|status"
     printf '%s\n' "${RESULTS[@]}"
 } | column -t -s '|'
+
+echo
+echo "== upload rate against the simulator (50 ms latency, cap 25,000/min, --concurrency 32)"
+cargo test --release --quiet --test upload_rate -- --ignored --nocapture 2>&1 | grep -E "upload rate|panicked|FAILED" || true

@@ -9,7 +9,7 @@ use std::thread;
 
 use crate::error::Error;
 use crate::input::{Chunk, ChunkReader, Decoder};
-use crate::record::{self, Outcome, Rules};
+use crate::record::{self, Outcome, Record, Rules};
 use crate::resolve::key_of;
 
 /// One judged line.
@@ -19,6 +19,8 @@ pub struct JudgedRow {
     pub outcome: Outcome,
     /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
     pub raw: Option<Vec<u8>>,
+    /// The row's output from [`Hooks::render`], for valid rows when a renderer is given.
+    pub rendered: Option<Vec<u8>>,
     /// The resolution key of a valid row, or of the key an invalid row holds back; 0 otherwise.
     /// Hashed here, on the worker threads, to keep the in-order consumer light.
     pub key: u128,
@@ -36,6 +38,18 @@ pub struct JudgedChunk {
 /// Which lines to judge, by (file, line); `None` judges every line.
 pub type Select<'a> = Option<&'a (dyn Fn(usize, u64) -> bool + Sync)>;
 
+/// Output rendered on the worker thread for each valid (selected) row, e.g. its Netmera line or
+/// Upsert user object, so the in-order consumer only appends bytes.
+pub type Render<'a> = Option<&'a (dyn Fn(&Record) -> Vec<u8> + Sync)>;
+
+/// What a pass does besides judging, on the worker threads.
+#[derive(Clone, Copy, Default)]
+pub struct Hooks<'a> {
+    pub select: Select<'a>,
+    pub observe: Observe<'a>,
+    pub render: Render<'a>,
+}
+
 /// Work done on the worker thread right after a chunk is judged, before it is handed back in
 /// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
 pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
@@ -45,8 +59,9 @@ pub fn judge_chunk(
     chunk: &Chunk,
     rules: &Rules,
     decoder: Decoder,
-    select: Select<'_>,
+    hooks: Hooks<'_>,
 ) -> Vec<JudgedRow> {
+    let select = hooks.select;
     let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
     for (line, bytes) in chunk.lines() {
         if select.is_some_and(|f| !f(chunk.file, line)) {
@@ -64,10 +79,15 @@ pub fn judge_chunk(
             Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),
             _ => 0,
         };
+        let rendered = match (&outcome, hooks.render) {
+            (Outcome::Valid { record, .. }, Some(render)) => Some(render(record)),
+            _ => None,
+        };
         rows.push(JudgedRow {
             line,
             outcome,
             raw,
+            rendered,
             key,
         });
     }
@@ -80,8 +100,7 @@ pub fn run(
     rules: &Rules,
     decoder: Decoder,
     jobs: usize,
-    select: Select<'_>,
-    observe: Observe<'_>,
+    hooks: Hooks<'_>,
     mut sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let bytes = reader.bytes_read.clone();
@@ -89,13 +108,13 @@ pub fn run(
     if jobs <= 1 {
         for chunk in reader {
             let chunk = chunk?;
-            let rows = judge_chunk(&chunk, rules, decoder, select);
+            let rows = judge_chunk(&chunk, rules, decoder, hooks);
             let judged = JudgedChunk {
                 file: chunk.file,
                 rows,
                 bytes_read: read(),
             };
-            if let Some(f) = observe {
+            if let Some(f) = hooks.observe {
                 f(&judged);
             }
             sink(judged)?;
@@ -136,13 +155,13 @@ pub fn run(
                     let Ok((seq, chunk, bytes_read)) = next else {
                         return;
                     };
-                    let rows = judge_chunk(&chunk, rules, decoder, select);
+                    let rows = judge_chunk(&chunk, rules, decoder, hooks);
                     let judged = JudgedChunk {
                         file: chunk.file,
                         rows,
                         bytes_read,
                     };
-                    if let Some(f) = observe {
+                    if let Some(f) = hooks.observe {
                         f(&judged);
                     }
                     if tx.send((seq, Ok(judged))).is_err() {

@@ -1,7 +1,7 @@
 //! Properties of the reader and the judge over generated input.
 
 use iysync::input::{Chunk, ChunkReader, Decoder, Source};
-use iysync::pipeline::judge_chunk;
+use iysync::pipeline::{Hooks, judge_chunk};
 use iysync::record::{Outcome, Rules, timestamp};
 use proptest::prelude::*;
 
@@ -17,7 +17,7 @@ fn judge(data: &[u8]) -> Vec<Outcome> {
         first_line: 1,
         data: data.to_vec(),
     };
-    judge_chunk(&chunk, &rules(), Decoder::utf8(), None)
+    judge_chunk(&chunk, &rules(), Decoder::utf8(), Hooks::default())
         .into_iter()
         .map(|r| r.outcome)
         .collect()

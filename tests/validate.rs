@@ -379,7 +379,8 @@ fn valid_and_invalid_out() {
         .assert()
         .code(1);
     let v = read(&valid);
-    assert_eq!(v.lines().count(), 13, "14 valid rows, one of them withheld");
+    // 14 valid rows: kemal.dogan's is withheld; irem.yildiz's ONAY lost its tie with her RET.
+    assert_eq!(v.lines().count(), 12);
     assert!(
         v.starts_with("ayse.yilmaz@example.com;EMAIL;ONAY;15.05.2025 14:23:00;user123\n"),
         "{v}"
@@ -601,11 +602,14 @@ fn closed_stdout_is_not_an_error() {
     drop(stdout);
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     let _ = std::io::stderr().flush();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // Not an error: the run goes on without stdout, and its exit code still tells the truth
+    // about the data (every row here is invalid), so `| head` cannot turn a CI gate green.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("50000 rows read"), "{stderr}");
+    assert!(
+        !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+        "{stderr}"
     );
 }
 
@@ -621,5 +625,6 @@ fn valid_out_leaves_withheld_keys_out() {
         .code(1);
     let v = read(&valid);
     assert!(!v.contains("kemal.dogan"), "{v}");
-    assert_eq!(v.lines().count(), 13);
+    assert!(!v.contains("irem.yildiz@example.com;web;ONAY"), "{v}");
+    assert_eq!(v.lines().count(), 12);
 }

@@ -8,11 +8,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
-use crate::commands::{Reporting, Setup, default_rejects_path, first_pass};
+use crate::commands::{Resolved, Setup, default_rejects_path, resolve_inputs};
 use crate::error::{Error, Status};
-use crate::input;
 use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, upsert_user};
-use crate::output::rejects::Rejects;
 use crate::output::{create_private, ensure_dir, netmera};
 use crate::pipeline;
 use crate::record::{Channel, Code, Field, Outcome, Problem, Record};
@@ -137,47 +135,59 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         (None, Out::Dir(dir)) => dir.join("rejects.csv"),
         (None, Out::Stdout) => default_rejects_path(setup.rules.now),
     };
-    let rejects = Rejects::create(&rejects_path)?;
-    let mut reporting = Reporting::new(&setup, args.common.report.as_deref(), rejects)?;
-
-    let (spooled, _temps) = input::spool(std::mem::take(&mut setup.sources))?;
-    setup.sources = spooled;
-
-    let mut progress = setup.progress("reading");
-    let (summary, resolution) = first_pass(&setup, &mut progress, &mut reporting)?;
+    let Resolved {
+        mut reporting,
+        summary,
+        resolution,
+        mut progress,
+        spooled: _spooled,
+    } = resolve_inputs(&mut setup, &rejects_path, args.common.report.as_deref())?;
 
     progress.phase("writing", None);
     let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
     let mut writer: Box<dyn ConvertWriter> = match (args.to, &out) {
         (Target::Netmera, Out::Dir(dir)) => Box::new(NetmeraWriter::new(dir, args.split_rows)?),
-        (Target::Insider, Out::Dir(dir)) => Box::new(InsiderWriter::new(Some(dir.clone()), opts)),
-        (Target::Insider, Out::Stdout) => Box::new(InsiderWriter::new(None, opts)),
+        (Target::Insider, Out::Dir(dir)) => {
+            Box::new(InsiderWriter::new(Some(dir.clone()), opts.clone()))
+        }
+        (Target::Insider, Out::Stdout) => Box::new(InsiderWriter::new(None, opts.clone())),
         (Target::Netmera, Out::Stdout) => {
             return Err(Error::Usage("--to netmera needs --out DIR".to_string()));
         }
     };
     let keep_history = args.keep_history;
     let mut refused_records = 0u64;
-    second_pass(&setup, &resolution, keep_history, |pos, record| {
-        if let Some(refused) = writer.write(record)? {
-            refused_records += 1;
-            let located = Located {
-                file: names[pos.file()].clone(),
-                line: pos.line(),
-                problem: refused.clone(),
-            };
-            reporting.late_problem(&located)?;
-            let mut line = Vec::new();
-            netmera::write_line(&mut line, record);
-            reporting.reject(
-                &located.file,
-                located.line,
-                &[refused],
-                line.trim_ascii_end(),
-            )?;
-        }
-        Ok(())
-    })?;
+    let render_insider = |r: &Record| upsert_user(r, &opts);
+    let render: &(dyn Fn(&Record) -> Vec<u8> + Sync) = match args.to {
+        Target::Insider => &render_insider,
+        Target::Netmera => &netmera::line,
+    };
+    second_pass(
+        &setup,
+        &resolution,
+        keep_history,
+        Some(render),
+        |pos, record, rendered| {
+            if let Some(refused) = writer.write(record, rendered)? {
+                refused_records += 1;
+                let located = Located {
+                    file: names[pos.file()].clone(),
+                    line: pos.line(),
+                    problem: refused.clone(),
+                };
+                reporting.late_problem(&located)?;
+                let mut line = Vec::new();
+                netmera::write_line(&mut line, record);
+                reporting.reject(
+                    &located.file,
+                    located.line,
+                    &[refused],
+                    line.trim_ascii_end(),
+                )?;
+            }
+            Ok(())
+        },
+    )?;
     let written = writer.finish()?;
     progress.finish();
     let elapsed = progress.elapsed();
@@ -201,12 +211,14 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
 }
 
 /// Pass two: calls `emit` for every resolved record in input order (every valid row of a key that
-/// is not withheld, with `keep_history`).
+/// is not withheld, with `keep_history`), with its output from `render` (rendered on the workers;
+/// empty without a renderer).
 pub fn second_pass(
     setup: &Setup,
     resolution: &Resolution,
     keep_history: bool,
-    mut emit: impl FnMut(Pos, &Record) -> Result<(), Error>,
+    render: pipeline::Render<'_>,
+    mut emit: impl FnMut(Pos, &Record, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let winners = |file: usize, line: u64| resolution.winners.contains(file, line);
     let select: pipeline::Select<'_> = if keep_history { None } else { Some(&winners) };
@@ -215,8 +227,11 @@ pub fn second_pass(
         &setup.rules,
         setup.decoder,
         setup.jobs,
-        select,
-        None,
+        pipeline::Hooks {
+            select,
+            render,
+            ..pipeline::Hooks::default()
+        },
         |chunk| {
             for row in &chunk.rows {
                 let Outcome::Valid { record, .. } = &row.outcome else {
@@ -230,7 +245,7 @@ pub fn second_pass(
                     resolution.is_winner(pos)
                 };
                 if wanted {
-                    emit(pos, record)?;
+                    emit(pos, record, row.rendered.as_deref().unwrap_or_default())?;
                 }
             }
             Ok(())
@@ -246,8 +261,9 @@ pub struct Written {
 }
 
 trait ConvertWriter {
-    /// Writes one record; `Some(problem)` when the record cannot be written (it goes to rejects).
-    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error>;
+    /// Writes one record, already rendered; `Some(problem)` when the record cannot be written (it
+    /// goes to rejects).
+    fn write(&mut self, record: &Record, rendered: &[u8]) -> Result<Option<Problem>, Error>;
     fn finish(self: Box<Self>) -> Result<Written, Error>;
 }
 
@@ -259,7 +275,6 @@ struct NetmeraPart {
     file: Option<(PathBuf, BufWriter<File>)>,
     rows_in_file: u64,
     files: u64,
-    line: Vec<u8>,
 }
 
 impl NetmeraPart {
@@ -271,7 +286,6 @@ impl NetmeraPart {
             file: None,
             rows_in_file: 0,
             files: 0,
-            line: Vec::with_capacity(256),
         };
         if split.is_none() {
             // Without splitting, email.csv and sms.csv always exist, empty or not.
@@ -302,14 +316,12 @@ impl NetmeraPart {
         Ok(())
     }
 
-    fn write(&mut self, record: &Record) -> Result<(), Error> {
+    fn write(&mut self, line: &[u8]) -> Result<(), Error> {
         if self.file.is_none() || self.split.is_some_and(|n| self.rows_in_file >= n) {
             self.open_next()?;
         }
-        self.line.clear();
-        netmera::write_line(&mut self.line, record);
         if let Some((p, w)) = self.file.as_mut() {
-            w.write_all(&self.line)
+            w.write_all(line)
                 .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
         }
         self.rows_in_file += 1;
@@ -334,10 +346,10 @@ impl NetmeraWriter {
 }
 
 impl ConvertWriter for NetmeraWriter {
-    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error> {
+    fn write(&mut self, record: &Record, rendered: &[u8]) -> Result<Option<Problem>, Error> {
         match record.channel {
-            Channel::Email => self.email.write(record)?,
-            Channel::Sms => self.sms.write(record)?,
+            Channel::Email => self.email.write(rendered)?,
+            Channel::Sms => self.sms.write(rendered)?,
         }
         self.records += 1;
         Ok(None)
@@ -393,9 +405,8 @@ impl InsiderWriter {
 }
 
 impl ConvertWriter for InsiderWriter {
-    fn write(&mut self, record: &Record) -> Result<Option<Problem>, Error> {
-        let user = upsert_user(record, &self.opts);
-        match self.batcher.push(&user, ()) {
+    fn write(&mut self, _record: &Record, user: &[u8]) -> Result<Option<Problem>, Error> {
+        match self.batcher.push(user, ()) {
             Ok(Some(body)) => self.emit(body).map(|()| None),
             Ok(None) => Ok(None),
             Err((too_large, ())) => Ok(Some(Problem::error(

@@ -75,6 +75,13 @@ impl Setup {
             None | Some(Encoding::Utf8) => Decoder::utf8(),
             Some(Encoding::Windows1254 | Encoding::Iso88599) => Decoder::windows_1254(),
         };
+        if args.files.len() > crate::resolve::MAX_FILES {
+            return Err(Error::Usage(format!(
+                "{} input files given; one run reads at most {} (concatenate them first)",
+                args.files.len(),
+                crate::resolve::MAX_FILES
+            )));
+        }
         let jobs = match args.jobs {
             Some(0) => return Err(Error::Usage("--jobs must be at least 1".to_string())),
             Some(n) => n,
@@ -137,7 +144,9 @@ pub fn first_pass(
     let mut summary = Summary::default();
     // Rows are observed by the resolver on the worker threads, in shards; the in-order consumer
     // below only counts and reports.
-    let shards = Shards::new(if setup.jobs > 1 { 64 } else { 1 });
+    // 64 shards even with one job: each shard's table grows on its own, so growth never needs the
+    // old and new copies of the whole table at once (peak memory stays near 24 bytes a key / load).
+    let shards = Shards::new(64);
     let observe = |chunk: &pipeline::JudgedChunk| {
         for row in &chunk.rows {
             let pos = Pos::new(chunk.file, row.line);
@@ -156,8 +165,10 @@ pub fn first_pass(
         &setup.rules,
         setup.decoder,
         setup.jobs,
-        None,
-        Some(&observe),
+        pipeline::Hooks {
+            observe: Some(&observe),
+            ..pipeline::Hooks::default()
+        },
         |chunk| {
             summary.count(&chunk);
             for row in &chunk.rows {
@@ -311,6 +322,38 @@ impl RowSink for Reporting {
         }
         Ok(())
     }
+}
+
+/// Everything pass one leaves for the commands that write or send the resolved state.
+pub struct Resolved {
+    pub reporting: Reporting,
+    pub summary: Summary,
+    pub resolution: Resolution,
+    pub progress: Progress,
+    /// Spooled copies of stdin, pipes and gzip inputs, removed when dropped: keep it bound until
+    /// the second pass is over.
+    pub spooled: Vec<tempfile::TempPath>,
+}
+
+/// Shared start of `convert` and the upload commands: the rejects file and report are opened,
+/// inputs that cannot be read twice are spooled, and pass one judges and resolves everything.
+pub fn resolve_inputs(
+    setup: &mut Setup,
+    rejects: &Path,
+    report: Option<&Path>,
+) -> Result<Resolved, Error> {
+    let mut reporting = Reporting::new(setup, report, Rejects::create(rejects)?)?;
+    let (spooled, temps) = input::spool(std::mem::take(&mut setup.sources))?;
+    setup.sources = spooled;
+    let mut progress = setup.progress("reading");
+    let (summary, resolution) = first_pass(setup, &mut progress, &mut reporting)?;
+    Ok(Resolved {
+        reporting,
+        summary,
+        resolution,
+        progress,
+        spooled: temps,
+    })
 }
 
 /// The default rejects path when no output directory holds it: `./iysync-rejects-<time>.csv`.

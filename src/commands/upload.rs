@@ -16,9 +16,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::cli::UploadArgs;
 use crate::commands::convert::{prepare_dir, second_pass, upsert_options};
-use crate::commands::{Reporting, Setup, default_rejects_path, first_pass};
+use crate::commands::{Reporting, Resolved, Setup, default_rejects_path, resolve_inputs};
 use crate::error::{Error, Status};
-use crate::input;
 use crate::insider::journal::scrub_recipients;
 use crate::insider::{
     CancelToken, ClientConfig, Endpoint, Event, Journal, Request, RequestResult, Secret,
@@ -27,7 +26,6 @@ use crate::insider::{
 use crate::output::create_private;
 use crate::output::insider::{Batcher, Body, UpsertOptions, contact_item, upsert_user};
 use crate::output::netmera;
-use crate::output::rejects::Rejects;
 use crate::privacy::sanitize;
 use crate::record::{Channel, Code, Field, Permission, Problem, Record};
 use crate::report::{Located, Upload};
@@ -304,13 +302,13 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         .rejects
         .clone()
         .unwrap_or_else(|| default_rejects_path(setup.rules.now));
-    let rejects = Rejects::create(&rejects_path)?;
-    let mut reporting = Reporting::new(&setup, args.common.report.as_deref(), rejects)?;
-
-    let (spooled, _temps) = input::spool(std::mem::take(&mut setup.sources))?;
-    setup.sources = spooled;
-    let mut progress = setup.progress("reading");
-    let (summary, resolution) = first_pass(&setup, &mut progress, &mut reporting)?;
+    let Resolved {
+        mut reporting,
+        summary,
+        resolution,
+        mut progress,
+        spooled: _spooled,
+    } = resolve_inputs(&mut setup, &rejects_path, args.common.report.as_deref())?;
     progress.finish();
     let mut up = Upload::default();
 
@@ -411,7 +409,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                 .is_ok()
             };
             let mut open = true;
-            second_pass(setup_ref, resolution_ref, false, |pos, record| {
+            second_pass(setup_ref, resolution_ref, false, None, |pos, record, _| {
                 let mut raw = Vec::new();
                 netmera::write_line(&mut raw, record);
                 raw.pop();

@@ -107,13 +107,16 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let mut progress = setup.progress("validate");
     let (summary, resolution) = first_pass(&setup, &mut progress, &mut sinks)?;
     if let Some((path, w)) = sinks.valid_out.as_mut() {
-        let mut line = Vec::with_capacity(256);
-        second_pass(&setup, &resolution, true, |_, record| {
-            line.clear();
-            netmera::write_line(&mut line, record);
-            w.write_all(&line)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
-        })?;
+        second_pass(
+            &setup,
+            &resolution,
+            true,
+            Some(&netmera::line),
+            |_, _, line| {
+                w.write_all(line)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+            },
+        )?;
     }
     progress.finish();
     for (p, mut w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {

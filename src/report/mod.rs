@@ -218,6 +218,7 @@ mod tests {
                 fixes,
             },
             raw: None,
+            rendered: None,
             key: 0,
         }
     }
@@ -235,6 +236,7 @@ mod tests {
                     line: 3,
                     outcome: Outcome::Blank,
                     raw: None,
+                    rendered: None,
                     key: 0,
                 },
                 JudgedRow {
@@ -244,6 +246,7 @@ mod tests {
                         hold: None,
                     },
                     raw: Some(b"x".to_vec()),
+                    rendered: None,
                     key: 0,
                 },
             ],

@@ -1,7 +1,7 @@
 //! Duplicate resolution (SPEC §2): one record per (channel, canonical recipient), latest timestamp
 //! wins, ties go to RET, and readable invalid RET rows can withhold a key.
 //!
-//! Only a compact summary is kept per key (32 bytes in the map: a 128-bit hash of the key, the
+//! Only a compact summary is kept per key (24 bytes in the map: a 96-bit hash of the key, the
 //! winner's position, its timestamp and flags), never the records themselves; the winners are
 //! picked out of a second pass over the input by their position (a bit per input line).
 
@@ -53,17 +53,24 @@ impl Hasher for PassThrough {
         }
     }
     fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
+        self.0 = n;
     }
 }
 
-/// A key hash split in two words, so map buckets need 8-byte alignment only (32 bytes a key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key(u64, u64);
+/// 96 bits of the key hash (a collision among 10^7 keys: ~10^-15), in 4-byte words so a map
+/// bucket is 24 bytes: this key and an [`Entry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key([u32; 3]);
 
 impl From<u128> for Key {
     fn from(k: u128) -> Key {
-        Key(k as u64, (k >> 64) as u64)
+        Key([k as u32, (k >> 32) as u32, (k >> 64) as u32])
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.0[0]) | (u64::from(self.0[1]) << 32));
     }
 }
 
@@ -76,14 +83,58 @@ const RET_AT_BEST: u8 = 2;
 const WINNER_RET: u8 = 4;
 const WITHHELD: u8 = 8;
 
-/// The per-key summary: 16 bytes, plus the 16-byte key.
+/// The per-key summary, 12 bytes: the winner's position (56 bits) with the flags in the top byte,
+/// and the winning timestamp as seconds after `base` (valid timestamps are never before it).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    winner: Pos,
-    /// The winning timestamp, as seconds after `base` (valid timestamps are never before it).
+    packed: [u32; 2],
     best: u32,
-    flags: u8,
 }
+
+impl Entry {
+    fn new(winner: Pos, best: u32, flags: u8) -> Entry {
+        let mut e = Entry {
+            packed: [0, 0],
+            best,
+        };
+        e.set(winner, flags);
+        e
+    }
+
+    fn set(&mut self, winner: Pos, flags: u8) {
+        let v = (winner.0 & POS_MASK) | (u64::from(flags) << 56);
+        self.packed = [v as u32, (v >> 32) as u32];
+    }
+
+    fn raw(&self) -> u64 {
+        u64::from(self.packed[0]) | (u64::from(self.packed[1]) << 32)
+    }
+
+    fn winner(&self) -> Pos {
+        Pos(self.raw() & POS_MASK)
+    }
+
+    fn flags(&self) -> u8 {
+        (self.raw() >> 56) as u8
+    }
+
+    fn set_winner(&mut self, winner: Pos) {
+        let flags = self.flags();
+        self.set(winner, flags);
+    }
+
+    fn add_flags(&mut self, flags: u8) {
+        let winner = self.winner();
+        let flags = self.flags() | flags;
+        self.set(winner, flags);
+    }
+}
+
+/// Positions use 56 bits: 16 for the file, 40 for the line.
+const POS_MASK: u64 = (1 << 56) - 1;
+
+/// Files one run can read (positions keep 16 bits for the file).
+pub const MAX_FILES: usize = 1 << 16;
 
 /// Pass one: observes every valid row and every readable invalid RET row.
 pub struct Resolver {
@@ -137,27 +188,23 @@ impl Resolver {
         let best = self.offset(ts);
         let is_ret = permission == Permission::Ret;
         let perm_flag = if is_ret { RET_AT_BEST } else { ONAY_AT_BEST };
-        let fresh = Entry {
-            winner: pos,
-            best,
-            flags: perm_flag | if is_ret { WINNER_RET } else { 0 },
-        };
+        let fresh = Entry::new(pos, best, perm_flag | if is_ret { WINNER_RET } else { 0 });
         let e = self.map.entry(Key::from(key)).or_insert(fresh);
-        if e.winner == pos {
+        if e.winner() == pos {
             // Freshly inserted.
             return;
         }
         if best > e.best {
             *e = fresh;
         } else if best == e.best {
-            e.flags |= perm_flag;
+            e.add_flags(perm_flag);
             // Among tied rows RET wins; among rows tied with the same permission, the last one in
             // input order (decided by position, so the order of observation does not matter).
-            let winner_ret = e.flags & WINNER_RET != 0;
-            if (is_ret && !winner_ret) || (is_ret == winner_ret && pos > e.winner) {
-                e.winner = pos;
+            let winner_ret = e.flags() & WINNER_RET != 0;
+            if (is_ret && !winner_ret) || (is_ret == winner_ret && pos > e.winner()) {
+                e.set_winner(pos);
                 if is_ret {
-                    e.flags |= WINNER_RET;
+                    e.add_flags(WINNER_RET);
                 }
             }
         }
@@ -195,8 +242,8 @@ impl Resolver {
                 continue;
             };
             let best_ts = self.base + i64::from(e.best);
-            if e.flags & WINNER_RET == 0 && (hold_ts == UNREADABLE || hold_ts >= best_ts) {
-                e.flags |= WITHHELD;
+            if e.flags() & WINNER_RET == 0 && (hold_ts == UNREADABLE || hold_ts >= best_ts) {
+                e.add_flags(WITHHELD);
                 r.withheld += 1;
                 r.withheld_keys.insert(*key);
                 let why = if hold_ts == UNREADABLE {
@@ -220,11 +267,11 @@ impl Resolver {
             }
         }
         for (key, e) in &self.map {
-            if e.flags & (ONAY_AT_BEST | RET_AT_BEST) == ONAY_AT_BEST | RET_AT_BEST {
+            if e.flags() & (ONAY_AT_BEST | RET_AT_BEST) == ONAY_AT_BEST | RET_AT_BEST {
                 r.conflicts += 1;
                 r.conflict_keys.insert(*key, self.base + i64::from(e.best));
                 warnings.push((
-                    e.winner,
+                    e.winner(),
                     Problem::warning(
                         Field::Permission,
                         Code::Conflict,
@@ -235,15 +282,15 @@ impl Resolver {
                     ),
                 ));
             }
-            if e.flags & WITHHELD != 0 {
+            if e.flags() & WITHHELD != 0 {
                 continue;
             }
-            if e.flags & WINNER_RET != 0 {
+            if e.flags() & WINNER_RET != 0 {
                 r.ret += 1;
             } else {
                 r.onay += 1;
             }
-            r.winners.insert(e.winner);
+            r.winners.insert(e.winner());
         }
     }
 }

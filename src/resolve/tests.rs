@@ -170,8 +170,23 @@ fn hold_on_a_ret_winner_or_unknown_key_withholds_nothing() {
 }
 
 #[test]
-fn key_summary_is_32_bytes_in_the_map() {
-    assert_eq!(std::mem::size_of::<(Key, Entry)>(), 32);
+fn key_summary_is_24_bytes_in_the_map() {
+    assert_eq!(std::mem::size_of::<(Key, Entry)>(), 24);
+}
+
+#[test]
+fn entries_pack_position_and_flags() {
+    let mut e = Entry::new(Pos::new(65_535, (1 << 40) - 1), 7, WINNER_RET);
+    assert_eq!(
+        (e.winner(), e.flags(), e.best),
+        (Pos::new(65_535, (1 << 40) - 1), WINNER_RET, 7)
+    );
+    e.add_flags(WITHHELD);
+    e.set_winner(Pos::new(3, 9));
+    assert_eq!(
+        (e.winner(), e.flags()),
+        (Pos::new(3, 9), WINNER_RET | WITHHELD)
+    );
 }
 
 #[test]
