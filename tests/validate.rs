@@ -628,3 +628,41 @@ fn valid_out_leaves_withheld_keys_out() {
     assert!(!v.contains("irem.yildiz@example.com;web;ONAY"), "{v}");
     assert_eq!(v.lines().count(), 12);
 }
+
+#[test]
+fn color_is_chosen_by_flag_and_no_color() {
+    let colored = bare()
+        .args(["validate", "--now", NOW, "--color", "always"])
+        .arg(fixture("messy.csv"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        colored.windows(2).any(|w| w == b"\x1b["),
+        "--color always colours"
+    );
+    for (flag, no_color) in [("never", None), ("auto", Some("1"))] {
+        let mut c = bare();
+        c.args(["validate", "--now", NOW, "--color", flag])
+            .arg(fixture("messy.csv"));
+        match no_color {
+            Some(v) => c.env("NO_COLOR", v),
+            None => c.env_remove("NO_COLOR"),
+        };
+        let plain = c.assert().code(1).get_output().stderr.clone();
+        assert!(!plain.contains(&0x1b), "--color {flag} must not colour");
+    }
+}
+
+#[test]
+fn summary_gives_elapsed_time_and_rate() {
+    iysync("validate")
+        .arg(fixture("email-clean.csv"))
+        .assert()
+        .code(0)
+        .stderr(
+            predicate::str::is_match(r"\d+\.\d\d s, \d+ rows/s").unwrap_or_else(|e| panic!("{e}")),
+        );
+}

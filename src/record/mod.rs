@@ -130,7 +130,7 @@ pub fn judge_undecodable(lossy: &str, rules: &Rules) -> Outcome {
         problems: vec![Problem::error(
             Field::Row,
             Code::InvalidEncoding,
-            "the row is not valid UTF-8; if the file is a Turkish legacy export, pass --encoding windows-1254 (or iso-8859-9)",
+            "the row is not valid UTF-8; if the file is a Turkish legacy export, pass --encoding windows-1254 (or iso-8859-9); if it is UTF-16 (NUL bytes), save it as UTF-8",
         )],
         hold,
     }
@@ -448,7 +448,7 @@ fn judge_permission(
         let hint = if text.eq_ignore_ascii_case("RED") {
             "; did you mean RET?"
         } else {
-            ""
+            "; write ONAY (consent) or RET (rejection)"
         };
         errors.push(Problem::error(
             Field::Permission,
@@ -486,9 +486,11 @@ fn judge_timestamp(
                 timestamp::TimestampError::Unparsable => {
                     "is not a timestamp; write dd.MM.yyyy HH:mm:ss (15.05.2025 14:23:00)"
                 }
-                timestamp::TimestampError::Impossible => "is not a real date and time",
+                timestamp::TimestampError::Impossible => {
+                    "is not a real date and time; check day, month and hour (dd.MM.yyyy HH:mm:ss)"
+                }
                 timestamp::TimestampError::Skipped => {
-                    "does not exist in that time zone (a daylight-saving change skipped it)"
+                    "does not exist in that time zone (a daylight-saving change skipped it); check the time or --timezone"
                 }
             };
             errors.push(Problem::error(
@@ -504,7 +506,7 @@ fn judge_timestamp(
             Field::Timestamp,
             Code::TimestampTooEarly,
             format!(
-                "timestamp {:?} is before 01.05.2015 00:00:00, which İYS rejects",
+                "timestamp {:?} is before 01.05.2015 00:00:00, which İYS rejects; check the date, or leave the row out",
                 shown()
             ),
         ));
