@@ -666,3 +666,31 @@ fn summary_gives_elapsed_time_and_rate() {
             predicate::str::is_match(r"\d+\.\d\d s, \d+ rows/s").unwrap_or_else(|e| panic!("{e}")),
         );
 }
+
+#[test]
+fn reports_are_identical_for_any_number_of_jobs() {
+    let dir = tempdir();
+    let mut data = String::new();
+    let messy = read(&fixture("messy.csv"));
+    for _ in 0..400 {
+        data.push_str(&messy);
+    }
+    let f = write(dir.path(), "big.csv", data);
+    let run = |jobs: &str| {
+        let out = iysync("validate")
+            .arg(&f)
+            .args(["--format", "json", "--jobs", jobs])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let mut doc = json(&out);
+        doc["timing"] = serde_json::Value::Null;
+        doc
+    };
+    let one = run("1");
+    assert_eq!(one["summary"]["rows"], 27 * 400);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
