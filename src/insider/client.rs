@@ -568,6 +568,10 @@ enum Msg {
     Done {
         seq: u64,
         result: RequestResult,
+        /// Answered once the caller has journaled (or failed to journal) the result: a worker
+        /// takes no new request before, so at most `concurrency` requests are ever applied by the
+        /// server but not yet journaled (what a crash can duplicate).
+        ack: Option<tokio::sync::oneshot::Sender<()>>,
     },
     Fatal(UploadError),
     Abandoned,
@@ -646,7 +650,9 @@ where
                 reason,
             }),
             Msg::RateWait(wait) => on_event(Event::RateWait(wait)),
-            Msg::Done { seq, result } => {
+            Msg::Done { seq, result, ack } => {
+                // Whatever happens below, the worker may go on (or see that it must stop).
+                let _ack = AckOnDrop(ack);
                 if journal_failed {
                     out.abandoned += 1;
                     continue;
@@ -705,9 +711,32 @@ async fn worker(
             }
         };
         let Some(request) = next else { return };
-        let msg = process(&shared, request, &tx).await;
+        let mut msg = process(&shared, request, &tx).await;
+        let acked = match &mut msg {
+            Msg::Done { ack, .. } => {
+                let (ack_tx, ack_rx) = tokio::sync::oneshot::channel();
+                *ack = Some(ack_tx);
+                Some(ack_rx)
+            }
+            _ => None,
+        };
         if tx.send(msg).await.is_err() {
             return;
+        }
+        if let Some(ack_rx) = acked {
+            // Wait until the result is journaled before taking the next request.
+            let _ = ack_rx.await;
+        }
+    }
+}
+
+/// Answers a worker's acknowledgement when dropped.
+struct AckOnDrop(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for AckOnDrop {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
         }
     }
 }
@@ -740,7 +769,13 @@ async fn process(shared: &Shared, request: Request, tx: &mpsc::Sender<Msg>) -> M
             let _ = tx.send(Msg::Sent(seq)).await;
         }
         match attempt(shared, &request).await {
-            Attempt::Done(result) => return Msg::Done { seq, result },
+            Attempt::Done(result) => {
+                return Msg::Done {
+                    seq,
+                    result,
+                    ack: None,
+                };
+            }
             Attempt::Fatal(e) => {
                 shared.stop.cancel();
                 return Msg::Fatal(e);
