@@ -132,6 +132,12 @@ pub trait RowSink {
 
     /// A key-level warning (`conflict`, `withheld`), known once the whole input is read.
     fn warning(&mut self, located: &Located) -> Result<(), Error>;
+
+    /// Whether the fixes of valid rows are wanted (they are counted either way). Placing every
+    /// fix at its file and line costs allocations on the hot path; sinks that drop them say so.
+    fn wants_fixes(&self) -> bool {
+        true
+    }
 }
 
 /// Pass one over the input: judges every row, counts, resolves, and hands rows and problems to
@@ -160,6 +166,7 @@ pub fn first_pass(
         }
     };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
+    let wants_fixes = sink.wants_fixes();
     pipeline::run(
         setup.reader(),
         &setup.rules,
@@ -177,7 +184,7 @@ pub fn first_pass(
                     Outcome::Valid { fixes, .. } => (fixes, false),
                     Outcome::Invalid { problems, .. } => (problems, true),
                 };
-                if problems.is_empty() {
+                if problems.is_empty() || (!invalid && !wants_fixes) {
                     continue;
                 }
                 let located: Vec<Located> = problems
@@ -310,6 +317,11 @@ impl RowSink for Reporting {
             self.reject(&first.file, first.line, &problems, raw)?;
         }
         Ok(())
+    }
+
+    /// Fixes are never printed on stderr here (only errors and warnings are); the report has them.
+    fn wants_fixes(&self) -> bool {
+        self.report.is_some()
     }
 
     fn warning(&mut self, located: &Located) -> Result<(), Error> {
