@@ -308,9 +308,7 @@ impl RowSink for Reporting {
                 .map_err(|e| Error::io("cannot write to stderr", e))?;
         }
         if let Some(r) = self.report.as_mut() {
-            for l in located {
-                r.problem(l)?;
-            }
+            r.problems(located)?;
         }
         if let (true, Some(raw), Some(first)) = (invalid, raw, located.first()) {
             let problems: Vec<Problem> = located.iter().map(|l| l.problem.clone()).collect();

@@ -45,9 +45,7 @@ impl<W: Write> RowSink for Sinks<'_, W> {
         }
         self.printer.row(located, invalid).map_err(out_err)?;
         if let Some(r) = self.report.as_mut() {
-            for l in located {
-                r.problem(l)?;
-            }
+            r.problems(located)?;
         }
         Ok(())
     }

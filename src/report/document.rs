@@ -119,6 +119,11 @@ impl ReportFile {
         })
     }
 
+    /// Every problem of one row.
+    pub fn problems(&mut self, located: &[Located]) -> Result<(), Error> {
+        located.iter().try_for_each(|p| self.problem(p))
+    }
+
     pub fn finish(
         self,
         summary: &Summary,
