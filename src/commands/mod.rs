@@ -20,7 +20,7 @@ use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
 use crate::report::progress::Progress;
 use crate::report::{Located, Summary, Upload};
-use crate::resolve::{Pos, Resolution, Shards};
+use crate::resolve::{Observation, Pos, Resolution, Shards};
 
 /// What every data command derives from the shared flags.
 pub struct Setup {
@@ -154,16 +154,21 @@ pub fn first_pass(
     // old and new copies of the whole table at once (peak memory stays near 24 bytes a key / load).
     let shards = Shards::new(64);
     let observe = |chunk: &pipeline::JudgedChunk| {
+        let mut batch = Vec::with_capacity(chunk.rows.len());
         for row in &chunk.rows {
             let pos = Pos::new(chunk.file, row.line);
             match &row.outcome {
-                Outcome::Valid { record, .. } => {
-                    shards.observe_key(pos, row.key, record.permission, record.timestamp)
-                }
+                Outcome::Valid { record, .. } => batch.push(Observation {
+                    pos,
+                    key: row.key,
+                    permission: record.permission,
+                    timestamp: record.timestamp,
+                }),
                 Outcome::Invalid { hold: Some(h), .. } => shards.observe_hold_key(pos, row.key, h),
                 _ => {}
             }
         }
+        shards.observe_batch(&batch);
     };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     let wants_fixes = sink.wants_fixes();
@@ -235,7 +240,7 @@ impl Reporting {
                 Printer::new(
                     Format::Text,
                     io::sink(),
-                    Box::new(io::stderr()),
+                    crate::report::formats::problem_stream(),
                     setup.color,
                     Some(SHOWN_PROBLEMS),
                 )

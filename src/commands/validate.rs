@@ -86,7 +86,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let printer = Printer::new(
         args.format,
         BufWriter::new(crate::output::Stdout::new()),
-        Box::new(io::stderr()),
+        crate::report::formats::problem_stream(),
         setup.color,
         args.max_problems,
     )

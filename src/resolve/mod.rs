@@ -5,8 +5,12 @@
 //! winner's position, its timestamp and flags), never the records themselves; the winners are
 //! picked out of a second pass over the input by their position (a bit per input line).
 
+mod table;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use table::KeyTable;
 
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
@@ -62,9 +66,20 @@ impl Hasher for PassThrough {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key([u32; 3]);
 
+impl Key {
+    /// Marks an empty slot of the key table.
+    const EMPTY: Key = Key([0, 0, 0]);
+}
+
 impl From<u128> for Key {
     fn from(k: u128) -> Key {
-        Key([k as u32, (k >> 32) as u32, (k >> 64) as u32])
+        let key = Key([k as u32, (k >> 32) as u32, (k >> 64) as u32]);
+        // The one hash whose 96 bits are all zero shares its key with the hash 1 (a 2^-96 event).
+        if key == Key::EMPTY {
+            Key([1, 0, 0])
+        } else {
+            key
+        }
     }
 }
 
@@ -92,6 +107,11 @@ struct Entry {
 }
 
 impl Entry {
+    const EMPTY: Entry = Entry {
+        packed: [0, 0],
+        best: 0,
+    };
+
     fn new(winner: Pos, best: u32, flags: u8) -> Entry {
         let mut e = Entry {
             packed: [0, 0],
@@ -136,9 +156,19 @@ const POS_MASK: u64 = (1 << 56) - 1;
 /// Files one run can read (positions keep 16 bits for the file).
 pub const MAX_FILES: usize = 1 << 16;
 
+/// A valid row as resolution sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation {
+    pub pos: Pos,
+    /// From [`key_of`].
+    pub key: u128,
+    pub permission: Permission,
+    pub timestamp: i64,
+}
+
 /// Pass one: observes every valid row and every readable invalid RET row.
 pub struct Resolver {
-    map: HashMap<Key, Entry, Fast>,
+    map: KeyTable,
     /// Holds are rare (invalid RET rows): kept apart so the main map stays small.
     holds: HashMap<Key, (i64, Pos), Fast>,
     base: i64,
@@ -154,7 +184,7 @@ impl Default for Resolver {
 impl Resolver {
     pub fn new() -> Resolver {
         Resolver {
-            map: HashMap::default(),
+            map: KeyTable::default(),
             holds: HashMap::default(),
             base: timestamp::floor(),
             valid_rows: 0,
@@ -189,9 +219,8 @@ impl Resolver {
         let is_ret = permission == Permission::Ret;
         let perm_flag = if is_ret { RET_AT_BEST } else { ONAY_AT_BEST };
         let fresh = Entry::new(pos, best, perm_flag | if is_ret { WINNER_RET } else { 0 });
-        let e = self.map.entry(Key::from(key)).or_insert(fresh);
-        if e.winner() == pos {
-            // Freshly inserted.
+        let (e, inserted) = self.map.entry(Key::from(key), fresh);
+        if inserted {
             return;
         }
         if best > e.best {
@@ -207,6 +236,18 @@ impl Resolver {
                     e.add_flags(WINNER_RET);
                 }
             }
+        }
+    }
+
+    /// Observes a batch of valid rows, in any order. Each lookup's slot is prefetched a few rows
+    /// ahead, so the cache misses of a large table overlap instead of following one another.
+    pub fn observe_batch(&mut self, batch: &[Observation]) {
+        const AHEAD: usize = 8;
+        for (i, o) in batch.iter().enumerate() {
+            if let Some(next) = batch.get(i + AHEAD) {
+                self.map.prefetch(&Key::from(next.key));
+            }
+            self.observe_key(o.pos, o.key, o.permission, o.timestamp);
         }
     }
 
@@ -266,7 +307,7 @@ impl Resolver {
                 ));
             }
         }
-        for (key, e) in &self.map {
+        for (key, e) in self.map.iter() {
             if e.flags() & (ONAY_AT_BEST | RET_AT_BEST) == ONAY_AT_BEST | RET_AT_BEST {
                 r.conflicts += 1;
                 r.conflict_keys.insert(*key, self.base + i64::from(e.best));
@@ -311,13 +352,48 @@ impl Shards {
         }
     }
 
+    /// The shard of a key: its top 32 bits, which the tables do not use.
+    fn index(&self, key: u128) -> usize {
+        ((key >> 96) as usize) % self.shards.len()
+    }
+
     fn shard(&self, key: u128) -> std::sync::MutexGuard<'_, Resolver> {
-        let i = ((key >> 96) as usize) % self.shards.len();
+        self.lock(self.index(key))
+    }
+
+    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Resolver> {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn observe_key(&self, pos: Pos, key: u128, permission: Permission, ts: i64) {
         self.shard(key).observe_key(pos, key, permission, ts);
+    }
+
+    /// Observes a batch of valid rows (a chunk's): grouped by shard, so each shard is locked once
+    /// per batch and its lookups are prefetched.
+    pub fn observe_batch(&self, batch: &[Observation]) {
+        let n = self.shards.len();
+        let mut starts = vec![0usize; n + 1];
+        for o in batch {
+            starts[self.index(o.key) + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        // Every slot is overwritten below: the copy only sizes the buffer.
+        let mut grouped = batch.to_vec();
+        for o in batch {
+            let at = &mut fill[self.index(o.key)];
+            grouped[*at] = *o;
+            *at += 1;
+        }
+        for i in 0..n {
+            let group = &grouped[starts[i]..starts[i + 1]];
+            if !group.is_empty() {
+                self.lock(i).observe_batch(group);
+            }
+        }
     }
 
     pub fn observe_hold_key(&self, pos: Pos, key: u128, hold: &Hold) {

@@ -226,3 +226,56 @@ fn resolution_does_not_depend_on_the_order_rows_are_observed() {
     assert_eq!(winners(&[5, 3, 1, 4, 2, 0]), forward);
     assert_eq!(winners(&[2, 0, 5, 1, 4, 3]), forward);
 }
+
+#[test]
+fn sharded_batches_resolve_like_one_resolver() {
+    // 3,000 rows over 700 keys, with repeated timestamps so ties and conflicts occur, observed
+    // row by row in one resolver and in batches of uneven size over 1, 7 and 64 shards.
+    let records: Vec<Record> = (0..3000u64)
+        .map(|i| {
+            let permission = if i % 3 == 0 { Ret } else { Onay };
+            let ts = ((i / 700) % 2) as i64;
+            rec(&format!("user{}@example.com", i % 700), permission, ts)
+        })
+        .collect();
+    let outcome = |res: Resolution| {
+        let winners: Vec<usize> = (0..records.len())
+            .filter(|i| res.is_winner(Pos::new(0, *i as u64 + 1)))
+            .collect();
+        (
+            winners,
+            res.unique,
+            res.duplicates(),
+            res.conflicts,
+            res.onay,
+            res.ret,
+            res.warnings.len(),
+        )
+    };
+    let mut one = Resolver::new();
+    for (i, r) in records.iter().enumerate() {
+        one.observe(Pos::new(0, i as u64 + 1), r);
+    }
+    let expected = outcome(one.finish());
+    assert!(
+        expected.3 > 0,
+        "the data should hold conflicts: {expected:?}"
+    );
+    for shards in [1, 7, 64] {
+        let s = Shards::new(shards);
+        let batch: Vec<Observation> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Observation {
+                pos: Pos::new(0, i as u64 + 1),
+                key: key_of(r.channel, &r.recipient),
+                permission: r.permission,
+                timestamp: r.timestamp,
+            })
+            .collect();
+        for part in batch.chunks(333).rev() {
+            s.observe_batch(part);
+        }
+        assert_eq!(outcome(s.finish()), expected, "{shards} shards");
+    }
+}
