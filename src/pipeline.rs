@@ -3,6 +3,7 @@
 //! outputs are the same whatever the number of jobs.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -19,8 +20,9 @@ pub struct JudgedRow {
     pub outcome: Outcome,
     /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
     pub raw: Option<Vec<u8>>,
-    /// The row's output from [`Hooks::render`], for valid rows when a renderer is given.
-    pub rendered: Option<Vec<u8>>,
+    /// Where the row's output from [`Hooks::render`] is in [`JudgedChunk::output`] (valid rows,
+    /// when a renderer is given; empty otherwise).
+    pub rendered: Range<usize>,
     /// The resolution key of a valid row, or of the key an invalid row holds back; 0 otherwise.
     /// Hashed here, on the worker threads, to keep the in-order consumer light.
     pub key: u128,
@@ -31,16 +33,25 @@ pub struct JudgedRow {
 pub struct JudgedChunk {
     pub file: usize,
     pub rows: Vec<JudgedRow>,
+    /// The rendered output of the chunk's rows, one buffer for all of them.
+    pub output: Vec<u8>,
     /// Bytes of input consumed so far when this chunk was read (for progress).
     pub bytes_read: u64,
+}
+
+impl JudgedChunk {
+    /// The output [`Hooks::render`] gave a row of this chunk.
+    pub fn rendered(&self, row: &JudgedRow) -> &[u8] {
+        self.output.get(row.rendered.clone()).unwrap_or_default()
+    }
 }
 
 /// Which lines to judge, by (file, line); `None` judges every line.
 pub type Select<'a> = Option<&'a (dyn Fn(usize, u64) -> bool + Sync)>;
 
 /// Output rendered on the worker thread for each valid (selected) row, e.g. its Netmera line or
-/// Upsert user object, so the in-order consumer only appends bytes.
-pub type Render<'a> = Option<&'a (dyn Fn(&Record) -> Vec<u8> + Sync)>;
+/// Upsert user object, appended to the chunk's buffer, so the in-order consumer only copies bytes.
+pub type Render<'a> = Option<&'a (dyn Fn(&mut Vec<u8>, &Record) + Sync)>;
 
 /// What a pass does besides judging, on the worker threads.
 #[derive(Clone, Copy, Default)]
@@ -54,15 +65,22 @@ pub struct Hooks<'a> {
 /// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
 pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
 
-/// Judges every (selected) line of a chunk. A pure function of the chunk and the rules.
+/// Judges every (selected) line of a chunk. A pure function of the chunk and the rules
+/// (`bytes_read` is only carried along).
 pub fn judge_chunk(
     chunk: &Chunk,
     rules: &Rules,
     decoder: Decoder,
     hooks: Hooks<'_>,
-) -> Vec<JudgedRow> {
+    bytes_read: u64,
+) -> JudgedChunk {
     let select = hooks.select;
     let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
+    let mut output = Vec::new();
+    if hooks.render.is_some() {
+        // Rendered rows are about as long as the input rows; one allocation in the usual case.
+        output.reserve(chunk.data.len() * 2);
+    }
     for (line, bytes) in chunk.lines() {
         if select.is_some_and(|f| !f(chunk.file, line)) {
             continue;
@@ -79,19 +97,24 @@ pub fn judge_chunk(
             Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),
             _ => 0,
         };
-        let rendered = match (&outcome, hooks.render) {
-            (Outcome::Valid { record, .. }, Some(render)) => Some(render(record)),
-            _ => None,
-        };
+        let start = output.len();
+        if let (Outcome::Valid { record, .. }, Some(render)) = (&outcome, hooks.render) {
+            render(&mut output, record);
+        }
         rows.push(JudgedRow {
             line,
             outcome,
             raw,
-            rendered,
+            rendered: start..output.len(),
             key,
         });
     }
-    rows
+    JudgedChunk {
+        file: chunk.file,
+        rows,
+        output,
+        bytes_read,
+    }
 }
 
 /// Reads, judges and delivers every chunk in input order to `sink`.
@@ -108,12 +131,7 @@ pub fn run(
     if jobs <= 1 {
         for chunk in reader {
             let chunk = chunk?;
-            let rows = judge_chunk(&chunk, rules, decoder, hooks);
-            let judged = JudgedChunk {
-                file: chunk.file,
-                rows,
-                bytes_read: read(),
-            };
+            let judged = judge_chunk(&chunk, rules, decoder, hooks, read());
             if let Some(f) = hooks.observe {
                 f(&judged);
             }
@@ -155,12 +173,7 @@ pub fn run(
                     let Ok((seq, chunk, bytes_read)) = next else {
                         return;
                     };
-                    let rows = judge_chunk(&chunk, rules, decoder, hooks);
-                    let judged = JudgedChunk {
-                        file: chunk.file,
-                        rows,
-                        bytes_read,
-                    };
+                    let judged = judge_chunk(&chunk, rules, decoder, hooks, bytes_read);
                     if let Some(f) = hooks.observe {
                         f(&judged);
                     }

@@ -7,8 +7,10 @@ use proptest::prelude::*;
 
 const NOW: i64 = 1_795_338_000;
 
-fn rules() -> Rules {
-    Rules::new(timestamp::ISTANBUL, NOW)
+fn rules() -> &'static Rules {
+    static RULES: std::sync::LazyLock<Rules> =
+        std::sync::LazyLock::new(|| Rules::new(timestamp::ISTANBUL, NOW));
+    &RULES
 }
 
 fn judge(data: &[u8]) -> Vec<Outcome> {
@@ -17,7 +19,8 @@ fn judge(data: &[u8]) -> Vec<Outcome> {
         first_line: 1,
         data: data.to_vec(),
     };
-    judge_chunk(&chunk, &rules(), Decoder::utf8(), Hooks::default())
+    judge_chunk(&chunk, rules(), Decoder::utf8(), Hooks::default(), 0)
+        .rows
         .into_iter()
         .map(|r| r.outcome)
         .collect()

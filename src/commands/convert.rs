@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
 use crate::commands::{Resolved, Setup, default_rejects_path, resolve_inputs};
 use crate::error::{Error, Status};
-use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, upsert_user};
+use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::{create_private, ensure_dir, netmera};
 use crate::pipeline;
 use crate::record::{Channel, Code, Field, Outcome, Problem, Record};
@@ -157,10 +157,10 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     };
     let keep_history = args.keep_history;
     let mut refused_records = 0u64;
-    let render_insider = |r: &Record| upsert_user(r, &opts);
-    let render: &(dyn Fn(&Record) -> Vec<u8> + Sync) = match args.to {
+    let render_insider = |out: &mut Vec<u8>, r: &Record| write_upsert_user(out, r, &opts);
+    let render: &(dyn Fn(&mut Vec<u8>, &Record) + Sync) = match args.to {
         Target::Insider => &render_insider,
-        Target::Netmera => &netmera::line,
+        Target::Netmera => &netmera::write_line,
     };
     second_pass(
         &setup,
@@ -245,7 +245,7 @@ pub fn second_pass(
                     resolution.is_winner(pos)
                 };
                 if wanted {
-                    emit(pos, record, row.rendered.as_deref().unwrap_or_default())?;
+                    emit(pos, record, chunk.rendered(row))?;
                 }
             }
             Ok(())

@@ -109,7 +109,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             &setup,
             &resolution,
             true,
-            Some(&netmera::line),
+            Some(&netmera::write_line),
             |_, _, line| {
                 w.write_all(line)
                     .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))

@@ -107,6 +107,13 @@ struct EventCustom<'a> {
 
 /// One Upsert user object as JSON.
 pub fn upsert_user(r: &Record, opts: &UpsertOptions) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    write_upsert_user(&mut out, r, opts);
+    out
+}
+
+/// Appends one Upsert user object as JSON to `out`.
+pub fn write_upsert_user(out: &mut Vec<u8>, r: &Record, opts: &UpsertOptions) {
     let optin = Some(r.permission == Permission::Onay);
     let ext = r.external_id.as_deref();
     let user = User {
@@ -152,7 +159,12 @@ pub fn upsert_user(r: &Record, opts: &UpsertOptions) -> Vec<u8> {
             .into_iter()
             .collect(),
     };
-    serde_json::to_vec(&user).unwrap_or_default()
+    // Serialising these plain structs into memory cannot fail (no maps with non-string keys, no
+    // I/O); should it ever, the partial object is removed rather than left in the body.
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, &user).is_err() {
+        out.truncate(start);
+    }
 }
 
 /// A finished request body and the items it carries, in order (index `i` of the body's array is

@@ -19,13 +19,6 @@ pub fn write_line(out: &mut Vec<u8>, r: &Record) {
     out.push(b'\n');
 }
 
-/// One Netmera line (with `\n`) for a record, as a new buffer.
-pub fn line(r: &Record) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96);
-    write_line(&mut out, r);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

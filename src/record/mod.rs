@@ -95,7 +95,8 @@ pub enum Outcome {
 /// Everything a row is judged against.
 #[derive(Debug, Clone)]
 pub struct Rules {
-    pub tz: Tz,
+    /// The zone timestamps are written in (`--timezone`).
+    pub zone: timestamp::Zone,
     /// Unix seconds; later timestamps are in the future.
     pub now: i64,
     /// Unix seconds; earlier timestamps are too early for İYS.
@@ -108,7 +109,7 @@ pub struct Rules {
 impl Rules {
     pub fn new(tz: Tz, now: i64) -> Rules {
         Rules {
-            tz,
+            zone: timestamp::Zone::new(tz, now),
             now,
             floor: timestamp::floor(),
             channel: None,
@@ -253,7 +254,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
                 (Some((channel, recipient)), Some(Permission::Ret)) => Some(Hold {
                     channel,
                     recipient,
-                    timestamp: timestamp::parse(&fields[3].text, rules.tz)
+                    timestamp: timestamp::parse(&fields[3].text, &rules.zone)
                         .ok()
                         .map(|p| p.instant),
                 }),
@@ -284,7 +285,7 @@ fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
     let (channel, recipient) = hold_recipient(fields[0].trim(), rules)?;
     let timestamp = fields
         .get(3)
-        .and_then(|t| timestamp::parse(t.trim(), rules.tz).ok())
+        .and_then(|t| timestamp::parse(t.trim(), &rules.zone).ok())
         .map(|p| p.instant);
     Some(Hold {
         channel,
@@ -479,7 +480,7 @@ fn judge_timestamp(
 ) -> Option<i64> {
     let text = field.text.as_ref();
     let shown = || rules.shown.value(text);
-    let parsed = match timestamp::parse(text, rules.tz) {
+    let parsed = match timestamp::parse(text, &rules.zone) {
         Ok(p) => p,
         Err(e) => {
             let why = match e {

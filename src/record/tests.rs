@@ -297,7 +297,7 @@ fn timestamp_too_early_and_in_future() {
 #[test]
 fn floor_is_istanbul_whatever_the_timezone() {
     let mut utc = rules();
-    utc.tz = chrono_tz::UTC;
+    utc.zone = timestamp::Zone::new(chrono_tz::UTC, utc.now);
     // 30.04.2015 21:00:00 UTC is exactly 01.05.2015 00:00:00 in Istanbul.
     assert!(matches!(
         judge("a@b.co;web;ONAY;30.04.2015 21:00:00", &utc),

@@ -1,6 +1,6 @@
 //! Consent timestamps: parsing the Netmera form and its common variants, time zones, formatting.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The zone Netmera and İYS timestamps are written in.
@@ -33,15 +33,92 @@ pub fn floor() -> i64 {
     }
 }
 
-/// Parses `dd.MM.yyyy HH:mm:ss` and the accepted variants in zone `tz`.
-/// Ambiguous local times (the hour repeated when daylight saving ends) take the earlier instant.
-pub fn parse(text: &str, tz: Tz) -> Result<Parsed, TimestampError> {
+/// A time zone, with the UTC offset of every local day from the İYS floor on (20 years at most)
+/// worked out once: a row's instant is then its local time minus its day's offset, instead of a
+/// search of the zone's transitions per row. Days with a transition (and days outside the
+/// table) are asked of chrono-tz as before.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    tz: Tz,
+    /// The local day (days since 1970-01-01) of `offsets[0]`.
+    first_day: i64,
+    /// Seconds east of UTC for the whole local day, or [`TRANSITION`].
+    offsets: std::sync::Arc<[i32]>,
+}
+
+/// Marks a local day that is not one offset from start to end.
+const TRANSITION: i32 = i32::MIN;
+
+const DAY: i64 = 86_400;
+
+impl Zone {
+    /// The zone with its table covering the local days from just before the İYS floor to just
+    /// after `now` (at most 20 years).
+    pub fn new(tz: Tz, now: i64) -> Zone {
+        let first_day = floor().div_euclid(DAY) - 2;
+        let last_day = (now.div_euclid(DAY) + 2).clamp(first_day, first_day + 20 * 366);
+        let offsets = (first_day..=last_day)
+            .map(|day| day_offset(tz, day))
+            .collect();
+        Zone {
+            tz,
+            first_day,
+            offsets,
+        }
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The instant of a local time. Ambiguous local times (the hour repeated when daylight saving
+    /// ends) take the earlier instant.
+    fn instant(&self, naive: &NaiveDateTime) -> Result<i64, TimestampError> {
+        let local = naive.and_utc().timestamp();
+        let offset = usize::try_from(local.div_euclid(DAY) - self.first_day)
+            .ok()
+            .and_then(|i| self.offsets.get(i))
+            .copied()
+            .unwrap_or(TRANSITION);
+        if offset != TRANSITION {
+            return Ok(local - i64::from(offset));
+        }
+        match self.tz.from_local_datetime(naive) {
+            LocalResult::Single(t) => Ok(t.timestamp()),
+            LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
+            LocalResult::None => Err(TimestampError::Skipped),
+        }
+    }
+}
+
+/// The offset of a whole local day, read every six hours and at its last second (a day with a
+/// transition differs somewhere: no zone changes its offset twice in one day), or [`TRANSITION`].
+fn day_offset(tz: Tz, day: i64) -> i32 {
+    let start = day * DAY;
+    let mut found = None;
+    for at in (0..4)
+        .map(|q| start + q * 6 * 3600)
+        .chain([start + DAY - 1])
+    {
+        let Some(naive) = DateTime::<Utc>::from_timestamp(at, 0).map(|t| t.naive_utc()) else {
+            return TRANSITION;
+        };
+        let LocalResult::Single(t) = tz.from_local_datetime(&naive) else {
+            return TRANSITION;
+        };
+        let offset = t.offset().fix().local_minus_utc();
+        if found.is_some_and(|f| f != offset) {
+            return TRANSITION;
+        }
+        found = Some(offset);
+    }
+    found.unwrap_or(TRANSITION)
+}
+
+/// Parses `dd.MM.yyyy HH:mm:ss` and the accepted variants in `zone`.
+pub fn parse(text: &str, zone: &Zone) -> Result<Parsed, TimestampError> {
     let (naive, canonical) = parse_naive(text)?;
-    let instant = match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t.timestamp(),
-        LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
-        LocalResult::None => return Err(TimestampError::Skipped),
-    };
+    let instant = zone.instant(&naive)?;
     Ok(Parsed { instant, canonical })
 }
 
@@ -159,8 +236,44 @@ pub fn parse_now(text: &str) -> Result<i64, String> {
 mod tests {
     use super::*;
 
+    fn zone(tz: Tz) -> Zone {
+        Zone::new(
+            tz,
+            parse_now("2026-11-22T12:00:00+03:00").unwrap_or_default(),
+        )
+    }
+
     fn at(text: &str) -> Result<Parsed, TimestampError> {
-        parse(text, ISTANBUL)
+        parse(text, &zone(ISTANBUL))
+    }
+
+    #[test]
+    fn the_day_table_agrees_with_chrono_tz_every_half_hour() {
+        // Zones with daylight saving (and Istanbul, which dropped it in 2016), from before the
+        // floor to after `now`, on every half hour and the seconds around each.
+        for tz in [
+            ISTANBUL,
+            chrono_tz::Europe::London,
+            chrono_tz::America::New_York,
+            chrono_tz::Australia::Lord_Howe,
+        ] {
+            let z = zone(tz);
+            assert!(z.offsets.iter().any(|&o| o != TRANSITION));
+            let start = floor() - 3 * DAY;
+            let end = parse_now("2026-11-25T00:00:00+00:00").unwrap_or_default();
+            for local in (start..end).step_by(1800).flat_map(|t| [t - 1, t, t + 1]) {
+                let Some(naive) = DateTime::<Utc>::from_timestamp(local, 0).map(|t| t.naive_utc())
+                else {
+                    continue;
+                };
+                let expected = match tz.from_local_datetime(&naive) {
+                    LocalResult::Single(t) => Ok(t.timestamp()),
+                    LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
+                    LocalResult::None => Err(TimestampError::Skipped),
+                };
+                assert_eq!(z.instant(&naive), expected, "{tz} {naive}");
+            }
+        }
     }
 
     #[test]
@@ -237,7 +350,7 @@ mod tests {
 
     #[test]
     fn other_zones_shift_the_instant() {
-        let utc = parse("15.05.2025 11:23:00", chrono_tz::UTC).map(|p| p.instant);
+        let utc = parse("15.05.2025 11:23:00", &zone(chrono_tz::UTC)).map(|p| p.instant);
         let ist = at("15.05.2025 14:23:00").map(|p| p.instant);
         assert_eq!(utc, ist);
     }

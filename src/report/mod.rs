@@ -218,7 +218,7 @@ mod tests {
                 fixes,
             },
             raw: None,
-            rendered: None,
+            rendered: 0..0,
             key: 0,
         }
     }
@@ -229,6 +229,7 @@ mod tests {
         let chunk = JudgedChunk {
             file: 0,
             bytes_read: 0,
+            output: Vec::new(),
             rows: vec![
                 valid(Channel::Email, Permission::Onay, vec![]),
                 valid(Channel::Sms, Permission::Ret, vec![fix.clone(), fix]),
@@ -236,7 +237,7 @@ mod tests {
                     line: 3,
                     outcome: Outcome::Blank,
                     raw: None,
-                    rendered: None,
+                    rendered: 0..0,
                     key: 0,
                 },
                 JudgedRow {
@@ -246,7 +247,7 @@ mod tests {
                         hold: None,
                     },
                     raw: Some(b"x".to_vec()),
-                    rendered: None,
+                    rendered: 0..0,
                     key: 0,
                 },
             ],
