@@ -181,6 +181,8 @@ pub struct Batcher<T> {
     suffix: Vec<u8>,
     max_items: usize,
     max_bytes: usize,
+    /// The body being filled: the prefix, then the items so far (the suffix is added by `take`,
+    /// so a finished body is handed over without a copy).
     buf: Vec<u8>,
     items: Vec<T>,
 }
@@ -199,7 +201,7 @@ impl<T> Batcher<T> {
             suffix: suffix.as_bytes().to_vec(),
             max_items: max_items.max(1),
             max_bytes,
-            buf: Vec::new(),
+            buf: prefix.as_bytes().to_vec(),
             items: Vec::new(),
         }
     }
@@ -245,7 +247,7 @@ impl<T> Batcher<T> {
             ));
         }
         let mut done = None;
-        let would_be = self.prefix.len() + self.buf.len() + 1 + json.len() + self.suffix.len();
+        let would_be = self.buf.len() + 1 + json.len() + self.suffix.len();
         if !self.items.is_empty()
             && (self.items.len() >= self.max_items || would_be > self.max_bytes)
         {
@@ -268,11 +270,11 @@ impl<T> Batcher<T> {
         if self.items.is_empty() {
             return None;
         }
-        let mut json = Vec::with_capacity(self.prefix.len() + self.buf.len() + self.suffix.len());
-        json.extend_from_slice(&self.prefix);
-        json.extend_from_slice(&self.buf);
-        json.extend_from_slice(&self.suffix);
-        self.buf.clear();
+        self.buf.extend_from_slice(&self.suffix);
+        // The next body is about as large as this one.
+        let mut next = Vec::with_capacity(self.buf.len());
+        next.extend_from_slice(&self.prefix);
+        let json = std::mem::replace(&mut self.buf, next);
         Some(Body {
             json,
             items: std::mem::take(&mut self.items),
