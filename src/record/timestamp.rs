@@ -1,6 +1,6 @@
 //! Consent timestamps: parsing the Netmera form and its common variants, time zones, formatting.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The zone Netmera and İYS timestamps are written in.
@@ -73,8 +73,7 @@ impl Zone {
 
     /// The instant of a local time. Ambiguous local times (the hour repeated when daylight saving
     /// ends) take the earlier instant.
-    fn instant(&self, naive: &NaiveDateTime) -> Result<i64, TimestampError> {
-        let local = naive.and_utc().timestamp();
+    fn instant(&self, local: i64) -> Result<i64, TimestampError> {
         let offset = usize::try_from(local.div_euclid(DAY) - self.first_day)
             .ok()
             .and_then(|i| self.offsets.get(i))
@@ -83,7 +82,10 @@ impl Zone {
         if offset != TRANSITION {
             return Ok(local - i64::from(offset));
         }
-        match self.tz.from_local_datetime(naive) {
+        let naive = DateTime::<Utc>::from_timestamp(local, 0)
+            .ok_or(TimestampError::Impossible)?
+            .naive_utc();
+        match self.tz.from_local_datetime(&naive) {
             LocalResult::Single(t) => Ok(t.timestamp()),
             LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
             LocalResult::None => Err(TimestampError::Skipped),
@@ -117,12 +119,13 @@ fn day_offset(tz: Tz, day: i64) -> i32 {
 
 /// Parses `dd.MM.yyyy HH:mm:ss` and the accepted variants in `zone`.
 pub fn parse(text: &str, zone: &Zone) -> Result<Parsed, TimestampError> {
-    let (naive, canonical) = parse_naive(text)?;
-    let instant = zone.instant(&naive)?;
+    let (local, canonical) = parse_local(text)?;
+    let instant = zone.instant(local)?;
     Ok(Parsed { instant, canonical })
 }
 
-fn parse_naive(text: &str) -> Result<(NaiveDateTime, bool), TimestampError> {
+/// The local time written in `text`, as seconds since 1970-01-01 00:00:00 of the same zone.
+fn parse_local(text: &str) -> Result<(i64, bool), TimestampError> {
     let b = text.as_bytes();
     // Fast, exact path for the canonical form.
     if b.len() == 19
@@ -146,7 +149,7 @@ fn parse_naive(text: &str) -> Result<(NaiveDateTime, bool), TimestampError> {
 }
 
 /// `d.M.yyyy H:mm[:ss]` or ISO `yyyy-MM-dd[ T]HH:mm[:ss]`.
-fn parse_variant(text: &str) -> Result<NaiveDateTime, TimestampError> {
+fn parse_variant(text: &str) -> Result<i64, TimestampError> {
     let (date, time) = text
         .split_once(' ')
         .or_else(|| text.split_once('T'))
@@ -175,18 +178,35 @@ fn parse_variant(text: &str) -> Result<NaiveDateTime, TimestampError> {
     build(y, mo, d, h, mi, s)
 }
 
-fn build(
-    y: u32,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    s: u32,
-) -> Result<NaiveDateTime, TimestampError> {
-    let year = i32::try_from(y).map_err(|_| TimestampError::Impossible)?;
-    let date = NaiveDate::from_ymd_opt(year, mo, d).ok_or(TimestampError::Impossible)?;
-    let time = NaiveTime::from_hms_opt(h, mi, s).ok_or(TimestampError::Impossible)?;
-    Ok(NaiveDateTime::new(date, time))
+/// A calendar date and clock time as local seconds since 1970-01-01 00:00:00, when both exist
+/// (proleptic Gregorian calendar, no leap seconds: what chrono's `NaiveDateTime` accepts).
+fn build(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Result<i64, TimestampError> {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59
+    {
+        return Err(TimestampError::Impossible);
+    }
+    let days = days_from_civil(i64::from(y), i64::from(mo), i64::from(d));
+    Ok(days * DAY + i64::from(h * 3600 + mi * 60 + s))
+}
+
+fn days_in_month(y: u32, mo: u32) -> u32 {
+    match mo {
+        2 if y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400)) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn digits(s: &str, min: usize, max: usize) -> Result<u32, TimestampError> {
@@ -235,6 +255,7 @@ pub fn parse_now(text: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn zone(tz: Tz) -> Zone {
         Zone::new(
@@ -271,8 +292,32 @@ mod tests {
                     LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
                     LocalResult::None => Err(TimestampError::Skipped),
                 };
-                assert_eq!(z.instant(&naive), expected, "{tz} {naive}");
+                assert_eq!(z.instant(local), expected, "{tz} {naive}");
             }
+        }
+    }
+
+    #[test]
+    fn dates_and_times_exist_exactly_when_chrono_says_so() {
+        for y in (0..=2400).chain([9999]) {
+            for mo in 0..=13 {
+                for d in 0..=32 {
+                    let ours = build(y, mo, d, 12, 34, 56);
+                    let chrono = NaiveDate::from_ymd_opt(y as i32, mo, d)
+                        .and_then(|date| date.and_hms_opt(12, 34, 56))
+                        .map(|t| t.and_utc().timestamp())
+                        .ok_or(TimestampError::Impossible);
+                    assert_eq!(ours, chrono, "{y}-{mo}-{d}");
+                }
+            }
+        }
+        for (h, mi, s) in [(23, 59, 59), (24, 0, 0), (0, 60, 0), (0, 0, 60), (0, 0, 0)] {
+            let ours = build(2025, 5, 15, h, mi, s);
+            let chrono = NaiveDate::from_ymd_opt(2025, 5, 15)
+                .and_then(|date| date.and_hms_opt(h, mi, s))
+                .map(|t| t.and_utc().timestamp())
+                .ok_or(TimestampError::Impossible);
+            assert_eq!(ours, chrono, "{h}:{mi}:{s}");
         }
     }
 
