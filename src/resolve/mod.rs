@@ -352,9 +352,10 @@ impl Shards {
         }
     }
 
-    /// The shard of a key: its top 32 bits, which the tables do not use.
+    /// The shard of a key: its top 32 bits (which the tables do not use) scaled to the shard
+    /// count, with a multiplication rather than a division.
     fn index(&self, key: u128) -> usize {
-        ((key >> 96) as usize) % self.shards.len()
+        (((key >> 96) as u64 * self.shards.len() as u64) >> 32) as usize
     }
 
     fn shard(&self, key: u128) -> std::sync::MutexGuard<'_, Resolver> {
