@@ -1,5 +1,6 @@
 //! Email recipients: İYS accepts plain ASCII addresses with a dotted domain.
 
+use compact_str::CompactString;
 use email_address::{EmailAddress, Options};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +18,12 @@ const OPTIONS: Options = Options {
 };
 
 /// Validates an email (already trimmed) and returns it lower-cased.
-pub fn normalize(raw: &str) -> Result<String, EmailError> {
+pub fn normalize(raw: &str) -> Result<CompactString, EmailError> {
     if !raw.is_ascii() {
         return Err(EmailError::NonAscii);
     }
-    let lower = raw.to_ascii_lowercase();
+    let mut lower = CompactString::from(raw);
+    lower.as_mut_str().make_ascii_lowercase();
     if fast_ok(&lower) {
         return Ok(lower);
     }
@@ -41,6 +43,38 @@ pub fn normalize(raw: &str) -> Result<String, EmailError> {
     Ok(lower)
 }
 
+/// Byte classes of the fast path: the local part's characters, a domain label's, letters.
+const LOCAL: u8 = 1;
+const LABEL: u8 = 2;
+const ALPHA: u8 = 4;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            LOCAL | LABEL | ALPHA
+        } else if b.is_ascii_digit() || b == b'-' {
+            LOCAL | LABEL
+        } else if matches!(b, b'.' | b'_' | b'%' | b'+') {
+            LOCAL
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Whether every byte of `bytes` has `class` (no branch per byte).
+fn all_in(bytes: &[u8], class: u8) -> bool {
+    bytes
+        .iter()
+        .fold(class, |acc, &c| acc & CLASS[usize::from(c)])
+        == class
+}
+
 /// The common shape, checked without the parser: `local@label.label…` with letters, digits and
 /// `._%+-` in the local part, letters, digits and `-` in labels, no empty label, and a TLD of letters.
 /// Anything it does not accept goes to the parser; it never accepts what the parser refuses.
@@ -55,45 +89,28 @@ fn fast_ok(s: &str) -> bool {
         || domain.len() > 253
         || local[0] == b'.'
         || local[local.len() - 1] == b'.'
+        || !all_in(local, LOCAL)
+        || local.windows(2).any(|w| w == b"..")
     {
         return false;
-    }
-    let mut prev = 0u8;
-    for &c in local {
-        if !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
-            || (c == b'.' && prev == b'.')
-        {
-            return false;
-        }
-        prev = c;
     }
     // Domain labels: letters, digits and `-`, none empty, none starting or ending with `-`,
     // at most 63 bytes; at least two labels; a TLD of at least two letters.
     let mut labels = 0;
-    let mut start = 0;
-    for i in 0..=domain.len() {
-        if i < domain.len() && domain[i] != b'.' {
-            let c = domain[i];
-            if !(c.is_ascii_alphanumeric() || c == b'-') {
-                return false;
-            }
-            continue;
-        }
-        let label = &domain[start..i];
+    let mut last: &[u8] = &[];
+    for label in domain.split(|&c| c == b'.') {
         if label.is_empty()
             || label.len() > 63
             || label[0] == b'-'
             || label[label.len() - 1] == b'-'
+            || !all_in(label, LABEL)
         {
             return false;
         }
         labels += 1;
-        if i == domain.len() && (label.len() < 2 || !label.iter().all(u8::is_ascii_alphabetic)) {
-            return false;
-        }
-        start = i + 1;
+        last = label;
     }
-    labels >= 2
+    labels >= 2 && last.len() >= 2 && all_in(last, ALPHA)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod problem;
 pub mod timestamp;
 
 use chrono_tz::Tz;
+pub use compact_str::CompactString;
 
 use crate::input::fields::{self, RawField};
 use crate::privacy::Shown;
@@ -44,24 +45,25 @@ impl Permission {
     }
 }
 
-/// A valid consent record in canonical form.
+/// A valid consent record in canonical form. Its texts are stored inline up to 24 bytes (phones,
+/// platforms, most ids and many emails), so judging a row rarely allocates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub channel: Channel,
     /// Lower-case email, or E.164 digits without `+` (`905321234567`).
-    pub recipient: String,
-    pub platform: String,
+    pub recipient: CompactString,
+    pub platform: CompactString,
     pub permission: Permission,
     /// Unix seconds.
     pub timestamp: i64,
-    pub external_id: Option<String>,
+    pub external_id: Option<CompactString>,
 }
 
 impl Record {
     /// The recipient as Insider wants it: emails as they are, phones in E.164 with `+`.
     pub fn insider_recipient(&self) -> String {
         match self.channel {
-            Channel::Email => self.recipient.clone(),
+            Channel::Email => self.recipient.to_string(),
             Channel::Sms => format!("+{}", self.recipient),
         }
     }
@@ -71,7 +73,7 @@ impl Record {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {
     pub channel: Channel,
-    pub recipient: String,
+    pub recipient: CompactString,
     /// `None` when the timestamp is missing or unreadable.
     pub timestamp: Option<i64>,
 }
@@ -209,7 +211,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             }
             None => {
                 plain_fix(f, Field::ExternalId, &mut fixes);
-                Some(f.text.to_string())
+                Some(CompactString::from(f.text.as_ref()))
             }
         },
         // An empty external id: only the trailing separator is reported.
@@ -228,7 +230,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             let record = Record {
                 channel,
                 recipient,
-                platform: platform.text.to_string(),
+                platform: CompactString::from(platform.text.as_ref()),
                 permission,
                 timestamp,
                 external_id,
@@ -298,7 +300,7 @@ fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
 /// format characters (BOM, zero-width spaces, soft hyphens) dropped, Unicode dashes read as `-`,
 /// and Turkish `İ`/`ı` folded to `i` in emails. Only used to decide whether a row holds a key back,
 /// where reading too much is the safe side.
-fn hold_recipient(text: &str, rules: &Rules) -> Option<(Channel, String)> {
+fn hold_recipient(text: &str, rules: &Rules) -> Option<(Channel, CompactString)> {
     if let Ok(found) = normalize_recipient(text, rules) {
         return Some(found);
     }
@@ -340,7 +342,10 @@ fn channel_of(text: &str) -> Channel {
     }
 }
 
-fn normalize_recipient(text: &str, rules: &Rules) -> Result<(Channel, String), RecipientError> {
+fn normalize_recipient(
+    text: &str,
+    rules: &Rules,
+) -> Result<(Channel, CompactString), RecipientError> {
     if text.is_empty() {
         return Err(RecipientError::Empty);
     }
@@ -360,7 +365,7 @@ fn judge_recipient(
     rules: &Rules,
     errors: &mut Vec<Problem>,
     fixes: &mut Vec<Problem>,
-) -> Option<(Channel, String)> {
+) -> Option<(Channel, CompactString)> {
     let text = field.text.as_ref();
     // Built only when a message needs it: most rows have none.
     let shown = || rules.shown.recipient(text);

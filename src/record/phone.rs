@@ -49,6 +49,7 @@
 //! that can match such a number. Everything else falls back to the crate
 //! ([`normalize_slow`]). Tests check exhaustively that both paths agree.
 
+use compact_str::CompactString;
 use phonenumber::{Mode, Type};
 
 /// Why a phone number was rejected.
@@ -65,10 +66,10 @@ const TR_CODE: u16 = 90;
 
 /// Normalise a phone number as written by a user (already trimmed of surrounding whitespace and quotes).
 /// Ok(canonical) = E.164 digits WITHOUT the leading '+', e.g. "905321234567".
-pub fn normalize(raw: &str) -> Result<String, PhoneError> {
+pub fn normalize(raw: &str) -> Result<CompactString, PhoneError> {
     match fast(raw) {
         Some(result) => result,
-        None => normalize_slow(raw),
+        None => normalize_slow(raw).map(CompactString::from),
     }
 }
 
@@ -125,7 +126,7 @@ pub fn normalize_slow(raw: &str) -> Result<String, PhoneError> {
 const FAST_MAX_DIGITS: usize = 16;
 
 /// Exact fast path. `None` means "not sure, ask the crate".
-fn fast(raw: &str) -> Option<Result<String, PhoneError>> {
+fn fast(raw: &str) -> Option<Result<CompactString, PhoneError>> {
     let bytes = raw.as_bytes();
     // Already canonical ("90" + 10 digits): the output is the input.
     if let [b'9', b'0', national @ ..] = bytes
@@ -133,7 +134,7 @@ fn fast(raw: &str) -> Option<Result<String, PhoneError>> {
         && let Some(kind) = classify_tr(national)
     {
         return Some(match kind {
-            TrKind::Mobile => Ok(raw.to_owned()),
+            TrKind::Mobile => Ok(CompactString::from(raw)),
             TrKind::OtherValid => Err(PhoneError::NotMobile),
             TrKind::Invalid => Err(PhoneError::Invalid),
         });
@@ -184,7 +185,7 @@ fn fast(raw: &str) -> Option<Result<String, PhoneError>> {
             out[..2].copy_from_slice(b"90");
             out[2..].copy_from_slice(national);
             // All ASCII digits, so this cannot fail; stay total anyway.
-            Ok(std::str::from_utf8(&out).ok()?.to_owned())
+            Ok(CompactString::from(std::str::from_utf8(&out).ok()?))
         }
         TrKind::OtherValid => Err(PhoneError::NotMobile),
         TrKind::Invalid => Err(PhoneError::Invalid),
@@ -287,7 +288,7 @@ mod tests {
     const MOBILE: &str = "905321234567";
 
     fn both(raw: &str) -> Result<String, PhoneError> {
-        let fast = normalize(raw);
+        let fast = normalize(raw).map(String::from);
         let slow = normalize_slow(raw);
         assert_eq!(fast, slow, "fast/slow disagree on {raw:?}");
         fast
@@ -517,7 +518,7 @@ mod tests {
             };
             // One written form per number, rotating through the four.
             let expected = normalize_slow(&form);
-            assert_eq!(normalize(&form), expected, "{form}");
+            assert_eq!(normalize(&form).map(String::from), expected, "{form}");
             assert!(fast(&form).is_some(), "fast path declined {form}");
         }
     }
@@ -560,7 +561,7 @@ mod tests {
             };
             let raw = spaced(&written, &seps);
             prop_assert!(fast(&raw).is_some(), "fast path declined {:?}", raw);
-            let fast_result = normalize(&raw);
+            let fast_result = normalize(&raw).map(String::from);
             prop_assert_eq!(&fast_result, &normalize_slow(&raw), "{:?}", raw);
             if let Ok(canonical) = fast_result {
                 prop_assert_eq!(canonical, format!("90{n}"));
@@ -573,12 +574,12 @@ mod tests {
 
         #[test]
         fn arbitrary_strings_agree(raw in any::<String>()) {
-            prop_assert_eq!(normalize(&raw), normalize_slow(&raw), "{:?}", raw);
+            prop_assert_eq!(normalize(&raw).map(String::from), normalize_slow(&raw), "{:?}", raw);
         }
 
         #[test]
         fn phone_like_strings_agree(raw in "[+]?[0-9 ()./\t\u{a0}+-]{0,20}[a-zO]?[0-9]{0,3}") {
-            prop_assert_eq!(normalize(&raw), normalize_slow(&raw), "{:?}", raw);
+            prop_assert_eq!(normalize(&raw).map(String::from), normalize_slow(&raw), "{:?}", raw);
         }
     }
 }

@@ -489,14 +489,11 @@ fn trailing_whitespace_after_the_last_separator_is_one_fix() {
 #[test]
 fn slightly_garbled_ret_recipients_still_hold_their_key() {
     let h = hold("\u{FEFF}905321234567;SMS;RET;16.05.2025 14:23:00;\u{1}");
-    assert_eq!(h.map(|h| h.recipient), Some("905321234567".to_string()));
+    assert_eq!(h.map(|h| h.recipient), Some("905321234567".into()));
     let h = hold("İLKER@EXAMPLE.COM;web;RET;31.02.2025 10:00:00");
-    assert_eq!(
-        h.map(|h| h.recipient),
-        Some("ilker@example.com".to_string())
-    );
+    assert_eq!(h.map(|h| h.recipient), Some("ilker@example.com".into()));
     let h = hold("0532\u{2011}123\u{2011}4567;SMS;RET;31.02.2025 10:00:00");
-    assert_eq!(h.map(|h| h.recipient), Some("905321234567".to_string()));
+    assert_eq!(h.map(|h| h.recipient), Some("905321234567".into()));
     let h = hold("user@example.com\u{200B};web;RET;31.02.2025 10:00:00");
-    assert_eq!(h.map(|h| h.recipient), Some("user@example.com".to_string()));
+    assert_eq!(h.map(|h| h.recipient), Some("user@example.com".into()));
 }

@@ -7,7 +7,7 @@ fn rec(recipient: &str, permission: Permission, ts: i64) -> Record {
         } else {
             Channel::Sms
         },
-        recipient: recipient.to_string(),
+        recipient: recipient.into(),
         platform: "web".into(),
         permission,
         // Valid timestamps are never before the İYS floor; tests count seconds after it.
