@@ -282,9 +282,12 @@ pub fn second_pass(
 ) -> Result<(), Error> {
     let winners = |file: usize, line: u64| resolution.winners.contains(file, line);
     let select: pipeline::Select<'_> = if keep_history { None } else { Some(&winners) };
+    // Pass one reported every problem; here only the records are wanted.
+    let mut rules = setup.rules.clone();
+    rules.fix_messages = false;
     pipeline::run(
         setup.reader(),
-        &setup.rules,
+        &rules,
         setup.decoder,
         setup.jobs,
         pipeline::Hooks {

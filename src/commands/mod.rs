@@ -172,9 +172,11 @@ pub fn first_pass(
     };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     let wants_fixes = sink.wants_fixes();
+    let mut rules = setup.rules.clone();
+    rules.fix_messages = wants_fixes;
     pipeline::run(
         setup.reader(),
-        &setup.rules,
+        &rules,
         setup.decoder,
         setup.jobs,
         pipeline::Hooks {

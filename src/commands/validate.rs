@@ -50,6 +50,11 @@ impl<W: Write> RowSink for Sinks<'_, W> {
         Ok(())
     }
 
+    /// Fixes are printed in JSON and JSON Lines only; the report has them too.
+    fn wants_fixes(&self) -> bool {
+        self.report.is_some() || self.printer.prints_fixes()
+    }
+
     fn warning(&mut self, located: &Located) -> Result<(), Error> {
         self.printer.warning(located).map_err(out_err)?;
         if let Some(r) = self.report.as_mut() {

@@ -114,7 +114,7 @@ pub fn split(line: &str) -> Result<Fields<'_>, Unbalanced> {
                 None => return Err(Unbalanced { column }),
             }
         } else {
-            let (raw, next) = match unspaced.bytes().position(|b| b == b';') {
+            let (raw, next) = match memchr::memchr(b';', unspaced.as_bytes()) {
                 Some(i) => (&unspaced[..i], Some(&unspaced[i + 1..])),
                 None => (unspaced, None),
             };

@@ -123,14 +123,18 @@ impl Chunk {
             Some(b'\n') => &self.data[..self.data.len() - 1],
             _ => &self.data[..],
         };
-        let empty = self.data.is_empty();
-        data.split(|&b| b == b'\n')
-            .filter(move |_| !empty)
-            .enumerate()
-            .map(move |(i, line)| {
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                (self.first_line + i as u64, line)
-            })
+        let mut rest = (!self.data.is_empty()).then_some(data);
+        let mut number = self.first_line;
+        std::iter::from_fn(move || {
+            let r = rest?;
+            let (line, next) = match memchr::memchr(b'\n', r) {
+                Some(i) => (&r[..i], Some(&r[i + 1..])),
+                None => (r, None),
+            };
+            rest = next;
+            number += 1;
+            Some((number - 1, line.strip_suffix(b"\r").unwrap_or(line)))
+        })
     }
 }
 
@@ -257,7 +261,7 @@ impl ChunkReader {
 
     fn make_chunk(&mut self, file: usize, data: Vec<u8>) -> Chunk {
         let first_line = self.next_line;
-        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        let newlines = memchr::memchr_iter(b'\n', &data).count() as u64;
         self.next_line += newlines;
         if data.last() != Some(&b'\n') {
             self.next_line += 1;
@@ -351,7 +355,7 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn memrchr_newline(buf: &[u8]) -> Option<usize> {
-    buf.iter().rposition(|&b| b == b'\n')
+    memchr::memrchr(b'\n', buf)
 }
 
 #[cfg(test)]

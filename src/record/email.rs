@@ -80,7 +80,7 @@ fn all_in(bytes: &[u8], class: u8) -> bool {
 /// Anything it does not accept goes to the parser; it never accepts what the parser refuses.
 fn fast_ok(s: &str) -> bool {
     let b = s.as_bytes();
-    let Some(at) = b.iter().position(|&c| c == b'@') else {
+    let Some(at) = memchr::memchr(b'@', b) else {
         return false;
     };
     let (local, domain) = (&b[..at], &b[at + 1..]);

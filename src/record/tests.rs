@@ -497,3 +497,32 @@ fn slightly_garbled_ret_recipients_still_hold_their_key() {
     let h = hold("user@example.com\u{200B};web;RET;31.02.2025 10:00:00");
     assert_eq!(h.map(|h| h.recipient), Some("user@example.com".into()));
 }
+
+#[test]
+fn fixes_without_messages_keep_their_codes_and_strict_still_explains() {
+    let line = r#" "User@Example.COM" ; web ;onay; 5.3.2025 9:07;"#;
+    let described = valid(line);
+    let mut quiet_rules = rules();
+    quiet_rules.fix_messages = false;
+    let Outcome::Valid { record, fixes } = judge(line, &quiet_rules) else {
+        panic!("{line:?} should be valid");
+    };
+    assert_eq!(record, described.0);
+    let codes = |ps: &[Problem]| -> Vec<(Field, Code, Severity)> {
+        ps.iter().map(|p| (p.field, p.code, p.severity)).collect()
+    };
+    assert_eq!(codes(&fixes), codes(&described.1));
+    assert_eq!(
+        fixes.len(),
+        5,
+        "recipient, platform, permission, timestamp, trailing `;`"
+    );
+    assert!(fixes.iter().all(|p| p.message.is_empty()));
+    assert!(described.1.iter().all(|p| !p.message.is_empty()));
+    // Under --strict the fixes are errors: they are described whatever the setting.
+    quiet_rules.strict = true;
+    let Outcome::Invalid { problems, .. } = judge(line, &quiet_rules) else {
+        panic!("{line:?} should be invalid under --strict");
+    };
+    assert!(!problems.is_empty() && problems.iter().all(|p| !p.message.is_empty()));
+}

@@ -113,6 +113,11 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Whether this format prints fixes (text, GitHub and JUnit show errors and warnings only).
+    pub fn prints_fixes(&self) -> bool {
+        matches!(self.format, Format::Json | Format::Jsonl)
+    }
+
     /// The problems of one row (all of them, fixes included); `invalid` when the row is invalid.
     pub fn row(&mut self, problems: &[Located], invalid: bool) -> io::Result<()> {
         match self.format {
