@@ -23,8 +23,9 @@ pub struct JudgedRow {
     /// Where the row's output from [`Hooks::render`] is in [`JudgedChunk::output`] (valid rows,
     /// when a renderer is given; empty otherwise).
     pub rendered: Range<usize>,
-    /// The resolution key of a valid row, or of the key an invalid row holds back; 0 otherwise.
-    /// Hashed here, on the worker threads, to keep the in-order consumer light.
+    /// The resolution key of a valid row, or of the key an invalid row holds back, in a pass that
+    /// observes rows ([`Hooks::observe`]); 0 otherwise. Hashed here, on the worker threads, to keep
+    /// the in-order consumer light.
     pub key: u128,
 }
 
@@ -93,6 +94,7 @@ pub fn judge_chunk(
         };
         let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
         let key = match &outcome {
+            _ if hooks.observe.is_none() => 0,
             Outcome::Valid { record, .. } => key_of(record.channel, &record.recipient),
             Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),
             _ => 0,

@@ -15,7 +15,7 @@ use crate::output::{create_private, ensure_dir, netmera};
 use crate::pipeline;
 use crate::record::{Channel, Code, Field, Outcome, Problem, Record};
 use crate::report::Located;
-use crate::resolve::{Pos, Resolution};
+use crate::resolve::{Pos, Resolution, key_of};
 
 /// Upsert options from the command line.
 pub fn upsert_options(args: &InsiderBodyArgs) -> Result<UpsertOptions, Error> {
@@ -302,8 +302,9 @@ pub fn second_pass(
                 };
                 let pos = Pos::new(chunk.file, row.line);
                 let wanted = if keep_history {
-                    !resolution.is_withheld_key(row.key)
-                        && !resolution.is_losing_tie(row.key, record.permission, record.timestamp)
+                    let key = key_of(record.channel, &record.recipient);
+                    !resolution.is_withheld_key(key)
+                        && !resolution.is_losing_tie(key, record.permission, record.timestamp)
                 } else {
                     resolution.is_winner(pos)
                 };

@@ -556,6 +556,14 @@ fn judge_timestamp(
 /// A value the Netmera format cannot carry: a `;` (possible inside spreadsheet quotes) or a control
 /// character such as a line break. Written out, it would shift or split the row.
 fn unrepresentable(field: &RawField<'_>, which: Field) -> Option<Problem> {
+    // Printable ASCII other than `;` is fine: decided per byte, without decoding characters.
+    if field
+        .text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b';')
+    {
+        return None;
+    }
     let bad = field.text.chars().find(|&c| c == ';' || c.is_control())?;
     Some(Problem::error(
         which,

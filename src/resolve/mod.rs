@@ -243,6 +243,9 @@ impl Resolver {
     /// ahead, so the cache misses of a large table overlap instead of following one another.
     pub fn observe_batch(&mut self, batch: &[Observation]) {
         const AHEAD: usize = 8;
+        for o in batch.iter().take(AHEAD) {
+            self.map.prefetch(&Key::from(o.key));
+        }
         for (i, o) in batch.iter().enumerate() {
             if let Some(next) = batch.get(i + AHEAD) {
                 self.map.prefetch(&Key::from(next.key));
