@@ -392,33 +392,6 @@ fn existing_output_is_kept_unless_force_and_force_clears_stale_files() {
     )
     .code(0);
     assert_eq!(bodies(&out).len(), 1, "stale upsert-000002/3 removed");
-    let leftovers = |out: &std::path::Path| -> Vec<String> {
-        std::fs::read_dir(out)
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with('.'))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    assert_eq!(
-        leftovers(&out),
-        Vec::<String>::new(),
-        "replaced files set aside and removed"
-    );
-    // What an interrupted run left aside is removed by the next one.
-    let aside = out.join(".iysync-replaced-99999");
-    std::fs::create_dir_all(&aside).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(aside.join("upsert-000001.json"), "{}").unwrap_or_else(|e| panic!("{e}"));
-    convert(
-        &[&fixture("email-clean.csv")],
-        &["--to", "insider", "--force"],
-        &out,
-    )
-    .code(0);
-    assert_eq!(leftovers(&out), Vec::<String>::new());
-    assert_eq!(bodies(&out).len(), 1);
 }
 
 #[test]

@@ -67,25 +67,14 @@ fn is_ours(name: &str) -> bool {
         || netmera("sms")
 }
 
-/// Refuses to mix a new conversion with the files of an earlier one; with `--force`, sets them
-/// aside (a stale `upsert-000009.json` left beside a new, shorter run would be uploaded by
-/// mistake). They are renamed into a hidden directory, not deleted, and removed once the new
-/// output is written ([`Replaced::finish`]): on ext4, creating thousands of files right after
-/// deleting thousands makes every creation scan the recently freed inodes (seconds for a 5M-row
-/// run), and a rename frees none.
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<Replaced, Error> {
+/// Refuses to mix a new conversion with the files of an earlier one; with `--force`, removes them
+/// (a stale `upsert-000009.json` left beside a new, shorter run would be uploaded by mistake).
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), Error> {
     ensure_dir(dir)?;
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
-    let mut replaced = Replaced::default();
-    let mut trash: Option<PathBuf> = None;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(TRASH_PREFIX) {
-            // Left by a run that did not finish: removed with this run's.
-            replaced.dirs.push(entry.path());
-            continue;
-        }
         if !is_ours(&name) {
             continue;
         }
@@ -95,55 +84,10 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<Replaced, Error> {
                 dir.display()
             )));
         }
-        let to = match &trash {
-            Some(t) => t,
-            None => {
-                let t = dir.join(format!("{TRASH_PREFIX}{}", std::process::id()));
-                std::fs::create_dir_all(&t)
-                    .map_err(|e| Error::io(format!("cannot create {}", t.display()), e))?;
-                replaced.dirs.push(t.clone());
-                trash.insert(t)
-            }
-        };
-        std::fs::rename(entry.path(), to.join(&name))
-            .map_err(|e| Error::io(format!("cannot move {} aside", entry.path().display()), e))?;
+        std::fs::remove_file(entry.path())
+            .map_err(|e| Error::io(format!("cannot remove {}", entry.path().display()), e))?;
     }
-    Ok(replaced)
-}
-
-/// The hidden directories replaced output is moved into.
-const TRASH_PREFIX: &str = ".iysync-replaced-";
-
-/// Output set aside by [`prepare_dir`]. [`finish`](Replaced::finish) removes it and says so if it
-/// cannot; dropped without `finish` (the run failed), it is removed as well, quietly.
-#[derive(Debug, Default)]
-pub struct Replaced {
-    dirs: Vec<PathBuf>,
-}
-
-impl Replaced {
-    pub fn finish(mut self) -> Result<(), Error> {
-        for dir in std::mem::take(&mut self.dirs) {
-            std::fs::remove_dir_all(&dir).map_err(|e| {
-                Error::io(
-                    format!(
-                        "the new output is complete, but the files it replaced are still in {}; remove that directory",
-                        dir.display()
-                    ),
-                    e,
-                )
-            })?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Replaced {
-    fn drop(&mut self) {
-        for dir in &self.dirs {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
+    Ok(())
 }
 
 pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
@@ -183,10 +127,9 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
             }
         }
     }
-    let replaced = match &out {
-        Out::Dir(dir) => Some(prepare_dir(dir, args.force)?),
-        Out::Stdout => None,
-    };
+    if let Out::Dir(dir) = &out {
+        prepare_dir(dir, args.force)?;
+    }
     let rejects_path = match (&args.rejects, &out) {
         (Some(p), _) => p.clone(),
         (None, Out::Dir(dir)) => dir.join("rejects.csv"),
@@ -246,9 +189,6 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         },
     )?;
     let written = writer.finish()?;
-    if let Some(r) = replaced {
-        r.finish()?;
-    }
     progress.finish();
     let elapsed = progress.elapsed();
     let rejects_path = reporting.finish(&summary, None, elapsed)?;

@@ -295,11 +295,9 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
             read_token(kind, args.token_file.as_deref())?,
         ))
     };
-    // Output set aside by --force is removed when this run ends, whichever way.
-    let _replaced = match (args.dry_run, &args.out) {
-        (true, Some(dir)) => Some(prepare_dir(dir, args.force)?),
-        _ => None,
-    };
+    if let (true, Some(dir)) = (args.dry_run, &args.out) {
+        prepare_dir(dir, args.force)?;
+    }
     let rejects_path = args
         .rejects
         .clone()
