@@ -364,6 +364,11 @@ pub fn resolve_inputs(
     setup.sources = spooled;
     let mut progress = setup.progress("reading");
     let (summary, resolution) = first_pass(setup, &mut progress, &mut reporting)?;
+    // The problems found are on stderr now, not after the writing or sending that follows.
+    if let Some(p) = reporting.printer.as_mut() {
+        p.flush()
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     Ok(Resolved {
         reporting,
         summary,

@@ -244,6 +244,13 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Writes out what is buffered of the problems printed so far (stderr is block-buffered when
+    /// redirected), e.g. before a long upload starts.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.err.flush()
+    }
+
     /// Ends the output: the document, the final summary line, or the JUnit envelope.
     pub fn finish(mut self, summary: &Summary, elapsed: Duration) -> io::Result<()> {
         match self.format {
