@@ -67,10 +67,6 @@ impl Zone {
         }
     }
 
-    pub fn tz(&self) -> Tz {
-        self.tz
-    }
-
     /// The instant of a local time. Ambiguous local times (the hour repeated when daylight saving
     /// ends) take the earlier instant.
     fn instant(&self, local: i64) -> Result<i64, TimestampError> {

@@ -369,10 +369,6 @@ impl Shards {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn observe_key(&self, pos: Pos, key: u128, permission: Permission, ts: i64) {
-        self.shard(key).observe_key(pos, key, permission, ts);
-    }
-
     /// Observes a batch of valid rows (a chunk's): grouped by shard, so each shard is locked once
     /// per batch and its lookups are prefetched.
     pub fn observe_batch(&self, batch: &[Observation]) {
