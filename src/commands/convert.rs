@@ -223,13 +223,8 @@ pub fn second_pass(
     let winners = |file: usize, line: u64| resolution.winners.contains(file, line);
     let select: pipeline::Select<'_> = if keep_history { None } else { Some(&winners) };
     // Pass one reported every problem; here only the records are wanted.
-    let mut rules = setup.rules.clone();
-    rules.fix_messages = false;
-    pipeline::run(
-        setup.reader(),
-        &rules,
-        setup.decoder,
-        setup.jobs,
+    setup.pass(
+        false,
         pipeline::Hooks {
             select,
             render,

@@ -102,6 +102,19 @@ impl Setup {
         ChunkReader::new(self.sources.clone())
     }
 
+    /// One pass over the inputs: every chunk judged (with `hooks`) and handed to `sink` in order.
+    /// Fixes carry their messages only when `fix_messages` (see [`Rules::fix_messages`]).
+    pub fn pass(
+        &self,
+        fix_messages: bool,
+        hooks: pipeline::Hooks<'_>,
+        sink: impl FnMut(pipeline::JudgedChunk) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut rules = self.rules.clone();
+        rules.fix_messages = fix_messages;
+        pipeline::run(self.reader(), &rules, self.decoder, self.jobs, hooks, sink)
+    }
+
     pub fn progress(&self, what: &str) -> Progress {
         let total = self
             .sources
@@ -172,13 +185,8 @@ pub fn first_pass(
     };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     let wants_fixes = sink.wants_fixes();
-    let mut rules = setup.rules.clone();
-    rules.fix_messages = wants_fixes;
-    pipeline::run(
-        setup.reader(),
-        &rules,
-        setup.decoder,
-        setup.jobs,
+    setup.pass(
+        wants_fixes,
         pipeline::Hooks {
             observe: Some(&observe),
             ..pipeline::Hooks::default()
