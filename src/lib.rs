@@ -1,8 +1,9 @@
 //! iysync: move İYS consent records (ONAY/RET) between systems.
 //!
 //! The pipeline: [`input`] reads and splits lines → [`record`] judges each row → [`resolve`] keeps
-//! one record per recipient → [`output`] writes files or [`insider`] sends them; [`report`] tells
-//! what happened. [`commands`] glues them together for each subcommand of [`cli`].
+//! one record per recipient, while [`spool`] keeps the valid records for the second pass →
+//! [`output`] writes files or [`insider`] sends them; [`report`] tells what happened. [`commands`]
+//! glues them together for each subcommand of [`cli`].
 
 pub mod cli;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod privacy;
 pub mod record;
 pub mod report;
 pub mod resolve;
+pub mod spool;
 
 use clap::{CommandFactory, Parser};
 

@@ -3,7 +3,7 @@
 //! outputs are the same whatever the number of jobs.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -20,9 +20,6 @@ pub struct JudgedRow {
     pub outcome: Outcome,
     /// The original bytes, kept for invalid rows only (rejects, `--invalid-out`).
     pub raw: Option<Vec<u8>>,
-    /// Where the row's output from [`Hooks::render`] is in [`JudgedChunk::output`] (valid rows,
-    /// when a renderer is given; empty otherwise).
-    pub rendered: Range<usize>,
     /// The resolution key of a valid row, or of the key an invalid row holds back, in a pass that
     /// observes rows ([`Hooks::observe`]); 0 otherwise. Hashed here, on the worker threads, to keep
     /// the in-order consumer light.
@@ -34,30 +31,20 @@ pub struct JudgedRow {
 pub struct JudgedChunk {
     pub file: usize,
     pub rows: Vec<JudgedRow>,
-    /// The rendered output of the chunk's rows, one buffer for all of them.
+    /// The output [`Hooks::render`] gave the chunk's valid rows, in order, in one buffer.
     pub output: Vec<u8>,
     /// Bytes of input consumed so far when this chunk was read (for progress).
     pub bytes_read: u64,
 }
 
-impl JudgedChunk {
-    /// The output [`Hooks::render`] gave a row of this chunk.
-    pub fn rendered(&self, row: &JudgedRow) -> &[u8] {
-        self.output.get(row.rendered.clone()).unwrap_or_default()
-    }
-}
-
-/// Which lines to judge, by (file, line); `None` judges every line.
-pub type Select<'a> = Option<&'a (dyn Fn(usize, u64) -> bool + Sync)>;
-
-/// Output rendered on the worker thread for each valid (selected) row, e.g. its Netmera line or
-/// Upsert user object, appended to the chunk's buffer, so the in-order consumer only copies bytes.
-pub type Render<'a> = Option<&'a (dyn Fn(&mut Vec<u8>, &Record) + Sync)>;
+/// Output rendered on the worker thread for each valid row from its line number and record (the
+/// spool's encoding of it), appended to the chunk's buffer, so the in-order consumer only copies
+/// bytes.
+pub type Render<'a> = Option<&'a (dyn Fn(&mut Vec<u8>, u64, &Record) + Sync)>;
 
 /// What a pass does besides judging, on the worker threads.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks<'a> {
-    pub select: Select<'a>,
     pub observe: Observe<'a>,
     pub render: Render<'a>,
 }
@@ -66,8 +53,8 @@ pub struct Hooks<'a> {
 /// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
 pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
 
-/// Judges every (selected) line of a chunk. A pure function of the chunk and the rules
-/// (`bytes_read` is only carried along).
+/// Judges every line of a chunk. A pure function of the chunk and the rules (`bytes_read` is only
+/// carried along).
 pub fn judge_chunk(
     chunk: &Chunk,
     rules: &Rules,
@@ -75,17 +62,13 @@ pub fn judge_chunk(
     hooks: Hooks<'_>,
     bytes_read: u64,
 ) -> JudgedChunk {
-    let select = hooks.select;
     let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
     let mut output = Vec::new();
     if hooks.render.is_some() {
-        // Rendered rows are about as long as the input rows; one allocation in the usual case.
-        output.reserve(chunk.data.len() * 2);
+        // Spooled records are shorter than their rows; one allocation in the usual case.
+        output.reserve(chunk.data.len());
     }
     for (line, bytes) in chunk.lines() {
-        if select.is_some_and(|f| !f(chunk.file, line)) {
-            continue;
-        }
         // A BOM at the start of a line (files concatenated with `cat`) is a file-level fact too.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let outcome = match decoder.decode(bytes) {
@@ -99,15 +82,13 @@ pub fn judge_chunk(
             Outcome::Invalid { hold: Some(h), .. } => key_of(h.channel, &h.recipient),
             _ => 0,
         };
-        let start = output.len();
         if let (Outcome::Valid { record, .. }, Some(render)) = (&outcome, hooks.render) {
-            render(&mut output, record);
+            render(&mut output, line, record);
         }
         rows.push(JudgedRow {
             line,
             outcome,
             raw,
-            rendered: start..output.len(),
             key,
         });
     }
@@ -126,33 +107,48 @@ pub fn run(
     decoder: Decoder,
     jobs: usize,
     hooks: Hooks<'_>,
-    mut sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
+    sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let bytes = reader.bytes_read.clone();
-    let read = move || bytes.load(std::sync::atomic::Ordering::Relaxed);
+    // Progress is sampled as each chunk is read, on the reading thread.
+    let chunks = reader.map(move |c| c.map(|c| (c, bytes.load(Ordering::Relaxed))));
+    let judge = |(chunk, bytes_read): (Chunk, u64)| {
+        let judged = judge_chunk(&chunk, rules, decoder, hooks, bytes_read);
+        if let Some(f) = hooks.observe {
+            f(&judged);
+        }
+        Ok(judged)
+    };
+    ordered(jobs, chunks, &judge, sink)
+}
+
+/// Applies `work` to every item of `items` on `jobs` worker threads (inline with one job, where
+/// `items` is read on a thread of its own otherwise) and hands the results to `sink` in the order
+/// of `items`. Stops at the first error of `items`, `work` or `sink`.
+pub fn ordered<T: Send, U: Send>(
+    jobs: usize,
+    items: impl Iterator<Item = Result<T, Error>> + Send,
+    work: &(dyn Fn(T) -> Result<U, Error> + Sync),
+    mut sink: impl FnMut(U) -> Result<(), Error>,
+) -> Result<(), Error> {
     if jobs <= 1 {
-        for chunk in reader {
-            let chunk = chunk?;
-            let judged = judge_chunk(&chunk, rules, decoder, hooks, read());
-            if let Some(f) = hooks.observe {
-                f(&judged);
-            }
-            sink(judged)?;
+        for item in items {
+            sink(work(item?)?)?;
         }
         return Ok(());
     }
 
     thread::scope(|scope| {
-        let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk, u64)>(jobs * 2);
-        let (done_tx, done_rx) = sync_channel::<(u64, Result<JudgedChunk, Error>)>(jobs * 2);
-        let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk, u64)>>> = Arc::new(Mutex::new(chunk_rx));
+        let (item_tx, item_rx) = sync_channel::<(u64, T)>(jobs * 2);
+        let (done_tx, done_rx) = sync_channel::<(u64, Result<U, Error>)>(jobs * 2);
+        let item_rx: Arc<Mutex<Receiver<(u64, T)>>> = Arc::new(Mutex::new(item_rx));
 
         let reader_done = done_tx.clone();
         scope.spawn(move || {
-            for (seq, chunk) in (0u64..).zip(reader) {
-                match chunk {
-                    Ok(chunk) => {
-                        if chunk_tx.send((seq, chunk, read())).is_err() {
+            for (seq, item) in (0u64..).zip(items) {
+                match item {
+                    Ok(item) => {
+                        if item_tx.send((seq, item)).is_err() {
                             return;
                         }
                     }
@@ -164,7 +160,7 @@ pub fn run(
             }
         });
         for _ in 0..jobs {
-            let rx = chunk_rx.clone();
+            let rx = item_rx.clone();
             let tx = done_tx.clone();
             scope.spawn(move || {
                 loop {
@@ -172,31 +168,27 @@ pub fn run(
                         Ok(guard) => guard.recv(),
                         Err(_) => return,
                     };
-                    let Ok((seq, chunk, bytes_read)) = next else {
+                    let Ok((seq, item)) = next else {
                         return;
                     };
-                    let judged = judge_chunk(&chunk, rules, decoder, hooks, bytes_read);
-                    if let Some(f) = hooks.observe {
-                        f(&judged);
-                    }
-                    if tx.send((seq, Ok(judged))).is_err() {
+                    if tx.send((seq, work(item))).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(done_tx);
-        drop(chunk_rx);
+        drop(item_rx);
 
         // Reassemble in order.
-        let mut pending: BTreeMap<u64, Result<JudgedChunk, Error>> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Result<U, Error>> = BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
-        for (seq, judged) in done_rx.iter() {
-            pending.insert(seq, judged);
-            while let Some(judged) = pending.remove(&next) {
+        for (seq, done) in done_rx.iter() {
+            pending.insert(seq, done);
+            while let Some(done) = pending.remove(&next) {
                 next += 1;
-                if let Err(e) = judged.and_then(&mut sink) {
+                if let Err(e) = done.and_then(&mut sink) {
                     outcome = Err(e);
                     break;
                 }

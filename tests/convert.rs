@@ -581,3 +581,21 @@ fn fields_the_netmera_format_cannot_carry_are_invalid_not_written() {
         .stderr(predicate::str::contains("invalid_characters"));
     assert_eq!(read(&out.join("email.csv")), "");
 }
+
+#[test]
+fn a_temporary_directory_that_cannot_hold_the_spool_is_a_clear_error() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    let missing = dir.path().join("no-such-dir");
+    iysync("convert")
+        .arg(fixture("sms-clean.csv"))
+        .args(["--to", "insider", "--out"])
+        .arg(&out)
+        .env("TMPDIR", &missing)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("TMPDIR").and(predicate::str::contains("no-such-dir")));
+    // Nothing was left behind: the spool is made before any output file.
+    assert!(!out.join("rejects.csv").exists());
+    assert!(bodies(&out).is_empty());
+}

@@ -1,21 +1,19 @@
 //! `iysync convert`: resolve the input and write Insider Upsert bodies or Netmera upload files.
 //!
-//! Pass one judges and resolves (a compact summary per key); pass two reads the input again and
-//! writes the winning rows, in input order. Stdin and gzip inputs are spooled for that.
+//! Pass one judges, resolves (a compact summary per key) and spools the valid records; pass two
+//! reads the spool and writes the winning records, in input order.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
-use crate::commands::{Resolved, Setup, default_rejects_path, resolve_inputs};
+use crate::commands::{Render, Resolved, Setup, default_rejects_path, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
 use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::{create_private, ensure_dir, netmera};
-use crate::pipeline;
-use crate::record::{Channel, Code, Field, Outcome, Problem, Record};
+use crate::record::{Channel, Code, Field, Problem, Record};
 use crate::report::Located;
-use crate::resolve::{Pos, Resolution, key_of};
 
 /// Upsert options from the command line.
 pub fn upsert_options(args: &InsiderBodyArgs) -> Result<UpsertOptions, Error> {
@@ -91,7 +89,7 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), Error> {
 }
 
 pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
-    let mut setup = Setup::new(&args.common)?;
+    let setup = Setup::new(&args.common)?;
     let out = if args.out.as_os_str() == "-" {
         Out::Stdout
     } else {
@@ -140,8 +138,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         summary,
         resolution,
         mut progress,
-        spooled: _spooled,
-    } = resolve_inputs(&mut setup, &rejects_path, args.common.report.as_deref())?;
+        spool,
+    } = resolve_inputs(&setup, &rejects_path, args.common.report.as_deref())?;
 
     progress.phase("writing", None);
     let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
@@ -158,12 +156,13 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     let keep_history = args.keep_history;
     let mut refused_records = 0u64;
     let render_insider = |out: &mut Vec<u8>, r: &Record| write_upsert_user(out, r, &opts);
-    let render: &(dyn Fn(&mut Vec<u8>, &Record) + Sync) = match args.to {
+    let render: Render<'_> = match args.to {
         Target::Insider => &render_insider,
         Target::Netmera => &netmera::write_line,
     };
     second_pass(
-        &setup,
+        spool,
+        setup.jobs,
         &resolution,
         keep_history,
         Some(render),
@@ -208,48 +207,6 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     } else {
         Status::Success
     })
-}
-
-/// Pass two: calls `emit` for every resolved record in input order (every valid row of a key that
-/// is not withheld, with `keep_history`), with its output from `render` (rendered on the workers;
-/// empty without a renderer).
-pub fn second_pass(
-    setup: &Setup,
-    resolution: &Resolution,
-    keep_history: bool,
-    render: pipeline::Render<'_>,
-    mut emit: impl FnMut(Pos, &Record, &[u8]) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let winners = |file: usize, line: u64| resolution.winners.contains(file, line);
-    let select: pipeline::Select<'_> = if keep_history { None } else { Some(&winners) };
-    // Pass one reported every problem; here only the records are wanted.
-    setup.pass(
-        false,
-        pipeline::Hooks {
-            select,
-            render,
-            ..pipeline::Hooks::default()
-        },
-        |chunk| {
-            for row in &chunk.rows {
-                let Outcome::Valid { record, .. } = &row.outcome else {
-                    continue;
-                };
-                let pos = Pos::new(chunk.file, row.line);
-                let wanted = if keep_history {
-                    let key = key_of(record.channel, &record.recipient);
-                    !resolution.is_withheld_key(key)
-                        && !resolution.is_losing_tie(key, record.permission, record.timestamp)
-                } else {
-                    resolution.is_winner(pos)
-                };
-                if wanted {
-                    emit(pos, record, chunk.rendered(row))?;
-                }
-            }
-            Ok(())
-        },
-    )
 }
 
 /// How much a writer wrote.

@@ -15,12 +15,13 @@ use crate::input::{self, ChunkReader, Decoder, Source};
 use crate::output::rejects::Rejects;
 use crate::pipeline;
 use crate::privacy::Shown;
-use crate::record::{Channel, Outcome, Problem, Rules, timestamp};
+use crate::record::{Channel, Outcome, Problem, Record, Rules, timestamp};
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
 use crate::report::progress::Progress;
 use crate::report::{Located, Summary, Upload};
-use crate::resolve::{Observation, Pos, Resolution, Shards};
+use crate::resolve::{Observation, Pos, Resolution, Shards, key_of};
+use crate::spool::{self, Spool};
 
 /// What every data command derives from the shared flags.
 pub struct Setup {
@@ -154,11 +155,13 @@ pub trait RowSink {
 }
 
 /// Pass one over the input: judges every row, counts, resolves, and hands rows and problems to
-/// `sink`. Returns the summary (with the resolution added) and the resolution.
+/// `sink`; with `spool`, every valid record is spooled for a second pass. Returns the summary
+/// (with the resolution added) and the resolution.
 pub fn first_pass(
     setup: &Setup,
     progress: &mut Progress,
     sink: &mut dyn RowSink,
+    mut spool: Option<&mut spool::Writer>,
 ) -> Result<(Summary, Resolution), Error> {
     let mut summary = Summary::default();
     // Rows are observed by the resolver on the worker threads, in shards; the in-order consumer
@@ -185,13 +188,17 @@ pub fn first_pass(
     };
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     let wants_fixes = sink.wants_fixes();
+    let encode = |out: &mut Vec<u8>, line: u64, record: &Record| spool::encode(out, line, record);
     setup.pass(
         wants_fixes,
         pipeline::Hooks {
             observe: Some(&observe),
-            ..pipeline::Hooks::default()
+            render: spool.is_some().then_some(&encode),
         },
         |chunk| {
+            if let Some(w) = spool.as_deref_mut() {
+                w.frame(chunk.file, &chunk.output)?;
+            }
             summary.count(&chunk);
             for row in &chunk.rows {
                 let (problems, invalid) = match &row.outcome {
@@ -355,23 +362,22 @@ pub struct Resolved {
     pub summary: Summary,
     pub resolution: Resolution,
     pub progress: Progress,
-    /// Spooled copies of stdin, pipes and gzip inputs, removed when dropped: keep it bound until
-    /// the second pass is over.
-    pub spooled: Vec<tempfile::TempPath>,
+    /// Every valid record of pass one, for the second pass ([`second_pass`]).
+    pub spool: Spool,
 }
 
-/// Shared start of `convert` and the upload commands: the rejects file and report are opened,
-/// inputs that cannot be read twice are spooled, and pass one judges and resolves everything.
+/// Shared start of `convert` and the upload commands: the rejects file and report are opened, and
+/// pass one judges, resolves and spools everything.
 pub fn resolve_inputs(
-    setup: &mut Setup,
+    setup: &Setup,
     rejects: &Path,
     report: Option<&Path>,
 ) -> Result<Resolved, Error> {
+    // The spool first: when TMPDIR cannot hold it, no rejects file or report is left behind.
+    let mut spool = spool::Writer::new()?;
     let mut reporting = Reporting::new(setup, report, Rejects::create(rejects)?)?;
-    let (spooled, temps) = input::spool(std::mem::take(&mut setup.sources))?;
-    setup.sources = spooled;
     let mut progress = setup.progress("reading");
-    let (summary, resolution) = first_pass(setup, &mut progress, &mut reporting)?;
+    let (summary, resolution) = first_pass(setup, &mut progress, &mut reporting, Some(&mut spool))?;
     // The problems found are on stderr now, not after the writing or sending that follows.
     if let Some(p) = reporting.printer.as_mut() {
         p.flush()
@@ -382,7 +388,65 @@ pub fn resolve_inputs(
         summary,
         resolution,
         progress,
-        spooled: temps,
+        spool: spool.finish()?,
+    })
+}
+
+/// Writes a record's output for pass two: its Netmera line, its Upsert user object.
+pub type Render<'a> = &'a (dyn Fn(&mut Vec<u8>, &Record) + Sync);
+
+/// Pass two: calls `emit` for every resolved record in input order (every valid row of a key that
+/// is not withheld, with `keep_history`), read back from the spool of pass one, with its output
+/// from `render` (empty without a renderer). Frames are decoded and rendered on `jobs` threads.
+pub fn second_pass(
+    spool: Spool,
+    jobs: usize,
+    resolution: &Resolution,
+    keep_history: bool,
+    render: Option<Render<'_>>,
+    mut emit: impl FnMut(Pos, &Record, &[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    /// The wanted records of one frame, with their output.
+    struct Rendered {
+        records: Vec<(Pos, Record, std::ops::Range<usize>)>,
+        output: Vec<u8>,
+    }
+    let pick = |frame: spool::Frame| {
+        // A spooled record is about 45 bytes, its rendering about twice that.
+        let mut done = Rendered {
+            records: Vec::with_capacity(frame.len() / 32 + 1),
+            output: Vec::with_capacity(if render.is_some() { frame.len() * 2 } else { 0 }),
+        };
+        // Without history only the winners' lines are wanted, known before decoding.
+        let winner = |line| keep_history || resolution.is_winner(Pos::new(frame.file, line));
+        frame.for_each_on(winner, |line, record| {
+            if keep_history {
+                let key = key_of(record.channel, &record.recipient);
+                if resolution.is_withheld_key(key)
+                    || resolution.is_losing_tie(key, record.permission, record.timestamp)
+                {
+                    return Ok(());
+                }
+            }
+            let start = done.output.len();
+            if let Some(render) = render {
+                render(&mut done.output, &record);
+            }
+            let pos = Pos::new(frame.file, line);
+            done.records.push((pos, record, start..done.output.len()));
+            Ok(())
+        })?;
+        Ok(done)
+    };
+    pipeline::ordered(jobs, spool.frames(), &pick, |done| {
+        for (pos, record, range) in &done.records {
+            emit(
+                *pos,
+                record,
+                done.output.get(range.clone()).unwrap_or_default(),
+            )?;
+        }
+        Ok(())
     })
 }
 

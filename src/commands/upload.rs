@@ -15,8 +15,10 @@ use std::time::Duration;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::cli::UploadArgs;
-use crate::commands::convert::{prepare_dir, second_pass, upsert_options};
-use crate::commands::{Reporting, Resolved, Setup, default_rejects_path, resolve_inputs};
+use crate::commands::convert::{prepare_dir, upsert_options};
+use crate::commands::{
+    Reporting, Resolved, Setup, default_rejects_path, resolve_inputs, second_pass,
+};
 use crate::error::{Error, Status};
 use crate::insider::journal::scrub_recipients;
 use crate::insider::{
@@ -278,7 +280,7 @@ fn upload_error(e: UploadError) -> Error {
 }
 
 pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
-    let mut setup = Setup::new(&args.common)?;
+    let setup = Setup::new(&args.common)?;
     check_flags(args, kind)?;
     let opts = upsert_options(&args.insider)?;
     let credentials = if args.dry_run {
@@ -307,8 +309,8 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         summary,
         resolution,
         mut progress,
-        spooled: _spooled,
-    } = resolve_inputs(&mut setup, &rejects_path, args.common.report.as_deref())?;
+        spool,
+    } = resolve_inputs(&setup, &rejects_path, args.common.report.as_deref())?;
     progress.finish();
     let mut up = Upload::default();
 
@@ -409,20 +411,27 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                 .is_ok()
             };
             let mut open = true;
-            second_pass(setup_ref, resolution_ref, false, None, |pos, record, _| {
-                let mut raw = Vec::new();
-                netmera::write_line(&mut raw, record);
-                raw.pop();
-                if let Some((endpoint, body)) = planner.push(record, Item { pos, raw }) {
-                    open = open && send(endpoint, body);
-                }
-                // Stop reading when the uploader has stopped taking requests.
-                if open {
-                    Ok(())
-                } else {
-                    Err(Error::Interrupted)
-                }
-            })
+            second_pass(
+                spool,
+                setup_ref.jobs,
+                resolution_ref,
+                false,
+                None,
+                |pos, record, _| {
+                    let mut raw = Vec::new();
+                    netmera::write_line(&mut raw, record);
+                    raw.pop();
+                    if let Some((endpoint, body)) = planner.push(record, Item { pos, raw }) {
+                        open = open && send(endpoint, body);
+                    }
+                    // Stop reading when the uploader has stopped taking requests.
+                    if open {
+                        Ok(())
+                    } else {
+                        Err(Error::Interrupted)
+                    }
+                },
+            )
             .or_else(|e| if open { Err(e) } else { Ok(()) })?;
             let skipped = planner.skipped;
             let too_large = std::mem::take(&mut planner.too_large);

@@ -5,13 +5,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::cli::ValidateArgs;
-use crate::commands::convert::second_pass;
-use crate::commands::{RowSink, Setup, first_pass};
+use crate::commands::{RowSink, Setup, first_pass, second_pass};
 use crate::error::{Error, Status};
 use crate::output::{create_private, netmera};
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
+use crate::spool;
 
 struct Sinks<'a, W: Write> {
     printer: Printer<W>,
@@ -78,16 +78,14 @@ fn open_out(
 }
 
 pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
-    let mut setup = Setup::new(&args.common)?;
+    let setup = Setup::new(&args.common)?;
     // --valid-out holds the valid rows of keys that are not withheld, so it needs the resolution
-    // first: a second pass, and stdin or gzip spooled for it.
-    let _temps = if args.valid_out.is_some() {
-        let (spooled, temps) = crate::input::spool(std::mem::take(&mut setup.sources))?;
-        setup.sources = spooled;
-        temps
-    } else {
-        Vec::new()
-    };
+    // first: the valid records are spooled for a second pass.
+    let mut spool = args
+        .valid_out
+        .is_some()
+        .then(spool::Writer::new)
+        .transpose()?;
     let printer = Printer::new(
         args.format,
         BufWriter::new(crate::output::Stdout::new()),
@@ -108,10 +106,11 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
         invalid_out: open_out(&args.invalid_out, args.force)?,
     };
     let mut progress = setup.progress("validate");
-    let (summary, resolution) = first_pass(&setup, &mut progress, &mut sinks)?;
-    if let Some((path, w)) = sinks.valid_out.as_mut() {
+    let (summary, resolution) = first_pass(&setup, &mut progress, &mut sinks, spool.as_mut())?;
+    if let (Some((path, w)), Some(spool)) = (sinks.valid_out.as_mut(), spool) {
         second_pass(
-            &setup,
+            spool.finish()?,
+            setup.jobs,
             &resolution,
             true,
             Some(&netmera::write_line),

@@ -218,7 +218,6 @@ mod tests {
                 fixes,
             },
             raw: None,
-            rendered: 0..0,
             key: 0,
         }
     }
@@ -237,7 +236,6 @@ mod tests {
                     line: 3,
                     outcome: Outcome::Blank,
                     raw: None,
-                    rendered: 0..0,
                     key: 0,
                 },
                 JudgedRow {
@@ -247,7 +245,6 @@ mod tests {
                         hold: None,
                     },
                     raw: Some(b"x".to_vec()),
-                    rendered: 0..0,
                     key: 0,
                 },
             ],

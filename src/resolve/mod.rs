@@ -3,7 +3,8 @@
 //!
 //! Only a compact summary is kept per key (24 bytes in the map: a 96-bit hash of the key, the
 //! winner's position, its timestamp and flags), never the records themselves; the winners are
-//! picked out of a second pass over the input by their position (a bit per input line).
+//! picked out of the second pass (over the spooled records) by their position (a bit per input
+//! line).
 
 mod table;
 

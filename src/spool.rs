@@ -1,0 +1,521 @@
+//! The record spool: every valid record of pass one, in input order, compactly encoded in an
+//! unnamed temporary file, so pass two writes the resolved state without reading or judging the
+//! input again.
+//!
+//! The worker threads encode a chunk's valid records ([`encode`]); the in-order consumer appends
+//! them to the spool as one frame ([`Writer::frame`]). Pass two reads the frames back in the same
+//! order ([`Spool::for_each`]). What pass two writes is therefore exactly what pass one judged and
+//! resolved, even if an input file changes in between, and stdin, pipes and gzip files need no
+//! copy of their own.
+//!
+//! The file is created with `O_TMPFILE` (or unlinked as soon as it is created where the file
+//! system lacks that), so no other user can open it and the recipients it holds disappear when the
+//! process ends, however it ends. It takes about 45 bytes a valid row in the temporary directory
+//! (`TMPDIR`).
+//!
+//! A frame is `file: u32 LE`, `length: u32 LE`, then `length` bytes of records. A record is its
+//! line (LEB128), a flag byte (bit 0: SMS, bit 1: RET, bit 2: external id present), the timestamp
+//! (zigzag LEB128), then the recipient, the platform and the external id when present, each as a
+//! LEB128 length and UTF-8 bytes.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+use crate::error::Error;
+use crate::record::{Channel, CompactString, Permission, Record};
+
+const SMS: u8 = 1;
+const RET: u8 = 2;
+const EXTERNAL_ID: u8 = 4;
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    put_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Appends one record, found on `line` of its file, to a frame being built.
+pub fn encode(out: &mut Vec<u8>, line: u64, record: &Record) {
+    put_varint(out, line);
+    let mut flags = 0;
+    if record.channel == Channel::Sms {
+        flags |= SMS;
+    }
+    if record.permission == Permission::Ret {
+        flags |= RET;
+    }
+    if record.external_id.is_some() {
+        flags |= EXTERNAL_ID;
+    }
+    out.push(flags);
+    let t = record.timestamp;
+    put_varint(out, ((t << 1) ^ (t >> 63)) as u64);
+    put_text(out, &record.recipient);
+    put_text(out, &record.platform);
+    if let Some(id) = &record.external_id {
+        put_text(out, id);
+    }
+}
+
+/// Where the temporary directory is, for messages.
+fn temp_dir() -> String {
+    std::env::temp_dir().display().to_string()
+}
+
+fn write_error(e: io::Error) -> Error {
+    Error::io(
+        format!(
+            "cannot write the temporary spool of valid records in {} (about 45 bytes a row); free space there or point TMPDIR at a larger disk",
+            temp_dir()
+        ),
+        e,
+    )
+}
+
+/// The spool being written by pass one.
+pub struct Writer {
+    file: BufWriter<File>,
+}
+
+impl Writer {
+    pub fn new() -> Result<Writer, Error> {
+        let file = tempfile::tempfile().map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot create a temporary file in {} for the second pass; point TMPDIR at a writable directory",
+                    temp_dir()
+                ),
+                e,
+            )
+        })?;
+        Ok(Writer {
+            file: BufWriter::with_capacity(1 << 20, file),
+        })
+    }
+
+    /// Appends the records of one chunk of input file `file` (from [`encode`]).
+    pub fn frame(&mut self, file: usize, records: &[u8]) -> Result<(), Error> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (Ok(file), Ok(len)) = (u32::try_from(file), u32::try_from(records.len())) else {
+            return Err(write_error(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a frame of the spool is over 4 GiB",
+            )));
+        };
+        let mut head = [0u8; 8];
+        head[..4].copy_from_slice(&file.to_le_bytes());
+        head[4..].copy_from_slice(&len.to_le_bytes());
+        self.file
+            .write_all(&head)
+            .and_then(|()| self.file.write_all(records))
+            .map_err(write_error)
+    }
+
+    /// Ends writing; the spool is read from its start.
+    pub fn finish(self) -> Result<Spool, Error> {
+        let mut file = self
+            .file
+            .into_inner()
+            .map_err(|e| write_error(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(write_error)?;
+        Ok(Spool { file })
+    }
+}
+
+/// A finished spool, read once by pass two.
+pub struct Spool {
+    file: File,
+}
+
+fn damaged(what: &str) -> Error {
+    Error::io(
+        "the temporary spool of valid records could not be read back; run again, and check the disk holding TMPDIR if it happens again",
+        io::Error::new(io::ErrorKind::InvalidData, what.to_string()),
+    )
+}
+
+/// Reads records out of one frame.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn byte(&mut self) -> Result<u8, Error> {
+        let (&b, rest) = self
+            .bytes
+            .split_first()
+            .ok_or_else(|| damaged("a record is cut short"))?;
+        self.bytes = rest;
+        Ok(b)
+    }
+
+    #[inline]
+    fn varint(&mut self) -> Result<u64, Error> {
+        // Lengths and many lines fit in one byte.
+        if let Some((&b, rest)) = self.bytes.split_first()
+            && b < 0x80
+        {
+            self.bytes = rest;
+            return Ok(u64::from(b));
+        }
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err(damaged("a number is too long"))
+    }
+
+    #[inline]
+    fn raw_text(&mut self) -> Result<&'a [u8], Error> {
+        let len = usize::try_from(self.varint()?).map_err(|_| damaged("a text is too long"))?;
+        let (text, rest) = self
+            .bytes
+            .split_at_checked(len)
+            .ok_or_else(|| damaged("a text is cut short"))?;
+        self.bytes = rest;
+        Ok(text)
+    }
+
+    #[inline]
+    fn text(&mut self) -> Result<CompactString, Error> {
+        let text = crate::input::as_text(self.raw_text()?)
+            .ok_or_else(|| damaged("a text is not UTF-8"))?;
+        Ok(CompactString::from(text))
+    }
+
+    /// The next record's line and flags.
+    fn head(&mut self) -> Result<(u64, u8), Error> {
+        let line = self.varint()?;
+        let flags = self.byte()?;
+        if flags & !(SMS | RET | EXTERNAL_ID) != 0 {
+            return Err(damaged("a record has unknown flags"));
+        }
+        Ok((line, flags))
+    }
+
+    /// Passes over the rest of a record (after [`Cursor::head`]).
+    fn skip(&mut self, flags: u8) -> Result<(), Error> {
+        self.varint()?;
+        self.raw_text()?;
+        self.raw_text()?;
+        if flags & EXTERNAL_ID != 0 {
+            self.raw_text()?;
+        }
+        Ok(())
+    }
+
+    /// The rest of a record (after [`Cursor::head`]).
+    fn body(&mut self, flags: u8) -> Result<Record, Error> {
+        let z = self.varint()?;
+        let timestamp = ((z >> 1) as i64) ^ -((z & 1) as i64);
+        let recipient = self.text()?;
+        let platform = self.text()?;
+        let external_id = if flags & EXTERNAL_ID != 0 {
+            Some(self.text()?)
+        } else {
+            None
+        };
+        Ok(Record {
+            channel: if flags & SMS != 0 {
+                Channel::Sms
+            } else {
+                Channel::Email
+            },
+            recipient,
+            platform,
+            permission: if flags & RET != 0 {
+                Permission::Ret
+            } else {
+                Permission::Onay
+            },
+            timestamp,
+            external_id,
+        })
+    }
+}
+
+/// One frame read back: the records of one chunk of input file `file`.
+pub struct Frame {
+    pub file: usize,
+    bytes: Vec<u8>,
+}
+
+impl Frame {
+    /// The frame's size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Calls `f(line, record)` for every record of the frame, in order; stops at the first error.
+    pub fn for_each(&self, f: impl FnMut(u64, Record) -> Result<(), Error>) -> Result<(), Error> {
+        self.for_each_on(|_| true, f)
+    }
+
+    /// Calls `f(line, record)` for the records of the frame on the lines `wanted` picks, in order
+    /// (the others are passed over undecoded); stops at the first error.
+    pub fn for_each_on(
+        &self,
+        wanted: impl Fn(u64) -> bool,
+        mut f: impl FnMut(u64, Record) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut cursor = Cursor { bytes: &self.bytes };
+        while !cursor.bytes.is_empty() {
+            let (line, flags) = cursor.head()?;
+            if wanted(line) {
+                f(line, cursor.body(flags)?)?;
+            } else {
+                cursor.skip(flags)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The frames of a spool, in order.
+pub struct Frames {
+    reader: BufReader<File>,
+}
+
+fn read_error(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => damaged("a frame is cut short"),
+        _ => Error::io(
+            "cannot read back the temporary spool of valid records; check the disk holding TMPDIR",
+            e,
+        ),
+    }
+}
+
+impl Frames {
+    fn next_frame(&mut self) -> Result<Option<Frame>, Error> {
+        let mut head = [0u8; 8];
+        match self.reader.read_exact(&mut head[..1]) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(read_error(e)),
+        }
+        self.reader.read_exact(&mut head[1..]).map_err(read_error)?;
+        let [a, b, c, d, e, g, h, i] = head;
+        let file = u32::from_le_bytes([a, b, c, d]) as usize;
+        let len = u32::from_le_bytes([e, g, h, i]) as usize;
+        let mut bytes = vec![0; len];
+        self.reader.read_exact(&mut bytes).map_err(read_error)?;
+        Ok(Some(Frame { file, bytes }))
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Result<Frame, Error>;
+
+    fn next(&mut self) -> Option<Result<Frame, Error>> {
+        self.next_frame().transpose()
+    }
+}
+
+impl Spool {
+    /// The spool's frames, from the first.
+    pub fn frames(self) -> Frames {
+        Frames {
+            reader: BufReader::with_capacity(1 << 20, self.file),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(channel: Channel, recipient: &str, ts: i64, id: Option<&str>) -> Record {
+        Record {
+            channel,
+            recipient: recipient.into(),
+            platform: "web".into(),
+            permission: if ts % 2 == 0 {
+                Permission::Onay
+            } else {
+                Permission::Ret
+            },
+            timestamp: ts,
+            external_id: id.map(CompactString::from),
+        }
+    }
+
+    fn read_all(spool: Spool) -> Result<Vec<(usize, u64, Record)>, Error> {
+        let mut out = Vec::new();
+        for frame in spool.frames() {
+            let frame = frame?;
+            frame.for_each(|line, r| {
+                out.push((frame.file, line, r));
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+
+    fn spool_of(frames: &[(usize, Vec<u8>)]) -> Spool {
+        let mut w = Writer::new().expect("temporary file");
+        for (file, bytes) in frames {
+            w.frame(*file, bytes).expect("write");
+        }
+        w.finish().expect("finish")
+    }
+
+    #[test]
+    fn gives_back_every_record_in_order_with_its_file_and_line() {
+        let a = record(Channel::Email, "a@example.com", 1_600_000_000, None);
+        let b = record(Channel::Sms, "905321234567", -5, Some("user-7"));
+        let long = "x".repeat(300) + "@example.com";
+        let c = record(Channel::Email, &long, i64::MAX, Some(""));
+        let mut first = Vec::new();
+        encode(&mut first, 1, &a);
+        encode(&mut first, 200, &b);
+        let mut second = Vec::new();
+        encode(&mut second, u64::MAX, &c);
+        let spool = spool_of(&[(0, first), (3, Vec::new()), (2, second)]);
+        let got = read_all(spool).expect("read back");
+        assert_eq!(got, vec![(0, 1, a), (0, 200, b), (2, u64::MAX, c)]);
+    }
+
+    #[test]
+    fn records_on_unwanted_lines_are_passed_over() {
+        let rows = [
+            (3, record(Channel::Email, "a@example.com", 10, Some("x"))),
+            (4, record(Channel::Sms, "905321234567", 11, None)),
+            (9, record(Channel::Email, &"b".repeat(200), 12, Some("y"))),
+            (12, record(Channel::Email, "c@example.com", 13, None)),
+        ];
+        let mut bytes = Vec::new();
+        for (line, r) in &rows {
+            encode(&mut bytes, *line, r);
+        }
+        let frame = spool_of(&[(1, bytes)]).frames().next();
+        let frame = frame.expect("one frame").expect("read");
+        let mut got = Vec::new();
+        frame
+            .for_each_on(
+                |line| line % 3 == 0,
+                |line, r| {
+                    got.push((line, r));
+                    Ok(())
+                },
+            )
+            .expect("decode");
+        assert_eq!(got, vec![rows[0].clone(), rows[2].clone(), rows[3].clone()]);
+    }
+
+    #[test]
+    fn an_empty_spool_has_no_records() {
+        assert!(read_all(spool_of(&[])).expect("read").is_empty());
+    }
+
+    #[test]
+    fn a_damaged_spool_is_an_error_not_a_panic_or_a_wrong_record() {
+        let mut bytes = Vec::new();
+        encode(
+            &mut bytes,
+            7,
+            &record(Channel::Email, "a@example.com", 2, Some("id")),
+        );
+        // Every cut of the record, and a flag byte no encoder writes.
+        for cut in 1..bytes.len() {
+            let spool = spool_of(&[(0, bytes[..cut].to_vec())]);
+            let err = read_all(spool).expect_err("a cut record");
+            assert!(err.to_string().contains("spool"), "{err}");
+        }
+        let mut flags = bytes.clone();
+        flags[1] = 0x80;
+        assert!(read_all(spool_of(&[(0, flags)])).is_err());
+        let mut not_utf8 = bytes.clone();
+        not_utf8[4] = 0xff;
+        assert!(read_all(spool_of(&[(0, not_utf8)])).is_err());
+    }
+
+    #[test]
+    fn a_spool_cut_inside_a_frame_is_an_error() {
+        let mut bytes = Vec::new();
+        encode(
+            &mut bytes,
+            1,
+            &record(Channel::Sms, "905321234567", 0, None),
+        );
+        // A header announcing more bytes than follow, then one cut header.
+        for (head, body) in [
+            (&[0u8, 0, 0, 0, 100, 0, 0, 0][..], &bytes[..]),
+            (&[0, 0], &[]),
+        ] {
+            let mut f = tempfile::tempfile().expect("temporary file");
+            f.write_all(head)
+                .and_then(|()| f.write_all(body))
+                .expect("write");
+            f.seek(SeekFrom::Start(0)).expect("seek");
+            let err = read_all(Spool { file: f }).expect_err("cut");
+            assert!(err.to_string().contains("cut short"), "{err}");
+        }
+    }
+
+    #[test]
+    fn stops_at_the_first_error_of_the_caller() {
+        let mut bytes = Vec::new();
+        for line in 1..=3 {
+            encode(
+                &mut bytes,
+                line,
+                &record(Channel::Sms, "905321234567", 0, None),
+            );
+        }
+        let mut seen = 0;
+        let frame = spool_of(&[(0, bytes)]).frames().next();
+        let result = frame.expect("one frame").expect("read").for_each(|_, _| {
+            seen += 1;
+            Err(Error::Interrupted)
+        });
+        assert!(matches!(result, Err(Error::Interrupted)));
+        assert_eq!(seen, 1);
+    }
+
+    proptest! {
+        #[test]
+        fn any_record_round_trips(
+            line in any::<u64>(),
+            sms in any::<bool>(),
+            ret in any::<bool>(),
+            timestamp in any::<i64>(),
+            recipient in ".{0,300}",
+            platform in ".{0,40}",
+            external_id in proptest::option::of(".{0,200}"),
+        ) {
+            let r = Record {
+                channel: if sms { Channel::Sms } else { Channel::Email },
+                recipient: recipient.into(),
+                platform: platform.into(),
+                permission: if ret { Permission::Ret } else { Permission::Onay },
+                timestamp,
+                external_id: external_id.map(CompactString::from),
+            };
+            let mut bytes = Vec::new();
+            encode(&mut bytes, line, &r);
+            encode(&mut bytes, line / 2, &r);
+            let got = read_all(spool_of(&[(5, bytes)])).expect("read back");
+            prop_assert_eq!(got, vec![(5, line, r.clone()), (5, line / 2, r)]);
+        }
+    }
+}
