@@ -142,10 +142,21 @@ pub fn ordered<T: Send, U: Send>(
         let (item_tx, item_rx) = sync_channel::<(u64, T)>(jobs * 2);
         let (done_tx, done_rx) = sync_channel::<(u64, Result<U, Error>)>(jobs * 2);
         let item_rx: Arc<Mutex<Receiver<(u64, T)>>> = Arc::new(Mutex::new(item_rx));
+        // At most `in_flight` items between the reader and the sink, so one slow item cannot make
+        // the results behind it pile up without bound: the reader takes a permit for each item,
+        // the sink gives it back once the item is delivered.
+        let in_flight = jobs * 4;
+        let (permit_tx, permit_rx) = sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = permit_tx.send(());
+        }
 
         let reader_done = done_tx.clone();
         scope.spawn(move || {
             for (seq, item) in (0u64..).zip(items) {
+                if permit_rx.recv().is_err() {
+                    return;
+                }
                 match item {
                     Ok(item) => {
                         if item_tx.send((seq, item)).is_err() {
@@ -188,6 +199,7 @@ pub fn ordered<T: Send, U: Send>(
             pending.insert(seq, done);
             while let Some(done) = pending.remove(&next) {
                 next += 1;
+                let _ = permit_tx.send(());
                 if let Err(e) = done.and_then(&mut sink) {
                     outcome = Err(e);
                     break;
@@ -197,8 +209,99 @@ pub fn ordered<T: Send, U: Send>(
                 break;
             }
         }
-        // Dropping the receiver stops the workers and the reader.
+        // Dropping the receiver stops the workers, and dropping the permits the reader.
         drop(done_rx);
+        drop(permit_tx);
         outcome
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    #[test]
+    fn results_arrive_in_order_whatever_the_jobs_and_the_time_each_item_takes() {
+        for jobs in 1..=4 {
+            let items = (0..200u64).map(Ok);
+            let work = |n: u64| {
+                // Items finish out of order: every seventh one is slow.
+                if n.is_multiple_of(7) {
+                    thread::sleep(Duration::from_millis(2));
+                }
+                Ok(n * 10)
+            };
+            let mut got = Vec::new();
+            ordered(jobs, items, &work, |n| {
+                got.push(n);
+                Ok(())
+            })
+            .expect("no error");
+            assert_eq!(
+                got,
+                (0..200).map(|n| n * 10).collect::<Vec<_>>(),
+                "jobs {jobs}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_error_in_order_stops_the_run() {
+        for jobs in 1..=3 {
+            let items = (0..100u64).map(|n| {
+                if n == 60 {
+                    Err(Error::Usage("reading failed".into()))
+                } else {
+                    Ok(n)
+                }
+            });
+            let work = |n: u64| {
+                if n == 40 {
+                    Err(Error::Usage("item 40 failed".into()))
+                } else {
+                    Ok(n)
+                }
+            };
+            let mut got = Vec::new();
+            let result = ordered(jobs, items, &work, |n| {
+                got.push(n);
+                Ok(())
+            });
+            assert_eq!(
+                result.map_err(|e| e.to_string()),
+                Err("item 40 failed".to_string())
+            );
+            assert_eq!(got, (0..40).collect::<Vec<_>>(), "jobs {jobs}");
+        }
+    }
+
+    #[test]
+    fn a_slow_item_holds_back_the_reader_instead_of_piling_up_results() {
+        let jobs = 2;
+        let produced = AtomicUsize::new(0);
+        let delivered = AtomicUsize::new(0);
+        let most_ahead = AtomicUsize::new(0);
+        let items = (0..500u64).map(|n| {
+            let ahead = produced.fetch_add(1, Ordering::SeqCst) - delivered.load(Ordering::SeqCst);
+            most_ahead.fetch_max(ahead, Ordering::SeqCst);
+            Ok(n)
+        });
+        let work = |n: u64| {
+            if n == 0 {
+                thread::sleep(Duration::from_millis(200));
+            }
+            Ok(n)
+        };
+        ordered(jobs, items, &work, |_| {
+            delivered.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+        .expect("no error");
+        assert_eq!(delivered.load(Ordering::SeqCst), 500);
+        // The permits allow jobs × 4 items in flight, plus the one the reader holds.
+        let ahead = most_ahead.load(Ordering::SeqCst);
+        assert!(ahead <= jobs * 4 + 1, "the reader got {ahead} items ahead");
+    }
 }

@@ -13,16 +13,23 @@
 //! process ends, however it ends. It takes about 45 bytes a valid row in the temporary directory
 //! (`TMPDIR`).
 //!
-//! A frame is `file: u32 LE`, `length: u32 LE`, then `length` bytes of records. A record is its
+//! A frame is `file: u32 LE`, `length: u32 LE`, `checksum: u64 LE` (XXH3-64 of the records), then
+//! `length` bytes of records; a frame that does not match its checksum is an error, so a damaged
+//! spool cannot turn a RET into an ONAY unnoticed. A record is its
 //! line (LEB128), a flag byte (bit 0: SMS, bit 1: RET, bit 2: external id present), the timestamp
 //! (zigzag LEB128), then the recipient, the platform and the external id when present, each as a
 //! LEB128 length and UTF-8 bytes.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::Error;
 use crate::record::{Channel, CompactString, Permission, Record};
+
+/// A frame's header: file index, length and checksum of its records.
+const HEAD: usize = 16;
 
 const SMS: u8 = 1;
 const RET: u8 = 2;
@@ -81,7 +88,8 @@ fn write_error(e: io::Error) -> Error {
 
 /// The spool being written by pass one.
 pub struct Writer {
-    file: BufWriter<File>,
+    /// Frames are a chunk's worth of records each: written as they come, without a buffer.
+    file: File,
 }
 
 impl Writer {
@@ -95,9 +103,7 @@ impl Writer {
                 e,
             )
         })?;
-        Ok(Writer {
-            file: BufWriter::with_capacity(1 << 20, file),
-        })
+        Ok(Writer { file })
     }
 
     /// Appends the records of one chunk of input file `file` (from [`encode`]).
@@ -106,14 +112,18 @@ impl Writer {
             return Ok(());
         }
         let (Ok(file), Ok(len)) = (u32::try_from(file), u32::try_from(records.len())) else {
-            return Err(write_error(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a frame of the spool is over 4 GiB",
-            )));
+            return Err(Error::io(
+                "cannot spool the valid records of a chunk of the input",
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "they are over 4 GiB (a row of gigabytes?)",
+                ),
+            ));
         };
-        let mut head = [0u8; 8];
+        let mut head = [0u8; HEAD];
         head[..4].copy_from_slice(&file.to_le_bytes());
-        head[4..].copy_from_slice(&len.to_le_bytes());
+        head[4..8].copy_from_slice(&len.to_le_bytes());
+        head[8..].copy_from_slice(&xxh3_64(records).to_le_bytes());
         self.file
             .write_all(&head)
             .and_then(|()| self.file.write_all(records))
@@ -122,10 +132,7 @@ impl Writer {
 
     /// Ends writing; the spool is read from its start.
     pub fn finish(self) -> Result<Spool, Error> {
-        let mut file = self
-            .file
-            .into_inner()
-            .map_err(|e| write_error(e.into_error()))?;
+        let mut file = self.file;
         file.seek(SeekFrom::Start(0)).map_err(write_error)?;
         Ok(Spool { file })
     }
@@ -143,83 +150,73 @@ fn damaged(what: &str) -> Error {
     )
 }
 
-/// Reads records out of one frame.
+/// Reads records out of one frame. `None` is a record that does not decode (the caller says so).
 struct Cursor<'a> {
     bytes: &'a [u8],
 }
 
 impl<'a> Cursor<'a> {
     #[inline]
-    fn byte(&mut self) -> Result<u8, Error> {
-        let (&b, rest) = self
-            .bytes
-            .split_first()
-            .ok_or_else(|| damaged("a record is cut short"))?;
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.bytes.split_first()?;
         self.bytes = rest;
-        Ok(b)
+        Some(b)
     }
 
     #[inline]
-    fn varint(&mut self) -> Result<u64, Error> {
-        // Lengths and many lines fit in one byte.
-        if let Some((&b, rest)) = self.bytes.split_first()
-            && b < 0x80
-        {
-            self.bytes = rest;
-            return Ok(u64::from(b));
+    fn varint(&mut self) -> Option<u64> {
+        let first = self.byte()?;
+        if first < 0x80 {
+            return Some(u64::from(first));
         }
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
+        let mut n = u64::from(first & 0x7f);
+        let mut shift = 7;
+        loop {
             let b = self.byte()?;
             n |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
-                return Ok(n);
+                return Some(n);
+            }
+            shift += 7;
+            if shift >= 64 {
+                return None;
             }
         }
-        Err(damaged("a number is too long"))
     }
 
     #[inline]
-    fn raw_text(&mut self) -> Result<&'a [u8], Error> {
-        let len = usize::try_from(self.varint()?).map_err(|_| damaged("a text is too long"))?;
-        let (text, rest) = self
-            .bytes
-            .split_at_checked(len)
-            .ok_or_else(|| damaged("a text is cut short"))?;
+    fn raw_text(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        let (text, rest) = self.bytes.split_at_checked(len)?;
         self.bytes = rest;
-        Ok(text)
+        Some(text)
     }
 
     #[inline]
-    fn text(&mut self) -> Result<CompactString, Error> {
-        let text = crate::input::as_text(self.raw_text()?)
-            .ok_or_else(|| damaged("a text is not UTF-8"))?;
-        Ok(CompactString::from(text))
+    fn text(&mut self) -> Option<CompactString> {
+        crate::input::as_text(self.raw_text()?).map(CompactString::from)
     }
 
     /// The next record's line and flags.
-    fn head(&mut self) -> Result<(u64, u8), Error> {
+    fn head(&mut self) -> Option<(u64, u8)> {
         let line = self.varint()?;
         let flags = self.byte()?;
-        if flags & !(SMS | RET | EXTERNAL_ID) != 0 {
-            return Err(damaged("a record has unknown flags"));
-        }
-        Ok((line, flags))
+        (flags & !(SMS | RET | EXTERNAL_ID) == 0).then_some((line, flags))
     }
 
     /// Passes over the rest of a record (after [`Cursor::head`]).
-    fn skip(&mut self, flags: u8) -> Result<(), Error> {
+    fn skip(&mut self, flags: u8) -> Option<()> {
         self.varint()?;
         self.raw_text()?;
         self.raw_text()?;
         if flags & EXTERNAL_ID != 0 {
             self.raw_text()?;
         }
-        Ok(())
+        Some(())
     }
 
     /// The rest of a record (after [`Cursor::head`]).
-    fn body(&mut self, flags: u8) -> Result<Record, Error> {
+    fn body(&mut self, flags: u8) -> Option<Record> {
         let z = self.varint()?;
         let timestamp = ((z >> 1) as i64) ^ -((z & 1) as i64);
         let recipient = self.text()?;
@@ -229,19 +226,21 @@ impl<'a> Cursor<'a> {
         } else {
             None
         };
-        Ok(Record {
-            channel: if flags & SMS != 0 {
-                Channel::Sms
-            } else {
-                Channel::Email
-            },
+        let channel = if flags & SMS != 0 {
+            Channel::Sms
+        } else {
+            Channel::Email
+        };
+        let permission = if flags & RET != 0 {
+            Permission::Ret
+        } else {
+            Permission::Onay
+        };
+        Some(Record {
+            channel,
             recipient,
             platform,
-            permission: if flags & RET != 0 {
-                Permission::Ret
-            } else {
-                Permission::Onay
-            },
+            permission,
             timestamp,
             external_id,
         })
@@ -276,13 +275,14 @@ impl Frame {
         wanted: impl Fn(u64) -> bool,
         mut f: impl FnMut(u64, Record) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        let malformed = || damaged("a record does not decode");
         let mut cursor = Cursor { bytes: &self.bytes };
         while !cursor.bytes.is_empty() {
-            let (line, flags) = cursor.head()?;
+            let (line, flags) = cursor.head().ok_or_else(malformed)?;
             if wanted(line) {
-                f(line, cursor.body(flags)?)?;
+                f(line, cursor.body(flags).ok_or_else(malformed)?)?;
             } else {
-                cursor.skip(flags)?;
+                cursor.skip(flags).ok_or_else(malformed)?;
             }
         }
         Ok(())
@@ -291,7 +291,7 @@ impl Frame {
 
 /// The frames of a spool, in order.
 pub struct Frames {
-    reader: BufReader<File>,
+    file: File,
 }
 
 fn read_error(e: io::Error) -> Error {
@@ -306,18 +306,29 @@ fn read_error(e: io::Error) -> Error {
 
 impl Frames {
     fn next_frame(&mut self) -> Result<Option<Frame>, Error> {
-        let mut head = [0u8; 8];
-        match self.reader.read_exact(&mut head[..1]) {
+        let mut head = [0u8; HEAD];
+        match self.file.read_exact(&mut head[..1]) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
             Err(e) => return Err(read_error(e)),
         }
-        self.reader.read_exact(&mut head[1..]).map_err(read_error)?;
-        let [a, b, c, d, e, g, h, i] = head;
+        self.file.read_exact(&mut head[1..]).map_err(read_error)?;
+        let [a, b, c, d, e, f, g, h, sum @ ..] = head;
         let file = u32::from_le_bytes([a, b, c, d]) as usize;
-        let len = u32::from_le_bytes([e, g, h, i]) as usize;
-        let mut bytes = vec![0; len];
-        self.reader.read_exact(&mut bytes).map_err(read_error)?;
+        let len = u32::from_le_bytes([e, f, g, h]);
+        // Read into spare capacity (no zero-filling of memory about to be overwritten), reserved
+        // up to the size of a usual frame: a damaged length cannot ask for gigabytes up front.
+        let mut bytes = Vec::with_capacity((len as usize).min(1 << 20));
+        (&mut self.file)
+            .take(u64::from(len))
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() != len as usize {
+            return Err(damaged("a frame is cut short"));
+        }
+        if xxh3_64(&bytes) != u64::from_le_bytes(sum) {
+            return Err(damaged("a frame does not match its checksum"));
+        }
         Ok(Some(Frame { file, bytes }))
     }
 }
@@ -333,9 +344,7 @@ impl Iterator for Frames {
 impl Spool {
     /// The spool's frames, from the first.
     pub fn frames(self) -> Frames {
-        Frames {
-            reader: BufReader::with_capacity(1 << 20, self.file),
-        }
+        Frames { file: self.file }
     }
 }
 
@@ -428,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_spool_is_an_error_not_a_panic_or_a_wrong_record() {
+    fn records_that_do_not_decode_are_an_error_not_a_panic() {
         let mut bytes = Vec::new();
         encode(
             &mut bytes,
@@ -449,26 +458,57 @@ mod tests {
         assert!(read_all(spool_of(&[(0, not_utf8)])).is_err());
     }
 
-    #[test]
-    fn a_spool_cut_inside_a_frame_is_an_error() {
+    /// The bytes of a spool file holding `frames`.
+    fn spool_bytes(frames: &[(usize, Vec<u8>)]) -> Vec<u8> {
+        let Spool { mut file } = spool_of(frames);
         let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).expect("read");
+        bytes
+    }
+
+    fn spool_from_bytes(bytes: &[u8]) -> Spool {
+        let mut file = tempfile::tempfile().expect("temporary file");
+        file.write_all(bytes).expect("write");
+        file.seek(SeekFrom::Start(0)).expect("seek");
+        Spool { file }
+    }
+
+    #[test]
+    fn a_spool_cut_anywhere_is_an_error() {
+        let mut records = Vec::new();
         encode(
-            &mut bytes,
+            &mut records,
             1,
             &record(Channel::Sms, "905321234567", 0, None),
         );
-        // A header announcing more bytes than follow, then one cut header.
-        for (head, body) in [
-            (&[0u8, 0, 0, 0, 100, 0, 0, 0][..], &bytes[..]),
-            (&[0, 0], &[]),
-        ] {
-            let mut f = tempfile::tempfile().expect("temporary file");
-            f.write_all(head)
-                .and_then(|()| f.write_all(body))
-                .expect("write");
-            f.seek(SeekFrom::Start(0)).expect("seek");
-            let err = read_all(Spool { file: f }).expect_err("cut");
-            assert!(err.to_string().contains("cut short"), "{err}");
+        let bytes = spool_bytes(&[(0, records)]);
+        for cut in 1..bytes.len() {
+            let err = read_all(spool_from_bytes(&bytes[..cut])).expect_err("cut");
+            assert!(err.to_string().contains("cut short"), "{cut}: {err}");
+        }
+    }
+
+    #[test]
+    fn any_changed_byte_of_a_frame_is_an_error() {
+        let mut records = Vec::new();
+        encode(
+            &mut records,
+            7,
+            &record(Channel::Email, "a@example.com", 3, Some("id")),
+        );
+        let bytes = spool_bytes(&[(0, records)]);
+        assert_eq!(read_all(spool_from_bytes(&bytes)).expect("intact").len(), 1);
+        // Past the file index (a changed index with a matching length is a different file's frame,
+        // which the checksum does not cover); flag bit 1 of the record (RET) among them.
+        for i in 4..bytes.len() {
+            for bit in [1u8, 2, 0x80] {
+                let mut damaged = bytes.clone();
+                damaged[i] ^= bit;
+                assert!(
+                    read_all(spool_from_bytes(&damaged)).is_err(),
+                    "byte {i} bit {bit:#x} went unnoticed"
+                );
+            }
         }
     }
 

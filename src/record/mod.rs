@@ -107,7 +107,7 @@ pub struct Rules {
     pub strict: bool,
     pub shown: Shown,
     /// Whether fixes carry their messages. Off when nobody reads them (no `--report`, text
-    /// output, the second pass), which spares a few allocations on every fixed row; the codes,
+    /// output), which spares a few allocations on every fixed row; the codes,
     /// and so every count, are the same. Under `--strict` fixes are errors and always described.
     pub fix_messages: bool,
 }
