@@ -1,5 +1,5 @@
 //! Per-row hot paths through the public API: judging one row, phone/email/timestamp normalisation,
-//! a whole 1 MiB chunk, and the resolver's key hash.
+//! a whole 1 MiB chunk, the resolver's key hash, and the spool of valid records between passes.
 //!
 //! `cargo bench --bench hot_paths` (short measurement times: the whole run takes about a minute).
 
@@ -12,6 +12,7 @@ use iysync::input::{Chunk, Decoder};
 use iysync::pipeline::{Hooks, judge_chunk};
 use iysync::record::{self, Channel, Outcome, Rules, email, phone, timestamp};
 use iysync::resolve::key_of;
+use iysync::spool;
 
 /// `--now 2026-11-22T12:00:00+03:00`.
 const NOW: i64 = 1_795_338_000;
@@ -196,6 +197,54 @@ fn bench_key(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_spool(c: &mut Criterion) {
+    let rules = rules();
+    let (chunk, _) = mixed_chunk();
+    let records: Vec<(u64, record::Record)> =
+        judge_chunk(&chunk, &rules, Decoder::utf8(), Hooks::default(), 0)
+            .rows
+            .into_iter()
+            .filter_map(|r| match r.outcome {
+                Outcome::Valid { record, .. } => Some((r.line, record)),
+                _ => None,
+            })
+            .collect();
+    let mut frame = Vec::new();
+    for (line, r) in &records {
+        spool::encode(&mut frame, *line, r);
+    }
+    let mut g = c.benchmark_group("spool");
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.bench_function("encode_chunk", |b| {
+        let mut out = Vec::with_capacity(frame.len());
+        b.iter(|| {
+            out.clear();
+            for (line, r) in black_box(&records) {
+                spool::encode(&mut out, *line, r);
+            }
+            out.len()
+        })
+    });
+    // Through a temporary file: write the frame, read it back, decode every record.
+    g.bench_function("round_trip_chunk", |b| {
+        b.iter(|| {
+            let mut w = spool::Writer::new().expect("temporary file");
+            w.frame(0, black_box(&frame)).expect("write");
+            let mut n = 0;
+            for f in w.finish().expect("finish").frames() {
+                f.expect("read")
+                    .for_each(|_, r| {
+                        n += r.recipient.len();
+                        Ok(())
+                    })
+                    .expect("decode");
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -206,6 +255,7 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_judge, bench_phone, bench_timestamp, bench_email, bench_chunk, bench_key
+    targets = bench_judge, bench_phone, bench_timestamp, bench_email, bench_chunk, bench_key,
+        bench_spool
 }
 criterion_main!(benches);
