@@ -4,32 +4,38 @@
 //!
 //! The worker threads encode a chunk's valid records ([`encode`]); the in-order consumer appends
 //! them to the spool as one frame ([`Writer::frame`]). Pass two reads the frames back in the same
-//! order ([`Spool::for_each`]). What pass two writes is therefore exactly what pass one judged and
+//! order ([`Spool::frames`]). What pass two writes is therefore exactly what pass one judged and
 //! resolved, even if an input file changes in between, and stdin, pipes and gzip files need no
 //! copy of their own.
 //!
 //! The file is created with `O_TMPFILE` (or unlinked as soon as it is created where the file
 //! system lacks that), so no other user can open it and the recipients it holds disappear when the
 //! process ends, however it ends. It takes about 45 bytes a valid row in the temporary directory
-//! (`TMPDIR`).
+//! (`TMPDIR`); where that is a tmpfs, those bytes are memory.
 //!
-//! A frame is `file: u32 LE`, `length: u32 LE`, `checksum: u64 LE` (XXH3-64 of the records), then
-//! `length` bytes of records; a frame that does not match its checksum is an error, so a damaged
-//! spool cannot turn a RET into an ONAY unnoticed. A record is its
-//! line (LEB128), a flag byte (bit 0: SMS, bit 1: RET, bit 2: external id present), the timestamp
+//! A frame is `file: u32 LE`, `length: u32 LE`, `checksum: u64 LE` (XXH3-64 of the records, seeded
+//! with the file index), then `length` bytes of records. A frame that does not match its checksum
+//! is an error, so a damaged spool cannot turn a RET into an ONAY unnoticed. A record is its line
+//! (LEB128), a flag byte (bit 0: SMS, bit 1: RET, bit 2: external id present), the timestamp
 //! (zigzag LEB128), then the recipient, the platform and the external id when present, each as a
 //! LEB128 length and UTF-8 bytes.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::error::Error;
 use crate::record::{Channel, CompactString, Permission, Record};
 
 /// A frame's header: file index, length and checksum of its records.
 const HEAD: usize = 16;
+
+/// A frame's checksum covers its file index too: records read as another file's would be checked
+/// against that file's winners.
+fn checksum(file: u32, records: &[u8]) -> u64 {
+    xxh3_64_with_seed(records, u64::from(file))
+}
 
 const SMS: u8 = 1;
 const RET: u8 = 2;
@@ -123,7 +129,7 @@ impl Writer {
         let mut head = [0u8; HEAD];
         head[..4].copy_from_slice(&file.to_le_bytes());
         head[4..8].copy_from_slice(&len.to_le_bytes());
-        head[8..].copy_from_slice(&xxh3_64(records).to_le_bytes());
+        head[8..].copy_from_slice(&checksum(file, records).to_le_bytes());
         self.file
             .write_all(&head)
             .and_then(|()| self.file.write_all(records))
@@ -326,7 +332,7 @@ impl Frames {
         if bytes.len() != len as usize {
             return Err(damaged("a frame is cut short"));
         }
-        if xxh3_64(&bytes) != u64::from_le_bytes(sum) {
+        if u32::try_from(file).map(|f| checksum(f, &bytes)) != Ok(u64::from_le_bytes(sum)) {
             return Err(damaged("a frame does not match its checksum"));
         }
         Ok(Some(Frame { file, bytes }))
@@ -498,9 +504,8 @@ mod tests {
         );
         let bytes = spool_bytes(&[(0, records)]);
         assert_eq!(read_all(spool_from_bytes(&bytes)).expect("intact").len(), 1);
-        // Past the file index (a changed index with a matching length is a different file's frame,
-        // which the checksum does not cover); flag bit 1 of the record (RET) among them.
-        for i in 4..bytes.len() {
+        // The file index, the length, the checksum and the records: flag bit 1 (RET) among them.
+        for i in 0..bytes.len() {
             for bit in [1u8, 2, 0x80] {
                 let mut damaged = bytes.clone();
                 damaged[i] ^= bit;
