@@ -3,6 +3,7 @@
 //! outputs are the same whatever the number of jobs.
 
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -140,7 +141,9 @@ pub fn ordered<T: Send, U: Send>(
 
     thread::scope(|scope| {
         let (item_tx, item_rx) = sync_channel::<(u64, T)>(jobs * 2);
-        let (done_tx, done_rx) = sync_channel::<(u64, Result<U, Error>)>(jobs * 2);
+        // A worker's panic travels with its item and is raised again here, in order: otherwise
+        // the item would never arrive and the run would wait for it forever.
+        let (done_tx, done_rx) = sync_channel::<(u64, thread::Result<Result<U, Error>>)>(jobs * 2);
         let item_rx: Arc<Mutex<Receiver<(u64, T)>>> = Arc::new(Mutex::new(item_rx));
         // At most `in_flight` items between the reader and the sink, so one slow item cannot make
         // the results behind it pile up without bound: the reader takes a permit for each item,
@@ -164,7 +167,7 @@ pub fn ordered<T: Send, U: Send>(
                         }
                     }
                     Err(e) => {
-                        let _ = reader_done.send((seq, Err(e)));
+                        let _ = reader_done.send((seq, Ok(Err(e))));
                         return;
                     }
                 }
@@ -182,7 +185,8 @@ pub fn ordered<T: Send, U: Send>(
                     let Ok((seq, item)) = next else {
                         return;
                     };
-                    if tx.send((seq, work(item))).is_err() {
+                    let done = panic::catch_unwind(AssertUnwindSafe(|| work(item)));
+                    if tx.send((seq, done)).is_err() {
                         return;
                     }
                 }
@@ -192,7 +196,7 @@ pub fn ordered<T: Send, U: Send>(
         drop(item_rx);
 
         // Reassemble in order.
-        let mut pending: BTreeMap<u64, Result<U, Error>> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, thread::Result<Result<U, Error>>> = BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
         for (seq, done) in done_rx.iter() {
@@ -200,6 +204,7 @@ pub fn ordered<T: Send, U: Send>(
             while let Some(done) = pending.remove(&next) {
                 next += 1;
                 let _ = permit_tx.send(());
+                let done = done.unwrap_or_else(|p| panic::resume_unwind(p));
                 if let Err(e) = done.and_then(&mut sink) {
                     outcome = Err(e);
                     break;
@@ -275,6 +280,24 @@ mod tests {
             );
             assert_eq!(got, (0..40).collect::<Vec<_>>(), "jobs {jobs}");
         }
+    }
+
+    #[test]
+    fn a_panicking_item_ends_the_run_with_that_panic_instead_of_a_hang() {
+        let items = (0..1000u64).map(Ok);
+        let work = |n: u64| {
+            assert!(n != 5, "item 5 is broken");
+            Ok(n)
+        };
+        let mut delivered = 0;
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            ordered(2, items, &work, |_| {
+                delivered += 1;
+                Ok(())
+            })
+        }));
+        assert!(outcome.is_err(), "the panic is raised again");
+        assert_eq!(delivered, 5, "the items before it were delivered");
     }
 
     #[test]

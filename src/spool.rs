@@ -31,10 +31,10 @@ use crate::record::{Channel, CompactString, Permission, Record};
 /// A frame's header: file index, length and checksum of its records.
 const HEAD: usize = 16;
 
-/// A frame's checksum covers its file index too: records read as another file's would be checked
-/// against that file's winners.
-fn checksum(file: u32, records: &[u8]) -> u64 {
-    xxh3_64_with_seed(records, u64::from(file))
+/// A frame's checksum covers its place in the spool and its file index too: a frame read out of
+/// order, twice, or as another file's would be checked against the wrong winners.
+fn checksum(seq: u64, file: u32, records: &[u8]) -> u64 {
+    xxh3_64_with_seed(records, (seq << 32) ^ u64::from(file))
 }
 
 const SMS: u8 = 1;
@@ -96,6 +96,9 @@ fn write_error(e: io::Error) -> Error {
 pub struct Writer {
     /// Frames are a chunk's worth of records each: written as they come, without a buffer.
     file: File,
+    /// Frames written so far, and the longest; kept in memory, to check the file against.
+    frames: u64,
+    longest: u32,
 }
 
 impl Writer {
@@ -109,7 +112,11 @@ impl Writer {
                 e,
             )
         })?;
-        Ok(Writer { file })
+        Ok(Writer {
+            file,
+            frames: 0,
+            longest: 0,
+        })
     }
 
     /// Appends the records of one chunk of input file `file` (from [`encode`]).
@@ -129,24 +136,33 @@ impl Writer {
         let mut head = [0u8; HEAD];
         head[..4].copy_from_slice(&file.to_le_bytes());
         head[4..8].copy_from_slice(&len.to_le_bytes());
-        head[8..].copy_from_slice(&checksum(file, records).to_le_bytes());
+        head[8..].copy_from_slice(&checksum(self.frames, file, records).to_le_bytes());
         self.file
             .write_all(&head)
             .and_then(|()| self.file.write_all(records))
-            .map_err(write_error)
+            .map_err(write_error)?;
+        self.frames += 1;
+        self.longest = self.longest.max(len);
+        Ok(())
     }
 
     /// Ends writing; the spool is read from its start.
     pub fn finish(self) -> Result<Spool, Error> {
         let mut file = self.file;
         file.seek(SeekFrom::Start(0)).map_err(write_error)?;
-        Ok(Spool { file })
+        Ok(Spool {
+            file,
+            frames: self.frames,
+            longest: self.longest,
+        })
     }
 }
 
 /// A finished spool, read once by pass two.
 pub struct Spool {
     file: File,
+    frames: u64,
+    longest: u32,
 }
 
 fn damaged(what: &str) -> Error {
@@ -297,7 +313,9 @@ impl Frame {
 
 /// The frames of a spool, in order.
 pub struct Frames {
-    file: File,
+    spool: Spool,
+    /// Frames read so far.
+    read: u64,
 }
 
 fn read_error(e: io::Error) -> Error {
@@ -312,30 +330,44 @@ fn read_error(e: io::Error) -> Error {
 
 impl Frames {
     fn next_frame(&mut self) -> Result<Option<Frame>, Error> {
+        let spool = &mut self.spool;
         let mut head = [0u8; HEAD];
-        match self.file.read_exact(&mut head[..1]) {
+        match spool.file.read_exact(&mut head[..1]) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                // A spool cut between two frames ends early.
+                return if self.read == spool.frames {
+                    Ok(None)
+                } else {
+                    Err(damaged("the spool ends early"))
+                };
+            }
             Err(e) => return Err(read_error(e)),
         }
-        self.file.read_exact(&mut head[1..]).map_err(read_error)?;
+        spool.file.read_exact(&mut head[1..]).map_err(read_error)?;
         let [a, b, c, d, e, f, g, h, sum @ ..] = head;
-        let file = u32::from_le_bytes([a, b, c, d]) as usize;
+        let file = u32::from_le_bytes([a, b, c, d]);
         let len = u32::from_le_bytes([e, f, g, h]);
-        // Read into spare capacity (no zero-filling of memory about to be overwritten), reserved
-        // up to the size of a usual frame: a damaged length cannot ask for gigabytes up front.
-        let mut bytes = Vec::with_capacity((len as usize).min(1 << 20));
-        (&mut self.file)
+        if self.read >= spool.frames || len > spool.longest {
+            return Err(damaged("a frame was never written"));
+        }
+        // Read into spare capacity: no zero-filling of memory about to be overwritten.
+        let mut bytes = Vec::with_capacity(len as usize);
+        (&mut spool.file)
             .take(u64::from(len))
             .read_to_end(&mut bytes)
             .map_err(read_error)?;
         if bytes.len() != len as usize {
             return Err(damaged("a frame is cut short"));
         }
-        if u32::try_from(file).map(|f| checksum(f, &bytes)) != Ok(u64::from_le_bytes(sum)) {
+        if checksum(self.read, file, &bytes) != u64::from_le_bytes(sum) {
             return Err(damaged("a frame does not match its checksum"));
         }
-        Ok(Some(Frame { file, bytes }))
+        self.read += 1;
+        Ok(Some(Frame {
+            file: file as usize,
+            bytes,
+        }))
     }
 }
 
@@ -350,7 +382,10 @@ impl Iterator for Frames {
 impl Spool {
     /// The spool's frames, from the first.
     pub fn frames(self) -> Frames {
-        Frames { file: self.file }
+        Frames {
+            spool: self,
+            read: 0,
+        }
     }
 }
 
@@ -465,55 +500,92 @@ mod tests {
     }
 
     /// The bytes of a spool file holding `frames`.
-    fn spool_bytes(frames: &[(usize, Vec<u8>)]) -> Vec<u8> {
-        let Spool { mut file } = spool_of(frames);
+    fn spool_bytes(frames: &[(usize, Vec<u8>)]) -> (Vec<u8>, Spool) {
+        let mut spool = spool_of(frames);
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).expect("read");
-        bytes
+        spool.file.read_to_end(&mut bytes).expect("read");
+        (bytes, spool)
     }
 
-    fn spool_from_bytes(bytes: &[u8]) -> Spool {
+    /// `spool` with its file's bytes replaced.
+    fn with_bytes(spool: &Spool, bytes: &[u8]) -> Spool {
         let mut file = tempfile::tempfile().expect("temporary file");
         file.write_all(bytes).expect("write");
         file.seek(SeekFrom::Start(0)).expect("seek");
-        Spool { file }
+        Spool {
+            file,
+            frames: spool.frames,
+            longest: spool.longest,
+        }
+    }
+
+    /// Three frames of two files, one record each.
+    fn three_frames() -> Vec<(usize, Vec<u8>)> {
+        let rows = [
+            (0, 1, record(Channel::Sms, "905321234567", 0, None)),
+            (0, 2, record(Channel::Email, "a@example.com", 3, Some("id"))),
+            (1, 1, record(Channel::Email, "b@example.com", 5, None)),
+        ];
+        rows.iter()
+            .map(|(file, line, r)| {
+                let mut bytes = Vec::new();
+                encode(&mut bytes, *line, r);
+                (*file, bytes)
+            })
+            .collect()
     }
 
     #[test]
     fn a_spool_cut_anywhere_is_an_error() {
-        let mut records = Vec::new();
-        encode(
-            &mut records,
-            1,
-            &record(Channel::Sms, "905321234567", 0, None),
+        let (bytes, spool) = spool_bytes(&three_frames());
+        assert_eq!(
+            read_all(with_bytes(&spool, &bytes)).expect("intact").len(),
+            3
         );
-        let bytes = spool_bytes(&[(0, records)]);
-        for cut in 1..bytes.len() {
-            let err = read_all(spool_from_bytes(&bytes[..cut])).expect_err("cut");
-            assert!(err.to_string().contains("cut short"), "{cut}: {err}");
+        // Between frames too: a spool that ends early is not a shorter spool.
+        for cut in 0..bytes.len() {
+            let err = read_all(with_bytes(&spool, &bytes[..cut])).expect_err("cut");
+            let text = err.to_string();
+            assert!(
+                text.contains("cut short") || text.contains("ends early"),
+                "{cut}: {err}"
+            );
         }
     }
 
     #[test]
-    fn any_changed_byte_of_a_frame_is_an_error() {
-        let mut records = Vec::new();
-        encode(
-            &mut records,
-            7,
-            &record(Channel::Email, "a@example.com", 3, Some("id")),
-        );
-        let bytes = spool_bytes(&[(0, records)]);
-        assert_eq!(read_all(spool_from_bytes(&bytes)).expect("intact").len(), 1);
-        // The file index, the length, the checksum and the records: flag bit 1 (RET) among them.
+    fn any_changed_byte_is_an_error() {
+        let (bytes, spool) = spool_bytes(&three_frames());
+        // File indexes, lengths, checksums and records: flag bit 1 (RET) among them.
         for i in 0..bytes.len() {
             for bit in [1u8, 2, 0x80] {
                 let mut damaged = bytes.clone();
                 damaged[i] ^= bit;
                 assert!(
-                    read_all(spool_from_bytes(&damaged)).is_err(),
+                    read_all(with_bytes(&spool, &damaged)).is_err(),
                     "byte {i} bit {bit:#x} went unnoticed"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn frames_dropped_repeated_or_swapped_are_an_error() {
+        let frames = three_frames();
+        let (whole, spool) = spool_bytes(&frames);
+        let one = |k: usize| {
+            let (bytes, _) = spool_bytes(&frames[..=k]);
+            let (before, _) = spool_bytes(&frames[..k]);
+            bytes[before.len()..].to_vec()
+        };
+        let (a, b, c) = (one(0), one(1), one(2));
+        for (what, bytes) in [
+            ("dropped", [a.clone(), c.clone()].concat()),
+            ("repeated", [a.clone(), b.clone(), b.clone()].concat()),
+            ("swapped", [b.clone(), a.clone(), c.clone()].concat()),
+            ("one more", [whole.clone(), c.clone()].concat()),
+        ] {
+            assert!(read_all(with_bytes(&spool, &bytes)).is_err(), "{what}");
         }
     }
 
