@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
@@ -341,26 +342,39 @@ fn stopped() -> Error {
     )
 }
 
-/// Writes body files on a thread of its own, so the file system's time (creating and filling
-/// ~4,400 files for 5M rows) overlaps with decoding, rendering and batching the next bodies. At
-/// most a few bodies wait; the first error ends the thread and is returned by the next call.
+/// Writes body files on threads of their own (one a job), so the file system's time (creating and
+/// filling ~4,400 files for 5M rows) is spread over the cores and overlaps with decoding, rendering
+/// and batching the next bodies. At most a few bodies wait. A thread that meets an error stops;
+/// the error is returned by `finish` (or by `write` once no thread is left).
 struct BodyFiles {
     tx: Option<SyncSender<(PathBuf, Vec<u8>)>>,
-    thread: Option<JoinHandle<Result<(), Error>>>,
+    threads: Vec<JoinHandle<Result<(), Error>>>,
 }
 
 impl BodyFiles {
-    fn new() -> BodyFiles {
+    fn new(threads: usize) -> BodyFiles {
         let (tx, rx) = sync_channel::<(PathBuf, Vec<u8>)>(4);
-        let thread = std::thread::spawn(move || {
-            for (path, json) in rx {
-                write_body(&path, &json)?;
-            }
-            Ok(())
-        });
+        let rx = Arc::new(Mutex::new(rx));
+        let threads = (0..threads.max(1))
+            .map(|_| {
+                let rx = rx.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return Err(stopped()),
+                        };
+                        let Ok((path, json)) = next else {
+                            return Ok(());
+                        };
+                        write_body(&path, &json)?;
+                    }
+                })
+            })
+            .collect();
         BodyFiles {
             tx: Some(tx),
-            thread: Some(thread),
+            threads,
         }
     }
 
@@ -370,7 +384,7 @@ impl BodyFiles {
         {
             return Ok(());
         }
-        // The thread has stopped: its error, or (never expected) a body that had nowhere to go.
+        // Every thread has stopped: the first error, or (never expected) a body with nowhere to go.
         self.finish()?;
         Err(stopped())
     }
@@ -378,11 +392,15 @@ impl BodyFiles {
     /// Waits for every body to be written; the first error, if any.
     fn finish(&mut self) -> Result<(), Error> {
         drop(self.tx.take());
-        match self.thread.take().map(JoinHandle::join) {
-            None | Some(Ok(Ok(()))) => Ok(()),
-            Some(Ok(Err(e))) => Err(e),
-            Some(Err(_)) => Err(stopped()),
+        let mut first = Ok(());
+        for thread in self.threads.drain(..) {
+            let done = match thread.join() {
+                Ok(done) => done,
+                Err(_) => Err(stopped()),
+            };
+            first = first.and(done);
         }
+        first
     }
 }
 
@@ -393,7 +411,7 @@ impl Drop for BodyFiles {
     }
 }
 
-/// Upsert bodies to `upsert-000001.json`… in a directory (written on a thread of their own with
+/// Upsert bodies to `upsert-000001.json`… in a directory (written on threads of their own with
 /// more than one job), or one per line on stdout.
 struct InsiderWriter {
     dir: Option<PathBuf>,
@@ -407,7 +425,7 @@ struct InsiderWriter {
 impl InsiderWriter {
     fn new(dir: Option<PathBuf>, opts: UpsertOptions, jobs: usize) -> InsiderWriter {
         InsiderWriter {
-            files: (dir.is_some() && jobs > 1).then(BodyFiles::new),
+            files: (dir.is_some() && jobs > 1).then(|| BodyFiles::new(jobs)),
             dir,
             batcher: Batcher::upsert(&opts),
             opts,
@@ -474,7 +492,7 @@ mod tests {
     #[test]
     fn bodies_written_on_their_thread_land_whole_and_in_place() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut files = BodyFiles::new();
+        let mut files = BodyFiles::new(2);
         for n in 1..=20u8 {
             let path = dir.path().join(format!("upsert-{n:06}.json"));
             files
@@ -493,8 +511,8 @@ mod tests {
     fn a_body_that_cannot_be_written_is_an_error_naming_its_file() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let missing = dir.path().join("no-such-dir").join("upsert-000001.json");
-        let mut files = BodyFiles::new();
-        // The error comes back from this call or, once the thread has met it, from `finish`.
+        let mut files = BodyFiles::new(2);
+        // The error comes back from this call or, once a thread has met it, from `finish`.
         let first = files.write(missing, b"{}".to_vec());
         let finished = files.finish();
         let err = match (first, finished) {
