@@ -27,9 +27,12 @@ pub enum Error {
     /// The upload stopped: authentication refused, retries exhausted.
     #[error("{0}")]
     Aborted(String),
-    /// Ctrl-C.
+    /// Ctrl-C (SIGINT).
     #[error("interrupted")]
     Interrupted,
+    /// SIGTERM.
+    #[error("terminated")]
+    Terminated,
 }
 
 impl Error {
@@ -55,6 +58,7 @@ pub fn exit_code(result: &Result<Status, Error>) -> u8 {
         Err(Error::Usage(_) | Error::Io { .. }) => 2,
         Err(Error::Aborted(_)) => 3,
         Err(Error::Interrupted) => 130,
+        Err(Error::Terminated) => 143,
     }
 }
 
@@ -70,6 +74,7 @@ mod tests {
         assert_eq!(exit_code(&Err(Error::io("x", io::Error::other("y")))), 2);
         assert_eq!(exit_code(&Err(Error::Aborted("x".into()))), 3);
         assert_eq!(exit_code(&Err(Error::Interrupted)), 130);
+        assert_eq!(exit_code(&Err(Error::Terminated)), 143);
         let pipe = Error::io("stdout", io::Error::from(io::ErrorKind::BrokenPipe));
         assert_eq!(exit_code(&Err(pipe)), 0);
     }

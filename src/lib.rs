@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod record;
 pub mod report;
 pub mod resolve;
+pub mod signals;
 pub mod spool;
 
 use clap::{CommandFactory, Parser};
