@@ -1,0 +1,105 @@
+//! Advisory locks for the run (SPEC §9): an output directory, a journal and a ledger are each
+//! used by one run at a time. The lock is an OS file lock (`flock`) on a small lock file beside
+//! the thing it guards, holding the owner's pid so that a second run can say which run it met.
+//! The OS releases it when the process ends, however it ends, so a crash never leaves a stale lock.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// A held lock; released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the lock at `path` (created 0600 if missing) without waiting. `what` names the
+    /// guarded thing in the message (e.g. "the output directory out/").
+    pub fn acquire(path: &Path, what: &str) -> Result<Lock, Error> {
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // O_NOFOLLOW: a symlink planted at the lock path is refused, never followed.
+            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let mut file = opts
+            .open(path)
+            .map_err(|e| Error::io(format!("cannot create the lock file {}", path.display()), e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                let pid = pid.trim();
+                let who = if pid.is_empty() {
+                    "another iysync run".to_string()
+                } else {
+                    format!("another iysync run (pid {pid})")
+                };
+                return Err(Error::Usage(format!(
+                    "{who} is using {what} (lock {}); wait for it to finish, or give this run another path",
+                    path.display()
+                )));
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
+            }
+        }
+        let pid = std::process::id().to_string();
+        file.set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(pid.as_bytes()))
+            .and_then(|()| file.flush())
+            .map_err(|e| Error::io(format!("cannot write the lock file {}", path.display()), e))?;
+        Ok(Lock {
+            path: path.to_path_buf(),
+            _file: file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_naming_the_holder() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join(".iysync.lock");
+        let first = Lock::acquire(&path, "the directory").expect("first lock");
+        let err = Lock::acquire(&path, "the directory").expect_err("second lock refused");
+        let text = err.to_string();
+        assert!(matches!(err, Error::Usage(_)), "{text}");
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())),
+            "{text}"
+        );
+        drop(first);
+        Lock::acquire(&path, "the directory").expect("free again once released");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_lock_path_is_not_followed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let target = dir.path().join("precious.csv");
+        std::fs::write(&target, "keep me").expect("write");
+        let link = dir.path().join(".iysync.lock");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(Lock::acquire(&link, "the directory").is_err());
+        assert_eq!(
+            std::fs::read_to_string(&target).ok().as_deref(),
+            Some("keep me")
+        );
+    }
+}
