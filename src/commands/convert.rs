@@ -88,13 +88,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         (None, Out::Stdout) => default_rejects_path(setup.rules.now),
     };
     // SPEC §9, before anything is read or written: no output is an input or another output.
-    let rejects_what = if args.rejects.is_some() {
-        "--rejects"
-    } else {
-        "the rejects file (default; choose another with --rejects)"
-    };
     let mut outputs = Outputs::new(&setup.sources)
-        .file(rejects_what, &rejects_path)
+        .file("the rejects file (--rejects)", &rejects_path)
         .maybe("--report", args.common.report.as_deref());
     if let Out::Dir(dir) = &out {
         outputs = outputs.dir("--out", dir);
