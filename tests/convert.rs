@@ -318,9 +318,9 @@ fn out_dash_writes_one_body_per_line() {
         lines[0]["users"][0]["identifiers"]["phone_number"],
         "+905331234562"
     );
-    // The rejects file goes to the working directory, named after --now.
+    // Nothing rejected, so no rejects file (SPEC §9), not even a header-only one.
     assert!(
-        dir.path()
+        !dir.path()
             .join("iysync-rejects-20261122T090000Z.csv")
             .exists()
     );

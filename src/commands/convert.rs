@@ -11,10 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
-use crate::commands::{Render, Resolved, Setup, default_rejects_path, resolve_inputs, second_pass};
+use crate::commands::{
+    Render, Resolved, Setup, default_rejects_path, rejects_shown, resolve_inputs, second_pass,
+};
 use crate::error::{Error, Status};
+use crate::output::atomic::create_new_private;
 use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, write_upsert_user};
-use crate::output::{create_private, ensure_dir, netmera};
+use crate::output::{OutputDir, Outputs, netmera};
 use crate::record::{Channel, Code, Field, Problem, Record};
 use crate::report::Located;
 
@@ -41,57 +44,8 @@ enum Out {
     Stdout,
 }
 
-/// Names of the files `convert` (and `--dry-run --out`) write in an output directory.
-fn is_ours(name: &str) -> bool {
-    let netmera = |base: &str| {
-        name == format!("{base}.csv")
-            || name
-                .strip_prefix(&format!("{base}-"))
-                .and_then(|r| r.strip_suffix(".csv"))
-                .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let body = |base: &str| {
-        name.strip_prefix(&format!("{base}-"))
-            .and_then(|r| r.strip_suffix(".json"))
-            .is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    [
-        "upsert",
-        "email-unsubscribe",
-        "email-subscribe",
-        "sms-unsubscribe",
-        "sms-subscribe",
-    ]
-    .into_iter()
-    .any(body)
-        || netmera("email")
-        || netmera("sms")
-}
-
-/// Refuses to mix a new conversion with the files of an earlier one; with `--force`, removes them
-/// (a stale `upsert-000009.json` left beside a new, shorter run would be uploaded by mistake).
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), Error> {
-    ensure_dir(dir)?;
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !is_ours(&name) {
-            continue;
-        }
-        if !force {
-            return Err(Error::Usage(format!(
-                "{} already holds converted output ({name}); pass --force to replace it, or choose another --out",
-                dir.display()
-            )));
-        }
-        std::fs::remove_file(entry.path())
-            .map_err(|e| Error::io(format!("cannot remove {}", entry.path().display()), e))?;
-    }
-    Ok(())
-}
-
 pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
+    crate::signals::install()?;
     let setup = Setup::new(&args.common)?;
     let out = if args.out.as_os_str() == "-" {
         Out::Stdout
@@ -128,13 +82,23 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
             }
         }
     }
-    if let Out::Dir(dir) = &out {
-        prepare_dir(dir, args.force)?;
-    }
     let rejects_path = match (&args.rejects, &out) {
         (Some(p), _) => p.clone(),
         (None, Out::Dir(dir)) => dir.join("rejects.csv"),
         (None, Out::Stdout) => default_rejects_path(setup.rules.now),
+    };
+    // SPEC §9, before anything is read or written: no output is an input or another output.
+    let mut outputs = Outputs::new(&setup.sources)
+        .file("the rejects file (--rejects)", &rejects_path)
+        .maybe("--report", args.common.report.as_deref());
+    if let Out::Dir(dir) = &out {
+        outputs = outputs.dir("--out", dir);
+    }
+    outputs.check()?;
+    // Locked for the run; the new files are staged inside it and moved into place at the end.
+    let mut out_dir = match &out {
+        Out::Dir(dir) => Some(OutputDir::open(dir, args.force)?),
+        Out::Stdout => None,
     };
     let Resolved {
         mut reporting,
@@ -146,17 +110,16 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
 
     progress.phase("writing", None);
     let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
-    let mut writer: Box<dyn ConvertWriter> = match (args.to, &out) {
-        (Target::Netmera, Out::Dir(dir)) => Box::new(NetmeraWriter::new(dir, args.split_rows)?),
-        (Target::Insider, Out::Dir(dir)) => Box::new(InsiderWriter::new(
+    let staging = out_dir.as_ref().map(OutputDir::staging);
+    let mut writer: Box<dyn ConvertWriter> = match (args.to, &staging) {
+        (Target::Netmera, Some(dir)) => Box::new(NetmeraWriter::new(dir, args.split_rows)?),
+        (Target::Insider, Some(dir)) => Box::new(InsiderWriter::new(
             Some(dir.clone()),
             opts.clone(),
             setup.jobs,
         )),
-        (Target::Insider, Out::Stdout) => {
-            Box::new(InsiderWriter::new(None, opts.clone(), setup.jobs))
-        }
-        (Target::Netmera, Out::Stdout) => {
+        (Target::Insider, None) => Box::new(InsiderWriter::new(None, opts.clone(), setup.jobs)),
+        (Target::Netmera, None) => {
             return Err(Error::Usage("--to netmera needs --out DIR".to_string()));
         }
     };
@@ -174,6 +137,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         keep_history,
         Some(render),
         |pos, record, rendered| {
+            crate::signals::check()?;
             if let Some(refused) = writer.write(record, rendered)? {
                 refused_records += 1;
                 let located = Located {
@@ -195,20 +159,26 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         },
     )?;
     let written = writer.finish()?;
+    crate::signals::check()?;
+    // The new set is complete: only now does it replace the earlier one (with --force).
+    if let Some(d) = out_dir.as_mut() {
+        d.commit()?;
+    }
     progress.finish();
     let elapsed = progress.elapsed();
     let rejects_path = reporting.finish(&summary, None, elapsed)?;
     setup.say(&summary.human(elapsed));
     setup.say(&format!(
-        "  wrote {} records in {} {}; rejects: {}\n",
+        "  wrote {} records in {} {}; {}\n",
         written.records,
         written.files,
         match out {
             Out::Dir(d) => format!("files to {}", d.display()),
             Out::Stdout => "bodies to stdout".to_string(),
         },
-        rejects_path.display()
+        rejects_shown(rejects_path.as_deref())
     ));
+    drop(out_dir);
     Ok(if summary.invalid > 0 || refused_records > 0 {
         Status::DataProblems
     } else {
@@ -265,7 +235,7 @@ impl NetmeraPart {
             Some(_) => format!("{}-{:06}.csv", self.base, self.files),
         };
         let path = self.dir.join(name);
-        let f = create_private(&path, true)?;
+        let f = create_new_private(&path)?;
         self.file = Some((path, BufWriter::new(f)));
         self.rows_in_file = 0;
         Ok(())
@@ -328,9 +298,9 @@ impl ConvertWriter for NetmeraWriter {
     }
 }
 
-/// Writes one body file.
+/// Writes one body file (in the staging directory).
 fn write_body(path: &Path, json: &[u8]) -> Result<(), Error> {
-    let mut f = create_private(path, true)?;
+    let mut f = create_new_private(path)?;
     f.write_all(json)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
@@ -523,28 +493,5 @@ mod tests {
         // Nothing is accepted once the thread has stopped.
         assert!(files.write(dir.path().join("b.json"), Vec::new()).is_err());
         assert!(!dir.path().join("b.json").exists());
-    }
-
-    #[test]
-    fn recognises_only_its_own_output_names() {
-        for ours in [
-            "email.csv",
-            "sms.csv",
-            "email-000001.csv",
-            "sms-000123.csv",
-            "upsert-000001.json",
-        ] {
-            assert!(is_ours(ours), "{ours}");
-        }
-        for theirs in [
-            "rejects.csv",
-            "emails.csv",
-            "email-1.csv",
-            "upsert-1.json",
-            "notes.txt",
-            "upsert-00000a.json",
-        ] {
-            assert!(!is_ours(theirs), "{theirs}");
-        }
     }
 }

@@ -196,6 +196,7 @@ pub fn first_pass(
             render: spool.is_some().then_some(&encode),
         },
         |chunk| {
+            crate::signals::check()?;
             if let Some(w) = spool.as_deref_mut() {
                 w.frame(chunk.file, &chunk.output)?;
             }
@@ -298,15 +299,15 @@ impl Reporting {
         Ok(())
     }
 
-    /// Ends the rejects file, the printed problems and the report.
+    /// Ends the rejects file, the printed problems and the report. The rejects file's path when
+    /// something was rejected (otherwise there is none, SPEC §9).
     pub fn finish(
         self,
         summary: &Summary,
         upload: Option<&Upload>,
         elapsed: Duration,
-    ) -> Result<PathBuf, Error> {
-        let path = self.rejects.path().to_path_buf();
-        self.rejects.finish()?;
+    ) -> Result<Option<PathBuf>, Error> {
+        let path = self.rejects.finish()?;
         if let Some(p) = self.printer {
             p.finish(summary, elapsed)
                 .map_err(|e| Error::io("cannot write to stderr", e))?;
@@ -352,7 +353,18 @@ impl RowSink for Reporting {
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;
         }
+        if located.problem.code == crate::record::Code::Withheld {
+            self.rejects.withholding(&located.file, located.line);
+        }
         Ok(())
+    }
+}
+
+/// How the summary line names the rejects file: its path, or "no rejects" when there is none.
+pub fn rejects_shown(path: Option<&Path>) -> String {
+    match path {
+        Some(p) => format!("rejects: {}", p.display()),
+        None => "no rejects".to_string(),
     }
 }
 
@@ -375,7 +387,7 @@ pub fn resolve_inputs(
 ) -> Result<Resolved, Error> {
     // The spool first: when TMPDIR cannot hold it, no rejects file or report is left behind.
     let mut spool = spool::Writer::new()?;
-    let mut reporting = Reporting::new(setup, report, Rejects::create(rejects)?)?;
+    let mut reporting = Reporting::new(setup, report, Rejects::create(rejects, setup.rules.shown))?;
     let mut progress = setup.progress("reading");
     let (summary, resolution) = first_pass(setup, &mut progress, &mut reporting, Some(&mut spool))?;
     // The problems found are on stderr now, not after the writing or sending that follows.

@@ -15,9 +15,9 @@ use std::time::Duration;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::cli::UploadArgs;
-use crate::commands::convert::{prepare_dir, upsert_options};
+use crate::commands::convert::upsert_options;
 use crate::commands::{
-    Reporting, Resolved, Setup, default_rejects_path, resolve_inputs, second_pass,
+    Reporting, Resolved, Setup, default_rejects_path, rejects_shown, resolve_inputs, second_pass,
 };
 use crate::error::{Error, Status};
 use crate::insider::journal::scrub_recipients;
@@ -25,9 +25,10 @@ use crate::insider::{
     CancelToken, ClientConfig, Endpoint, Event, Journal, Request, RequestResult, Secret,
     UploadError, check_base_url, default_path, upload,
 };
-use crate::output::create_private;
+use crate::output::atomic::create_new_private;
 use crate::output::insider::{Batcher, Body, UpsertOptions, contact_item, upsert_user};
 use crate::output::netmera;
+use crate::output::{OutputDir, Outputs};
 use crate::privacy::sanitize;
 use crate::record::{Channel, Code, Field, Permission, Problem, Record};
 use crate::report::{Located, Upload};
@@ -297,13 +298,23 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
             read_token(kind, args.token_file.as_deref())?,
         ))
     };
-    if let (true, Some(dir)) = (args.dry_run, &args.out) {
-        prepare_dir(dir, args.force)?;
-    }
     let rejects_path = args
         .rejects
         .clone()
         .unwrap_or_else(|| default_rejects_path(setup.rules.now));
+    // SPEC §9: no output is an input or another output; an output directory is locked and staged.
+    let mut outputs = Outputs::new(&setup.sources)
+        .file("the rejects file (--rejects)", &rejects_path)
+        .maybe("--report", args.common.report.as_deref())
+        .maybe("--journal", args.journal.as_deref());
+    if let Some(dir) = &args.out {
+        outputs = outputs.dir("--out", dir);
+    }
+    outputs.check()?;
+    let mut out_dir = match (args.dry_run, &args.out) {
+        (true, Some(dir)) => Some(OutputDir::open(dir, args.force)?),
+        _ => None,
+    };
     let Resolved {
         mut reporting,
         summary,
@@ -462,7 +473,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                 setup_ref.rules.shown.redact,
             )
         } else {
-            dry_run(args, rx)
+            dry_run(out_dir.as_ref(), rx)
         };
         let produced = producer.join().unwrap_or_else(|_| {
             Err(Error::Usage(
@@ -476,6 +487,9 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         }
     });
     let outcome = outcome?;
+    if let (Ok(_), Some(d)) = (&outcome, out_dir.as_mut()) {
+        d.commit()?;
+    }
 
     // What the planner found besides the requests: records that fit no body, refusals of an
     // earlier run of the same command.
@@ -500,17 +514,17 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
     drop(p);
 
     let elapsed = progress.elapsed();
-    reporting.finish(&summary, Some(&up), elapsed)?;
+    let rejects_path = reporting.finish(&summary, Some(&up), elapsed)?;
     setup.say(&summary.human(elapsed));
     setup.say(&format!(
-        "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; rejects: {}\n",
+        "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; {}\n",
         up.requests,
         up.records_sent,
         up.records_accepted,
         up.records_refused,
         up.retries,
         up.skipped,
-        rejects_path.display()
+        rejects_shown(rejects_path.as_deref())
     ));
     outcome?;
     Ok(if summary.invalid > 0 || up.records_refused > 0 {
@@ -718,15 +732,15 @@ fn send_all(
 }
 
 /// `--dry-run`: everything but the network. Counts the plan; with `--out DIR` writes the bodies.
-fn dry_run(args: &UploadArgs, rx: std::sync::mpsc::Receiver<Request>) -> Result<(), Error> {
+fn dry_run(out: Option<&OutputDir>, rx: std::sync::mpsc::Receiver<Request>) -> Result<(), Error> {
     let mut counters: HashMap<&'static str, u64> = HashMap::new();
     for request in rx {
-        if let Some(dir) = &args.out {
+        if let Some(dir) = out {
             let name = endpoint_name(request.endpoint);
             let n = counters.entry(name).or_default();
             *n += 1;
-            let path = dir.join(format!("{name}-{n:06}.json"));
-            let mut f = create_private(&path, true)?;
+            let path = dir.staged(&format!("{name}-{n:06}.json"));
+            let mut f = create_new_private(&path)?;
             f.write_all(&request.body)
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
         }

@@ -1,13 +1,12 @@
 //! `iysync validate`: judge every row, count duplicates and conflicts, print a report.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::cli::ValidateArgs;
 use crate::commands::{RowSink, Setup, first_pass, second_pass};
 use crate::error::{Error, Status};
-use crate::output::{create_private, netmera};
+use crate::output::{AtomicFile, Outputs, netmera};
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
@@ -16,11 +15,14 @@ use crate::spool;
 struct Sinks<'a, W: Write> {
     printer: Printer<W>,
     report: Option<ReportFile>,
-    valid_out: Option<(&'a Path, BufWriter<File>)>,
-    invalid_out: Option<(&'a Path, BufWriter<File>)>,
+    valid_out: Option<(&'a Path, BufWriter<AtomicFile>)>,
+    invalid_out: Option<(&'a Path, BufWriter<AtomicFile>)>,
 }
 
-fn write_to(target: &mut Option<(&Path, BufWriter<File>)>, bytes: &[u8]) -> Result<(), Error> {
+fn write_to(
+    target: &mut Option<(&Path, BufWriter<AtomicFile>)>,
+    bytes: &[u8],
+) -> Result<(), Error> {
     if let Some((p, w)) = target.as_mut() {
         w.write_all(bytes)
             .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
@@ -64,21 +66,29 @@ impl<W: Write> RowSink for Sinks<'_, W> {
     }
 }
 
+/// An output file, written under a temporary name until the run ends (SPEC §9).
 fn open_out(
     path: &Option<std::path::PathBuf>,
     force: bool,
-) -> Result<Option<(&Path, BufWriter<File>)>, Error> {
+) -> Result<Option<(&Path, BufWriter<AtomicFile>)>, Error> {
     match path {
         Some(p) => Ok(Some((
             p.as_path(),
-            BufWriter::new(create_private(p, force)?),
+            BufWriter::new(AtomicFile::create(p, force)?),
         ))),
         None => Ok(None),
     }
 }
 
 pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
+    crate::signals::install()?;
     let setup = Setup::new(&args.common)?;
+    // SPEC §9, before anything is read or written: no output is an input or another output.
+    Outputs::new(&setup.sources)
+        .maybe("--report", args.common.report.as_deref())
+        .maybe("--valid-out", args.valid_out.as_deref())
+        .maybe("--invalid-out", args.invalid_out.as_deref())
+        .check()?;
     // --valid-out holds the valid rows of keys that are not withheld, so it needs the resolution
     // first: the valid records are spooled for a second pass.
     let mut spool = args
@@ -115,15 +125,18 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             true,
             Some(&netmera::write_line),
             |_, _, line| {
+                crate::signals::check()?;
                 w.write_all(line)
                     .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
             },
         )?;
     }
     progress.finish();
-    for (p, mut w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
-        w.flush()
-            .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+    crate::signals::check()?;
+    for (p, w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
+        w.into_inner()
+            .map_err(|e| Error::io(format!("cannot write {}", p.display()), e.into_error()))?
+            .commit()?;
     }
     let elapsed = progress.elapsed();
     sinks.printer.finish(&summary, elapsed).map_err(out_err)?;

@@ -1,5 +1,12 @@
 //! Writing outputs: Netmera upload files, Insider Upsert bodies, the rejects file. No network here.
+//!
+//! Output safety (SPEC §9) lives here, in one place: [`guard`] checks every output of a run
+//! against every input and every other output before anything is read or written, and refuses
+//! symlinks; [`atomic`] writes every file under a temporary name and moves it into place when
+//! complete, and locks and stages output directories.
 
+pub mod atomic;
+pub mod guard;
 pub mod insider;
 pub mod netmera;
 pub mod rejects;
@@ -9,6 +16,9 @@ use std::io;
 use std::path::Path;
 
 use crate::error::Error;
+
+pub use atomic::{AtomicFile, OutputDir};
+pub use guard::{Outputs, is_ours};
 
 /// Creates a file that will hold recipients: mode 0600, and never over an existing file unless `force`.
 pub fn create_private(path: &Path, force: bool) -> Result<File, Error> {

@@ -1,37 +1,84 @@
 //! The rejects file: one row per invalid input row (and per record the API refused), made to open
 //! in a spreadsheet: UTF-8 with a BOM, `;`-delimited, RFC 4180 quoting, header
 //! `file;line;code;message;row`.
+//!
+//! SPEC §9: it exists only when something was rejected (it is created at the first reject, under
+//! a temporary name, and moved into place by [`Rejects::finish`]); a cell a spreadsheet would
+//! read as a formula is prefixed with `'`; the invalid RET row that withholds a key says so.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::output::atomic::AtomicFile;
+use crate::privacy::Shown;
 use crate::record::Problem;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const HEADER: [&str; 5] = ["file", "line", "code", "message", "row"];
+
+type Writer = csv::Writer<BufWriter<AtomicFile>>;
 
 pub struct Rejects {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    writer: Option<Writer>,
     rows: u64,
+    shown: Shown,
+    /// Rows (file cell, line) that withhold a key: their message gets a note at the end.
+    withholding: HashSet<(String, u64)>,
+}
+
+/// A cell that begins with `=`, `+`, `-`, `@`, a tab or a CR is prefixed with `'`, so a
+/// spreadsheet shows it as text instead of running it as a formula.
+pub fn cell(value: &str) -> Cow<'_, str> {
+    match value.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// The value a [`cell`] was made from.
+fn uncell(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if cell(rest).len() != rest.len() => rest,
+        _ => value,
+    }
+}
+
+fn start(path: &Path) -> Result<Writer, Error> {
+    let mut buf = BufWriter::new(AtomicFile::create(path, true)?);
+    buf.write_all(BOM)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(buf);
+    writer
+        .write_record(HEADER)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.into()))?;
+    Ok(writer)
+}
+
+fn close(path: &Path, writer: Writer) -> Result<AtomicFile, Error> {
+    let ctx = || format!("cannot write {}", path.display());
+    writer
+        .into_inner()
+        .map_err(|e| Error::io(ctx(), e.into_error()))?
+        .into_inner()
+        .map_err(|e| Error::io(ctx(), e.into_error()))
 }
 
 impl Rejects {
-    /// Creates (or replaces: it is this run's report, and a rerun must not be blocked by the last
-    /// one's) the rejects file, mode 0600.
-    pub fn create(path: &Path) -> Result<Rejects, Error> {
-        let file = super::create_private(path, true)?;
-        let mut buf = BufWriter::new(file);
-        buf.write_all(b"\xEF\xBB\xBF")
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-        let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(buf);
-        writer
-            .write_record(["file", "line", "code", "message", "row"])
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.into()))?;
-        Ok(Rejects {
+    /// The rejects file of this run at `path` (replaced when the run rejects something: it is
+    /// this run's report, and a rerun must not be blocked by the last one's). Nothing is created
+    /// before the first reject.
+    pub fn create(path: &Path, shown: Shown) -> Rejects {
+        Rejects {
             path: path.to_path_buf(),
-            writer,
+            writer: None,
             rows: 0,
-        })
+            shown,
+            withholding: HashSet::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -59,18 +106,114 @@ impl Rejects {
             .map(|p| p.message.as_str())
             .collect::<Vec<_>>()
             .join(" | ");
-        self.writer
-            .write_record([file, &line.to_string(), code, &message, row])
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => self.writer.insert(start(&self.path)?),
+        };
+        writer
+            .write_record([
+                &*cell(file),
+                &line.to_string(),
+                code,
+                &cell(&message),
+                &cell(row),
+            ])
             .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e.into()))?;
         self.rows += 1;
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<(), Error> {
-        self.writer
-            .flush()
-            .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))
+    /// The invalid row at `file:line` withholds its key (known only once the input is read):
+    /// its message will say so.
+    pub fn withholding(&mut self, file: &str, line: u64) {
+        self.withholding.insert((cell(file).into_owned(), line));
     }
+
+    /// Ends the file: moved into place when something was rejected (`Some(path)`); otherwise
+    /// nothing is written, and a rejects file an earlier run left at the same path is removed
+    /// (it would describe rows this run did not reject).
+    pub fn finish(mut self) -> Result<Option<PathBuf>, Error> {
+        let Some(writer) = self.writer.take() else {
+            remove_earlier(&self.path)?;
+            return Ok(None);
+        };
+        let file = close(&self.path, writer)?;
+        if self.withholding.is_empty() {
+            file.commit()?;
+        } else {
+            self.rewrite_with_notes(file)?;
+        }
+        Ok(Some(self.path))
+    }
+
+    /// Copies the rows to a new temporary file, adding the withholding note to the rows that
+    /// withhold a key, and moves that into place (rejects files are small).
+    fn rewrite_with_notes(&self, file: AtomicFile) -> Result<(), Error> {
+        let ctx = || format!("cannot write {}", self.path.display());
+        let mut read = BufReader::new(file.reopen()?);
+        let mut bom = [0u8; 3];
+        read.read_exact(&mut bom).map_err(|e| Error::io(ctx(), e))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(read);
+        let mut out = start(&self.path)?;
+        for record in reader.records() {
+            let record = record.map_err(|e| Error::io(ctx(), e.into()))?;
+            let mut fields: Vec<String> = record.iter().map(str::to_string).collect();
+            let line = fields.get(1).and_then(|l| l.parse::<u64>().ok());
+            let key = (
+                fields.first().cloned().unwrap_or_default(),
+                line.unwrap_or(0),
+            );
+            if line.is_some() && self.withholding.contains(&key) {
+                let row = fields.get(4).map(|r| uncell(r)).unwrap_or_default();
+                let recipient = row
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_matches('"')
+                    .trim();
+                let note = format!(
+                    " | this RET row holds {} back: nothing was written or sent for this recipient; fix the row and run again",
+                    self.shown.recipient(recipient)
+                );
+                if let Some(message) = fields.get_mut(3) {
+                    message.push_str(&note);
+                }
+            }
+            out.write_record(&fields)
+                .map_err(|e| Error::io(ctx(), e.into()))?;
+        }
+        close(&self.path, out)?.commit()
+    }
+}
+
+/// Removes the rejects file of an earlier run at `path`, recognised by its first bytes (anything
+/// else there is left alone).
+fn remove_earlier(path: &Path) -> Result<(), Error> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let mut head = Vec::new();
+    let expected = format!("\u{feff}{}", HEADER.join(";"));
+    if let Ok(f) = std::fs::File::open(path) {
+        let _ = f.take(expected.len() as u64).read_to_end(&mut head);
+    }
+    if head == expected.as_bytes() {
+        std::fs::remove_file(path).map_err(|e| {
+            Error::io(
+                format!("cannot remove the earlier rejects file {}", path.display()),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -82,7 +225,7 @@ mod tests {
     fn spreadsheet_friendly_rejects() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let p = dir.path().join("rejects.csv");
-        let mut r = Rejects::create(&p).unwrap_or_else(|e| panic!("{e}"));
+        let mut r = Rejects::create(&p, Shown::default());
         let problems = [
             Problem::error(Field::Recipient, Code::InvalidEmail, "bad \"email\""),
             Problem::error(
@@ -93,11 +236,91 @@ mod tests {
         ];
         r.write("in.csv", 7, &problems, "x@y;web;RED;1")
             .unwrap_or_else(|e| panic!("{e}"));
-        r.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!p.exists(), "nothing under the final name before finish");
+        assert_eq!(r.finish().ok().flatten().as_deref(), Some(p.as_path()));
         let text = std::fs::read_to_string(&p).unwrap_or_default();
         assert_eq!(
             text,
             "\u{feff}file;line;code;message;row\nin.csv;7;invalid_email;\"bad \"\"email\"\" | RED; did you mean RET?\";\"x@y;web;RED;1\"\n"
         );
+    }
+
+    #[test]
+    fn no_rejects_no_file_and_an_earlier_one_goes() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let p = dir.path().join("rejects.csv");
+        assert_eq!(
+            Rejects::create(&p, Shown::default()).finish().ok(),
+            Some(None)
+        );
+        assert!(!p.exists());
+        std::fs::write(&p, "\u{feff}file;line;code;message;row\nold;1;x;y;z\n").expect("w");
+        Rejects::create(&p, Shown::default())
+            .finish()
+            .expect("finish");
+        assert!(!p.exists(), "an earlier run's rejects file is removed");
+        std::fs::write(&p, "someone else's file").expect("w");
+        Rejects::create(&p, Shown::default())
+            .finish()
+            .expect("finish");
+        assert!(p.exists(), "other files are left alone");
+    }
+
+    #[test]
+    fn formula_cells_are_prefixed() {
+        for (raw, shown) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+905321234567", "'+905321234567"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("ok", "ok"),
+            ("'=", "'="),
+        ] {
+            assert_eq!(cell(raw), shown);
+            if raw != "'=" {
+                assert_eq!(uncell(&cell(raw)), raw);
+            }
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let p = dir.path().join("rejects.csv");
+        let mut r = Rejects::create(&p, Shown::default());
+        let problem = [Problem::error(Field::Row, Code::FieldCount, "=bad")];
+        r.write("=f.csv", 1, &problem, "@x;=1;+2;-3")
+            .expect("write");
+        r.finish().expect("finish");
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        assert!(
+            text.ends_with("'=f.csv;1;field_count;'=bad;\"'@x;=1;+2;-3\"\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_withholding_row_says_so() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let p = dir.path().join("rejects.csv");
+        let mut r = Rejects::create(&p, Shown { redact: true });
+        let problem = [Problem::error(
+            Field::Timestamp,
+            Code::InvalidTimestamp,
+            "bad date",
+        )];
+        r.write("a.csv", 3, &problem, "kemal@example.com;web;RET;31.02.2025")
+            .expect("write");
+        r.write("a.csv", 4, &problem, "other@example.com;web;ONAY;x")
+            .expect("write");
+        r.withholding("a.csv", 3);
+        r.finish().expect("finish");
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].contains("bad date | this RET row holds k***@example.com back"),
+            "{text}"
+        );
+        assert!(!lines[2].contains("holds"), "{text}");
+        assert!(text.starts_with('\u{feff}'), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
 }

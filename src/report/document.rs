@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{Located, Summary, Upload};
 use crate::error::Error;
+use crate::output::AtomicFile;
 
 /// A streaming writer of the report document. `limit` caps the problems written (`--max-problems`
 /// for printed documents); the number left out is stated in the document.
@@ -86,22 +87,15 @@ impl<W: Write> Document<W> {
 }
 
 /// The `--report PATH` file: written to a private temporary file beside PATH and moved into place
-/// when complete, so a reader never sees half a report.
+/// when complete, so a reader never sees half a report (SPEC §9).
 pub struct ReportFile {
     path: PathBuf,
-    doc: Document<io::BufWriter<tempfile::NamedTempFile>>,
+    doc: Document<io::BufWriter<AtomicFile>>,
 }
 
 impl ReportFile {
     pub fn create(path: &Path) -> Result<ReportFile, Error> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".iysync-report")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(format!("cannot create the report {}", path.display()), e))?;
+        let tmp = AtomicFile::create(path, true)?;
         let doc = Document::start(io::BufWriter::new(tmp), None)
             .map_err(|e| Error::io(format!("cannot write the report {}", path.display()), e))?;
         Ok(ReportFile {
@@ -135,12 +129,9 @@ impl ReportFile {
             .doc
             .finish(summary, upload, elapsed)
             .map_err(|e| Error::io(ctx(), e))?;
-        let tmp = buf
-            .into_inner()
-            .map_err(|e| Error::io(ctx(), e.into_error()))?;
-        tmp.persist(&self.path)
-            .map_err(|e| Error::io(ctx(), e.error))?;
-        Ok(())
+        buf.into_inner()
+            .map_err(|e| Error::io(ctx(), e.into_error()))?
+            .commit()
     }
 }
 
