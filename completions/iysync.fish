@@ -52,7 +52,7 @@ jsonl\t''
 github\t''
 junit\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l max-problems -d 'Print at most N problems (counting is never limited)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand validate" -l valid-out -d 'Write the valid rows, normalised to the exact Netmera format, to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l valid-out -d 'Write the valid rows, normalised to the exact Netmera format, to PATH, in time order' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l invalid-out -d 'Write the invalid rows, verbatim, to PATH' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -s q -l quiet -d 'Print nothing but errors (no summary)'
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l no-progress -d 'Never show a progress bar'
@@ -87,7 +87,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand convert" -l no-progress -d
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l strict -d 'Treat rows that needed a repair as invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l redact -d 'Mask recipients in every message and report (on by default when CI is set)'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l skip-hook -d 'Set `skip_hook: true` so imported data does not trigger journeys'
-complete -c iysync -n "__fish_iysync_using_subcommand convert" -l keep-history -d 'Netmera: keep every valid row in input order instead of the resolved state'
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l keep-history -d 'Netmera: keep every valid row instead of the resolved state, in time order (ONAY before RET at an equal time)'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l force -d 'Overwrite existing output files'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -s V -l version -d 'Print version'

@@ -103,7 +103,7 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "N")]
     pub max_problems: Option<u64>,
 
-    /// Write the valid rows, normalised to the exact Netmera format, to PATH.
+    /// Write the valid rows, normalised to the exact Netmera format, to PATH, in time order.
     #[arg(long, value_name = "PATH")]
     pub valid_out: Option<PathBuf>,
 
@@ -132,7 +132,7 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub insider: InsiderBodyArgs,
 
-    /// Netmera: keep every valid row in input order instead of the resolved state.
+    /// Netmera: keep every valid row instead of the resolved state, in time order (ONAY before RET at an equal time).
     #[arg(long)]
     pub keep_history: bool,
 

@@ -1,7 +1,8 @@
 //! `iysync convert`: resolve the input and write Insider Upsert bodies or Netmera upload files.
 //!
 //! Pass one judges, resolves (a compact summary per key) and spools the valid records; pass two
-//! reads the spool and writes the winning records, in input order.
+//! reads the spool and writes the winning records, in input order (with `--keep-history`, every
+//! row of the keys not withheld, in time order).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -20,6 +21,7 @@ use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, write_u
 use crate::output::{OutputDir, Outputs, netmera};
 use crate::record::{Channel, Code, Field, Problem, Record};
 use crate::report::Located;
+use crate::resolve::order;
 
 /// Upsert options from the command line.
 pub fn upsert_options(args: &InsiderBodyArgs) -> Result<UpsertOptions, Error> {
@@ -112,7 +114,14 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     let names: Vec<String> = setup.sources.iter().map(|s| s.name.clone()).collect();
     let staging = out_dir.as_ref().map(OutputDir::staging);
     let mut writer: Box<dyn ConvertWriter> = match (args.to, &staging) {
-        (Target::Netmera, Some(dir)) => Box::new(NetmeraWriter::new(dir, args.split_rows)?),
+        (Target::Netmera, Some(dir)) => {
+            let files = NetmeraWriter::new(dir, args.split_rows)?;
+            if args.keep_history {
+                Box::new(InTimeOrder::new(files))
+            } else {
+                Box::new(files)
+            }
+        }
         (Target::Insider, Some(dir)) => Box::new(InsiderWriter::new(
             Some(dir.clone()),
             opts.clone(),
@@ -295,6 +304,55 @@ impl ConvertWriter for NetmeraWriter {
             files: self.email.files + self.sms.files,
             records: self.records,
         })
+    }
+}
+
+/// `--keep-history`: every row of a recipient in time order (SPEC §9), each channel's file sorted
+/// on its own (on disk when it does not fit in memory, see [`order`]), then written out as usual
+/// (split with `--split-rows`).
+struct InTimeOrder {
+    files: NetmeraWriter,
+    email: order::Sorter,
+    sms: order::Sorter,
+}
+
+impl InTimeOrder {
+    fn new(files: NetmeraWriter) -> InTimeOrder {
+        InTimeOrder {
+            files,
+            email: order::Sorter::new(),
+            sms: order::Sorter::new(),
+        }
+    }
+}
+
+impl ConvertWriter for InTimeOrder {
+    fn write(&mut self, record: &Record, rendered: &[u8]) -> Result<Option<Problem>, Error> {
+        let sorter = match record.channel {
+            Channel::Email => &mut self.email,
+            Channel::Sms => &mut self.sms,
+        };
+        sorter.push(record.timestamp, record.permission, rendered)?;
+        Ok(None)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Written, Error> {
+        let InTimeOrder {
+            mut files,
+            email,
+            sms,
+        } = *self;
+        let mut records = 0;
+        email.finish(|line| {
+            records += 1;
+            files.email.write(line)
+        })?;
+        sms.finish(|line| {
+            records += 1;
+            files.sms.write(line)
+        })?;
+        files.records += records;
+        Box::new(files).finish()
     }
 }
 

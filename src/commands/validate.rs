@@ -10,6 +10,7 @@ use crate::output::{AtomicFile, Outputs, netmera};
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
+use crate::resolve::order;
 use crate::spool;
 
 struct Sinks<'a, W: Write> {
@@ -118,18 +119,23 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let mut progress = setup.progress("validate");
     let (summary, resolution) = first_pass(&setup, &mut progress, &mut sinks, spool.as_mut())?;
     if let (Some((path, w)), Some(spool)) = (sinks.valid_out.as_mut(), spool) {
+        // Every recipient's rows in time order (SPEC §9), sorted on disk when they do not fit.
+        let mut sorter = order::Sorter::new();
         second_pass(
             spool.finish()?,
             setup.jobs,
             &resolution,
             true,
             Some(&netmera::write_line),
-            |_, _, line| {
+            |_, record, line| {
                 crate::signals::check()?;
-                w.write_all(line)
-                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+                sorter.push(record.timestamp, record.permission, line)
             },
         )?;
+        sorter.finish(|line| {
+            w.write_all(line)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        })?;
     }
     progress.finish();
     crate::signals::check()?;

@@ -6,6 +6,7 @@
 //! picked out of the second pass (over the spooled records) by their position (a bit per input
 //! line).
 
+pub mod order;
 mod table;
 
 use std::collections::HashMap;
