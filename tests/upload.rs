@@ -41,6 +41,8 @@ impl Run {
             _ => ("INSIDER_RESUBSCRIBE_TOKEN", RESUB),
         };
         c.env(var, token)
+            // Test-only: backoff and the drain after a signal 100 times shorter.
+            .env("IYSYNC_TEST_TIME_SCALE", "0.01")
             .env("INSIDER_PARTNER_NAME", "MyBrand")
             .arg("--unification-url")
             .arg(sim.base_url())
@@ -220,8 +222,12 @@ fn wrong_token_stops_at_once_with_exit_3_and_nothing_applied() {
     );
     assert!(!everything.contains(secret));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused the credentials"));
-    // The report is written even when the upload is aborted.
-    assert_eq!(run.report("upsert")["upload"]["requests"], 0);
+    // The report is written even when the upload is aborted, and counts what was sent.
+    let report = run.report("upsert");
+    assert_eq!(report["upload"]["requests"], 1);
+    assert_eq!(report["upload"]["records_sent"], 1);
+    assert_eq!(report["upload"]["records_accepted"], 0);
+    assert_eq!(report["upload"]["records_refused"], 0);
 }
 
 #[test]
@@ -548,6 +554,7 @@ fn spawn(run: &Run, sim: &Sim, f: &Path) -> std::process::Child {
     c.args(["upsert", "--now", NOW, "--no-progress", "-q"])
         .env_remove("CI")
         .env("INSIDER_UCD_TOKEN", UCD)
+        .env("IYSYNC_TEST_TIME_SCALE", "0.01")
         .env("INSIDER_PARTNER_NAME", "mybrand")
         .arg(f)
         .arg("--unification-url")
