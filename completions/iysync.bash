@@ -317,7 +317,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__resubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +396,10 @@ _iysync() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -435,7 +439,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__unsubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,6 +518,10 @@ _iysync() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -553,7 +561,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__upsert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,6 +640,10 @@ _iysync() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

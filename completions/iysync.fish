@@ -112,8 +112,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l token-file -d '
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l rate -d 'Requests per minute (default: 25000 for upsert, 600 for the contact APIs)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l concurrency -d 'Requests in flight at once' -r
-complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-retries -d 'Retries per request after 429, 5xx, timeouts and connection errors' -r
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-retries -d 'Retries per request after 5xx, timeouts and connection errors (429s slow the run down instead and do not count)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l timeout -d 'Seconds before a request times out' -r
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-contacts -d 'Records per contact API request' -r
@@ -153,8 +154,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l token-file
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l rate -d 'Requests per minute (default: 25000 for upsert, 600 for the contact APIs)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l concurrency -d 'Requests in flight at once' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-retries -d 'Retries per request after 429, 5xx, timeouts and connection errors' -r
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-retries -d 'Retries per request after 5xx, timeouts and connection errors (429s slow the run down instead and do not count)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l timeout -d 'Seconds before a request times out' -r
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-contacts -d 'Records per contact API request' -r
@@ -194,8 +196,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l token-file
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l rate -d 'Requests per minute (default: 25000 for upsert, 600 for the contact APIs)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l concurrency -d 'Requests in flight at once' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-retries -d 'Retries per request after 429, 5xx, timeouts and connection errors' -r
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-retries -d 'Retries per request after 5xx, timeouts and connection errors (429s slow the run down instead and do not count)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l timeout -d 'Seconds before a request times out' -r
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-contacts -d 'Records per contact API request' -r

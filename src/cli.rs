@@ -209,13 +209,19 @@ pub struct UploadArgs {
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
 
-    /// Retries per request after 429, 5xx, timeouts and connection errors.
+    /// Retries per request after 5xx, timeouts and connection errors (429s slow the run down
+    /// instead and do not count).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_retries: u32,
 
     /// Seconds before a request times out.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+
+    /// Longest single wait before a retry; a server asking (Retry-After) for more stops the run
+    /// (exit 3).
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub max_wait: u64,
 
     /// Base URL of the Upsert API (https only, except loopback).
     #[arg(

@@ -41,6 +41,8 @@ impl Run {
             _ => ("INSIDER_RESUBSCRIBE_TOKEN", RESUB),
         };
         c.env(var, token)
+            // Test-only: backoff and the drain after a signal 100 times shorter.
+            .env("IYSYNC_TEST_TIME_SCALE", "0.01")
             .env("INSIDER_PARTNER_NAME", "MyBrand")
             .arg("--unification-url")
             .arg(sim.base_url())
@@ -220,8 +222,12 @@ fn wrong_token_stops_at_once_with_exit_3_and_nothing_applied() {
     );
     assert!(!everything.contains(secret));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused the credentials"));
-    // The report is written even when the upload is aborted.
-    assert_eq!(run.report("upsert")["upload"]["requests"], 0);
+    // The report is written even when the upload is aborted, and counts what was sent.
+    let report = run.report("upsert");
+    assert_eq!(report["upload"]["requests"], 1);
+    assert_eq!(report["upload"]["records_sent"], 1);
+    assert_eq!(report["upload"]["records_accepted"], 0);
+    assert_eq!(report["upload"]["records_refused"], 0);
 }
 
 #[test]
@@ -548,6 +554,7 @@ fn spawn(run: &Run, sim: &Sim, f: &Path) -> std::process::Child {
     c.args(["upsert", "--now", NOW, "--no-progress", "-q"])
         .env_remove("CI")
         .env("INSIDER_UCD_TOKEN", UCD)
+        .env("IYSYNC_TEST_TIME_SCALE", "0.01")
         .env("INSIDER_PARTNER_NAME", "mybrand")
         .arg(f)
         .arg("--unification-url")
@@ -711,4 +718,488 @@ fn reruns_are_not_blocked_by_the_last_rejects_file() {
             .join("iysync-rejects-20261122T090000Z.csv")
             .exists()
     );
+}
+
+// ---- SPEC §10: answers, signals, journals ----
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Lines of a journal after its header.
+fn journal_entries(run: &Run, cmd: &str) -> usize {
+    read(&run.path(&format!("{cmd}.journal")))
+        .lines()
+        .skip(1)
+        .count()
+}
+
+#[test]
+fn another_partner_or_host_never_skips_anything() {
+    let sim = Sim::start(SimConfig {
+        partner: "brand-a".into(),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    run.cmd("upsert", &sim)
+        .env("INSIDER_PARTNER_NAME", "Brand-A")
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(sim.requests_total(), 1);
+    // The same command for another account, with the same journal: everything is sent.
+    sim.configure(|c| c.partner = "brand-b".into());
+    let out = run
+        .cmd("upsert", &sim)
+        .env("INSIDER_PARTNER_NAME", "brand-b")
+        .arg(&f)
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert_eq!(sim.requests_total(), 2, "sent again for brand-b");
+    assert!(
+        stderr_of(&out).contains("was not resumed: it was written for partner `brand-a`"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(run.report("upsert")["upload"]["skipped"], 0);
+    // And against another host.
+    let other = Sim::start(SimConfig {
+        partner: "brand-b".into(),
+        ..SimConfig::default()
+    });
+    iysync("upsert")
+        .env("INSIDER_UCD_TOKEN", UCD)
+        .env("INSIDER_PARTNER_NAME", "brand-b")
+        .arg("--unification-url")
+        .arg(other.base_url())
+        .arg("--journal")
+        .arg(run.path("upsert.journal"))
+        .arg("--rejects")
+        .arg(run.path("upsert-rejects.csv"))
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "it was written for --unification-url",
+        ));
+    assert_eq!(other.users().len(), 5, "the other host got every record");
+}
+
+#[test]
+fn answers_that_are_not_insiders_stop_with_exit_3_and_a_corrected_rerun_applies_everything_once() {
+    for canned in [
+        Canned::html(404),
+        Canned::new(405, "application/json", r#"{"error":"method not allowed"}"#),
+        Canned::html(413),
+        Canned::html(200),
+        Canned::new(200, "application/json", r#"{"data":{"successful":{"count""#),
+        Canned::new(200, "application/json", ""),
+        Canned::new(200, "text/plain", "garbage\u{1b}[2J"),
+    ] {
+        let sim = Sim::start(SimConfig {
+            canned: Some(canned.clone()),
+            ..SimConfig::default()
+        });
+        let run = Run::new();
+        let f = fixture("email-clean.csv");
+        let out = run
+            .cmd("upsert", &sim)
+            .arg(&f)
+            .args(["--max-users", "2", "--concurrency", "1"])
+            .assert()
+            .code(3)
+            .get_output()
+            .clone();
+        let err = stderr_of(&out);
+        assert!(err.contains(&format!("HTTP {}", canned.status)), "{err}");
+        assert!(err.contains("Check the URL"), "{err}");
+        assert!(!err.contains('\u{1b}'), "the answer is escaped: {err}");
+        assert_eq!(sim.requests_total(), 1, "{canned:?}: stopped at once");
+        assert!(sim.users().is_empty());
+        assert_eq!(journal_entries(&run, "upsert"), 0, "nothing journaled");
+        let rejects = run.path("upsert-rejects.csv");
+        assert!(
+            !rejects.exists() || !read(&rejects).contains("api_refused"),
+            "nothing refused"
+        );
+        let report = run.report("upsert");
+        assert_eq!(report["upload"]["requests"], 1);
+        assert_eq!(report["upload"]["records_refused"], 0);
+        // The URL fixed: the rerun applies every record exactly once.
+        sim.configure(|c| c.canned = None);
+        run.cmd("upsert", &sim)
+            .arg(&f)
+            .args(["--max-users", "2", "--concurrency", "1"])
+            .assert()
+            .code(0);
+        let users = sim.users();
+        assert_eq!(users.len(), 5, "{canned:?}");
+        assert!(users.values().all(|u| u.applications == 1));
+    }
+}
+
+#[test]
+fn a_retry_after_longer_than_max_wait_stops_saying_how_long() {
+    let sim = Sim::start(SimConfig {
+        fail_first: 1,
+        fail_first_status: 429,
+        retry_after_value: Some("100000".into()),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    let out = run
+        .cmd("upsert", &sim)
+        .arg(&f)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert!(err.contains("asked to wait 27h 46m 40s"), "{err}");
+    assert!(err.contains("--max-wait 300s"), "{err}");
+    assert_eq!(journal_entries(&run, "upsert"), 0);
+    // An HTTP date, with a shorter --max-wait.
+    let at = std::time::SystemTime::now() + Duration::from_secs(120);
+    sim.configure(|c| {
+        c.fail_first = 2;
+        c.retry_after_value = Some(httpdate::fmt_http_date(at));
+    });
+    let out = run
+        .cmd("upsert", &sim)
+        .arg(&f)
+        .args(["--max-wait", "30"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("asked to wait 1m 5") || err.contains("asked to wait 2m 0s"),
+        "{err}"
+    );
+    assert!(err.contains("--max-wait 30s"), "{err}");
+    // A server that is ready again: everything applied once.
+    sim.configure(|c| c.fail_first = 0);
+    run.cmd("upsert", &sim).arg(&f).assert().code(0);
+    assert!(sim.users().values().all(|u| u.applications == 1));
+    assert_eq!(sim.users().len(), 5);
+}
+
+#[test]
+fn a_server_capped_below_rate_slows_the_client_and_uses_no_retries() {
+    let sim = Sim::start(SimConfig {
+        window_limit: Some(3),
+        window: Duration::from_secs(1),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = many(run.dir.path(), 16);
+    run.cmd("unsubscribe", &sim)
+        .arg(&f)
+        .args([
+            "--max-contacts",
+            "1",
+            "--rate",
+            "100000",
+            "--max-retries",
+            "0",
+        ])
+        .assert()
+        .code(0);
+    assert!(sim.status_count(429) > 0, "the cap was hit");
+    assert_eq!(sim.unsubscribed_emails().len(), 4);
+    assert_eq!(sim.unsubscribed_phones().len(), 4);
+    let report = run.report("unsubscribe");
+    assert_eq!(report["upload"]["records_accepted"], 8);
+}
+
+#[test]
+fn a_two_minute_outage_is_ridden_out_with_the_default_retries() {
+    // 1.2 s of 503s with the backoff at 1/100 scale (IYSYNC_TEST_TIME_SCALE): two minutes.
+    let sim = Sim::start(SimConfig {
+        storm: Some(Duration::from_millis(1200)),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    run.cmd("upsert", &sim)
+        .arg(&f)
+        .args(["--max-users", "1", "--concurrency", "1"])
+        .assert()
+        .code(0);
+    assert!(sim.status_count(503) > 0);
+    assert!(sim.users().values().all(|u| u.applications == 1));
+    assert_eq!(sim.users().len(), 5);
+}
+
+#[test]
+fn partial_failure_indices_outside_the_request_are_ignored_with_a_warning() {
+    let sim = Sim::start(SimConfig {
+        phantom_failure_index: Some(99),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let out = run
+        .cmd("upsert", &sim)
+        .arg(fixture("email-clean.csv"))
+        .args(["--max-users", "2"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(
+        stderr_of(&out).contains("positions that are not in their request"),
+        "{}",
+        stderr_of(&out)
+    );
+    let report = run.report("upsert");
+    assert_eq!(report["upload"]["records_sent"], 5);
+    assert_eq!(report["upload"]["records_accepted"], 5);
+    assert_eq!(report["upload"]["records_refused"], 0);
+    let rejects = run.path("upsert-rejects.csv");
+    assert!(
+        !rejects.exists() || !read(&rejects).contains("api_refused"),
+        "{}",
+        read(&rejects)
+    );
+}
+
+#[test]
+fn an_empty_or_shared_token_file_is_reported() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let empty = write(run.dir.path(), "empty-token", "\n");
+    run.cmd("upsert", &sim)
+        .env_remove("INSIDER_UCD_TOKEN")
+        .arg(fixture("email-clean.csv"))
+        .arg("--token-file")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is empty"))
+        .stderr(predicate::str::contains("set INSIDER_UCD_TOKEN").not());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let token = write(run.dir.path(), "token", UCD);
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        run.cmd("upsert", &sim)
+            .env_remove("INSIDER_UCD_TOKEN")
+            .arg(fixture("email-clean.csv"))
+            .arg("--token-file")
+            .arg(&token)
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(
+                "can be read by other users (mode 644)",
+            ));
+    }
+    assert_eq!(sim.requests_total(), 1);
+}
+
+#[test]
+fn unreadable_journal_lines_are_warned_about_and_their_requests_sent_again() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let f = many(run.dir.path(), 4);
+    run.cmd("upsert", &sim)
+        .arg(&f)
+        .args(["--max-users", "2"])
+        .assert()
+        .code(0);
+    assert_eq!(sim.requests_total(), 4);
+    // Damage the last entry.
+    let path = run.path("upsert.journal");
+    let text = read(&path);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last = lines.len() - 1;
+    lines[last] = "{not json";
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write journal");
+    run.cmd("upsert", &sim)
+        .arg(&f)
+        .args(["--max-users", "2"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "1 unreadable lines in the journal",
+        ));
+    assert_eq!(
+        sim.requests_total(),
+        5,
+        "only the damaged entry's request again"
+    );
+}
+
+#[test]
+fn tls_with_an_untrusted_certificate_exits_3_at_once_and_ssl_cert_file_makes_it_work() {
+    let (sim, ca) = Sim::start_tls(SimConfig::default());
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    let out = run
+        .cmd("upsert", &sim)
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .arg(&f)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert!(err.contains("no secure connection to 127.0.0.1:"), "{err}");
+    assert!(
+        err.contains("not issued by a certificate authority this system trusts"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("OtherError") && !err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert_eq!(sim.connections(), 1, "not retried");
+    assert_eq!(sim.requests_total(), 0);
+    // The CA given with SSL_CERT_FILE (as for a corporate proxy): it works.
+    let ca_file = write(run.dir.path(), "ca.pem", ca);
+    run.cmd("upsert", &sim)
+        .env("SSL_CERT_FILE", &ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(sim.users().len(), 5);
+}
+
+/// The binary in the background, with a report, against `sim`; `scaled`: the drain after a
+/// signal (and the backoff) at 1/100 scale.
+fn spawn_with(run: &Run, sim: &Sim, f: &Path, scaled: bool, extra: &[&str]) -> std::process::Child {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("iysync"));
+    if scaled {
+        c.env("IYSYNC_TEST_TIME_SCALE", "0.01");
+    }
+    c.args(["upsert", "--now", NOW, "--no-progress"])
+        .env_remove("CI")
+        .env("INSIDER_UCD_TOKEN", UCD)
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(f)
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--journal")
+        .arg(run.path("upsert.journal"))
+        .arg("--rejects")
+        .arg(run.path("upsert-rejects.csv"))
+        .arg("--report")
+        .arg(run.path("upsert-report.json"))
+        .args(["--force", "--timeout", "120"])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    c.spawn().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_during_a_request_never_answered_stops_after_the_drain_with_the_report() {
+    for (sig, code) in [("-INT", 130), ("-TERM", 143)] {
+        let sim = Sim::start(SimConfig {
+            hang: true,
+            ..SimConfig::default()
+        });
+        let run = Run::new();
+        let f = fixture("email-clean.csv");
+        // The drain (10 s) at 1/100 scale; the request timeout is 120 s.
+        let child = spawn_with(&run, &sim, &f, true, &["--max-users", "1"]);
+        wait_for_requests(&sim, 1);
+        signal(&child, sig);
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+        let report = run.report("upsert");
+        assert!(
+            report["upload"]["requests"]
+                .as_u64()
+                .is_some_and(|n| n >= 1)
+        );
+        assert_eq!(report["upload"]["records_accepted"], 0);
+        assert_eq!(journal_entries(&run, "upsert"), 0);
+        // The server back: a rerun applies everything once.
+        sim.configure(|c| c.hang = false);
+        run.cmd("upsert", &sim)
+            .arg(&f)
+            .args(["--max-users", "1"])
+            .assert()
+            .code(0);
+        assert_eq!(sim.users().len(), 5);
+        assert!(sim.users().values().all(|u| u.applications == 1));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_exits_at_once() {
+    let sim = Sim::start(SimConfig {
+        hang: true,
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    // Full 10 s drain (no time scale): only the second signal can end the run this early.
+    let child = spawn_with(&run, &sim, &f, false, &[]);
+    wait_for_requests(&sim, 1);
+    signal(&child, "-INT");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "-INT");
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        !run.path("upsert-report.json").exists(),
+        "exited before the drain ended and the report was written"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn two_runs_on_the_same_journal_the_second_stops_naming_the_first() {
+    let sim = Sim::start(SimConfig {
+        hang: true,
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    let first = spawn_with(
+        &run,
+        &sim,
+        &f,
+        true,
+        &["--max-users", "1", "--concurrency", "1"],
+    );
+    wait_for_requests(&sim, 1);
+    run.cmd("upsert", &sim)
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .args(["--max-users", "1", "--concurrency", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("pid {}", first.id())));
+    assert_eq!(sim.requests_total(), 1, "the second run sent nothing");
+    signal(&first, "-INT");
+    let out = first.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    sim.configure(|c| c.hang = false);
+    run.cmd("upsert", &sim)
+        .arg(&f)
+        .args(["--max-users", "1", "--concurrency", "1"])
+        .assert()
+        .code(0);
+    assert!(sim.users().values().all(|u| u.applications == 1));
+    assert_eq!(sim.users().len(), 5);
 }

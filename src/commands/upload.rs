@@ -20,11 +20,14 @@ use crate::commands::{
     Reporting, Resolved, Setup, default_rejects_path, rejects_shown, resolve_inputs, second_pass,
 };
 use crate::error::{Error, Status};
+use crate::insider::journal::normalize_url;
 use crate::insider::journal::scrub_recipients;
 use crate::insider::{
-    CancelToken, ClientConfig, Endpoint, Event, Journal, Request, RequestResult, Secret,
-    UploadError, check_base_url, default_path, upload,
+    CancelToken, ClientConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_DRAIN, Endpoint,
+    Event, Journal, JournalKey, Opened, Request, RequestResult, Secret, UploadError,
+    check_base_url, default_path, upload,
 };
+use crate::lock::Lock;
 use crate::output::atomic::create_new_private;
 use crate::output::insider::{Batcher, Body, UpsertOptions, contact_item, upsert_user};
 use crate::output::netmera;
@@ -205,27 +208,69 @@ struct Plan {
     by_endpoint: std::collections::BTreeMap<&'static str, (u64, u64)>,
 }
 
-fn read_token(kind: Kind, token_file: Option<&Path>) -> Result<Secret, Error> {
-    let token = match token_file {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| Error::io(format!("cannot read the token file {}", p.display()), e))?,
-        None => std::env::var(kind.token_env()).unwrap_or_default(),
+/// A warning for people: never changes the exit code; silent under `--quiet`.
+fn warn(setup: &Setup, message: &str) {
+    setup.say(&format!("iysync: warning: {message}\n"));
+}
+
+fn read_token(setup: &Setup, kind: Kind, token_file: Option<&Path>) -> Result<Secret, Error> {
+    let Some(p) = token_file else {
+        let token = std::env::var(kind.token_env()).unwrap_or_default();
+        if token.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "no API token: set {} in the environment or pass --token-file PATH (tokens are never taken from the command line)",
+                kind.token_env()
+            )));
+        }
+        return Ok(Secret::new(token.trim()));
     };
-    let token = token.trim();
-    if token.is_empty() {
+    let token = std::fs::read_to_string(p)
+        .map_err(|e| Error::io(format!("cannot read the token file {}", p.display()), e))?;
+    if token.trim().is_empty() {
         return Err(Error::Usage(format!(
-            "no API token: set {} in the environment or pass --token-file PATH (tokens are never taken from the command line)",
+            "the token file {} is empty; put the {} token in it (one line)",
+            p.display(),
             kind.token_env()
         )));
     }
-    Ok(Secret::new(token))
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(p) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                warn(
+                    setup,
+                    &format!(
+                        "the token file {} can be read by other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
+                        p.display(),
+                        p.display()
+                    ),
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = setup;
+    Ok(Secret::new(token.trim()))
 }
 
-/// Identifies a run for the journal: the command, every option that shapes the bodies, and the
-/// inputs' names and contents (so a changed file never resumes an old journal).
-fn run_key(kind: Kind, args: &UploadArgs, setup: &Setup) -> Result<String, Error> {
+/// Identifies a run for the journal: the command, the destination (partner, lower-cased, and
+/// base URLs), every option that shapes the bodies, and the inputs' names and contents (so a
+/// changed file, another account or another host never resumes an old journal).
+fn run_key(kind: Kind, args: &UploadArgs, setup: &Setup, partner: &str) -> Result<String, Error> {
     let mut h = Xxh3::new();
     let c = &args.common;
+    let (unification, contact) = destination(kind, args);
+    h.update(
+        format!(
+            "{}|{}|{}|",
+            partner.trim().to_lowercase(),
+            normalize_url(unification),
+            normalize_url(contact)
+        )
+        .as_bytes(),
+    );
     let shape = format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
         kind.name(),
@@ -271,16 +316,54 @@ fn body_hash(body: &[u8]) -> u64 {
 
 fn upload_error(e: UploadError) -> Error {
     match e {
-        UploadError::Auth { .. } | UploadError::RetriesExhausted { .. } => Error::Aborted(format!(
+        UploadError::Auth { .. }
+        | UploadError::RetriesExhausted { .. }
+        | UploadError::Unexpected { .. }
+        | UploadError::Tls { .. }
+        | UploadError::WaitTooLong { .. } => Error::Aborted(format!(
             "upload aborted: {e}; what was acknowledged is in the journal, rerun the same command to send the rest"
         )),
-        UploadError::Interrupted => Error::Interrupted,
+        // SIGINT → 130, SIGTERM → 143.
+        UploadError::Interrupted => {
+            crate::signals::received().map_or(Error::Interrupted, |stop| stop.error())
+        }
         UploadError::Config(m) => Error::Usage(m),
         UploadError::Journal(io) => Error::io("cannot write the journal", io),
     }
 }
 
+/// The base URLs a command sends to (unification, contact); the one it does not use is empty, so
+/// that it does not change the journal key.
+fn destination(kind: Kind, args: &UploadArgs) -> (&str, &str) {
+    match kind {
+        Kind::Upsert => (&args.unification_url, ""),
+        Kind::Unsubscribe | Kind::Resubscribe => ("", &args.contact_url),
+    }
+}
+
+/// Journal lock file: `<journal>.lock` beside the journal.
+fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    journal.with_file_name(name)
+}
+
+/// Test-only knob (hidden, not a documented option): `IYSYNC_TEST_TIME_SCALE=0.01` shortens the
+/// retry backoff and the drain after a signal by that factor, so that tests of outages and hung
+/// servers run in a fraction of a second. Values outside (0, 1] are ignored.
+fn test_time_scale() -> f64 {
+    std::env::var("IYSYNC_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|f| *f > 0.0 && *f <= 1.0)
+        .unwrap_or(1.0)
+}
+
 pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
+    crate::signals::install()?;
     let setup = Setup::new(&args.common)?;
     check_flags(args, kind)?;
     let opts = upsert_options(&args.insider)?;
@@ -295,7 +378,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         }
         Some((
             partner.trim().to_string(),
-            read_token(kind, args.token_file.as_deref())?,
+            read_token(&setup, kind, args.token_file.as_deref())?,
         ))
     };
     let rejects_path = args
@@ -337,9 +420,9 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         return Ok(Status::DataProblems);
     }
 
-    let journal = match (&credentials, args.dry_run) {
-        (Some(_), false) => {
-            let key = run_key(kind, args, &setup)?;
+    let (journal, _journal_lock) = match (&credentials, args.dry_run) {
+        (Some((partner, _)), false) => {
+            let key = run_key(kind, args, &setup, partner)?;
             let path = match &args.journal {
                 Some(p) => p.clone(),
                 None => {
@@ -355,11 +438,47 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
                     default_path(&state, &key)
                 }
             };
-            let j = Journal::open(&path, &key, args.restart)
+            crate::insider::journal::create_parent(&path).map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot create the directory of the journal {}",
+                        path.display()
+                    ),
+                    e,
+                )
+            })?;
+            // One run per journal: a second one stops here (exit 2, naming the first's pid)
+            // before anything is read from the journal or sent.
+            let lock = Lock::acquire(
+                &lock_path(&path),
+                &format!("the journal {}", path.display()),
+            )?;
+            let (unification, contact) = destination(kind, args);
+            let journal_key = JournalKey::new(&key, partner, unification, contact);
+            let j = Journal::open(&path, journal_key, args.restart)
                 .map_err(|e| Error::io(format!("cannot open the journal {}", path.display()), e))?;
-            Some((path, j))
+            if let Opened::Discarded(why) = j.opened() {
+                warn(
+                    &setup,
+                    &format!(
+                        "the journal {} was not resumed: {why}; it was started anew and every request is sent",
+                        path.display()
+                    ),
+                );
+            }
+            if j.skipped_lines() > 0 {
+                warn(
+                    &setup,
+                    &format!(
+                        "{} unreadable lines in the journal {} were skipped; their requests are sent again",
+                        j.skipped_lines(),
+                        path.display()
+                    ),
+                );
+            }
+            (Some((path, j)), Some(lock))
         }
-        _ => None,
+        _ => (None, None),
     };
     let done: BTreeMap<u64, u64> = journal
         .as_ref()
@@ -492,12 +611,15 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
     }
 
     // What the planner found besides the requests: records that fit no body, refusals of an
-    // earlier run of the same command.
+    // earlier run of the same command. Both go to the rejects file (exit 1), but neither counts
+    // in `records_refused`, which only counts refusals of records this run sent (so it never
+    // exceeds `records_sent`); the earlier refusals are among `skipped`.
     let mut p = plan.lock().unwrap_or_else(|e| e.into_inner());
     up.skipped += p.skipped_not_applicable + p.skipped_in_journal;
+    let mut rejected_unsent = 0u64;
     for (item, problem) in std::mem::take(&mut p.too_large) {
         refuse(&mut reporting, &names, &item, problem)?;
-        up.records_refused += 1;
+        rejected_unsent += 1;
     }
     for (item, msg) in std::mem::take(&mut p.earlier_refused) {
         refuse(
@@ -506,7 +628,7 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
             &item,
             api_problem(&format!("{msg} (refused in an earlier run)"), true),
         )?;
-        up.records_refused += 1;
+        rejected_unsent += 1;
     }
     if args.dry_run {
         print_plan(args, kind, &p);
@@ -527,11 +649,13 @@ pub fn run(args: &UploadArgs, kind: Kind) -> Result<Status, Error> {
         rejects_shown(rejects_path.as_deref())
     ));
     outcome?;
-    Ok(if summary.invalid > 0 || up.records_refused > 0 {
-        Status::DataProblems
-    } else {
-        Status::Success
-    })
+    Ok(
+        if summary.invalid > 0 || up.records_refused > 0 || rejected_unsent > 0 {
+            Status::DataProblems
+        } else {
+            Status::Success
+        },
+    )
 }
 
 fn check_flags(args: &UploadArgs, kind: Kind) -> Result<(), Error> {
@@ -635,6 +759,7 @@ fn send_all(
         Kind::Upsert => Endpoint::Upsert.default_rate_per_min(),
         _ => Endpoint::EmailUnsubscribe.default_rate_per_min(),
     };
+    let scale = test_time_scale();
     let cfg = ClientConfig {
         unification_url: args.unification_url.clone(),
         contact_url: args.contact_url.clone(),
@@ -644,18 +769,30 @@ fn send_all(
         concurrency: args.concurrency,
         max_retries: args.max_retries,
         timeout: Duration::from_secs(args.timeout.max(1)),
+        max_wait: Duration::from_secs(args.max_wait),
+        backoff_base: DEFAULT_BACKOFF_BASE.mul_f64(scale),
+        backoff_cap: DEFAULT_BACKOFF_CAP.mul_f64(scale),
+        drain: DEFAULT_DRAIN.mul_f64(scale),
     };
     progress.phase("sending", None);
     let refusals: RefCell<Vec<(Item, Problem)>> = RefCell::new(Vec::new());
     let counters = RefCell::new(*up);
     let mut rate_wait = Duration::ZERO;
+    let mut acknowledged = 0u64;
+    // Partial-failure indices that are not in their request (a server bug): ignored.
+    let mut out_of_range = 0u64;
     let result = upload(
         &cfg,
         rx.into_iter(),
-        CancelToken::new().with_ctrl_c(),
+        CancelToken::new().with_signals(),
         |event| {
             let mut up = counters.borrow_mut();
             match event {
+                // Counted when sent, so that the report of an aborted run says what went out.
+                Event::Sent { records, .. } => {
+                    up.requests += 1;
+                    up.records_sent += records as u64;
+                }
                 Event::Retry { .. } => up.retries += 1,
                 Event::RateWait(d) => rate_wait = d,
                 _ => {}
@@ -684,16 +821,20 @@ fn send_all(
                 .remove(&seq)
                 .unwrap_or_default();
             let refused: Vec<(usize, String)> = match result {
-                RequestResult::Accepted { refused } => refused.clone(),
+                RequestResult::Accepted { refused } => {
+                    let (inside, outside): (Vec<_>, Vec<_>) =
+                        refused.iter().cloned().partition(|(i, _)| *i < items.len());
+                    out_of_range += outside.len() as u64;
+                    inside
+                }
                 RequestResult::Rejected { status, message } => (0..items.len())
                     .map(|i| (i, format!("HTTP {status}: {message}")))
                     .collect(),
             };
             let accepted = items.len().saturating_sub(refused.len());
             journal.record_body(seq, hash, accepted, &refused)?;
+            acknowledged += 1;
             let mut up = counters.borrow_mut();
-            up.requests += 1;
-            up.records_sent += items.len() as u64;
             up.records_accepted += accepted as u64;
             up.records_refused += refused.len() as u64;
             let mut items: Vec<Option<Item>> = items.into_iter().map(Some).collect();
@@ -709,6 +850,11 @@ fn send_all(
     );
     progress.finish();
     *up = counters.into_inner();
+    if out_of_range > 0 && !args.common.quiet {
+        eprintln!(
+            "iysync: warning: Insider reported {out_of_range} refused records at positions that are not in their request; they were ignored (those requests count as accepted)"
+        );
+    }
     for (item, problem) in refusals.into_inner() {
         refuse(reporting, names, &item, problem)?;
     }
@@ -721,7 +867,7 @@ fn send_all(
             let e = upload_error(e);
             if !matches!(e, Error::Usage(_)) {
                 eprintln!(
-                    "iysync: {} requests acknowledged are recorded in {}",
+                    "iysync: {acknowledged} of the {} requests sent were acknowledged and are recorded in {}",
                     up.requests,
                     journal_path.display()
                 );

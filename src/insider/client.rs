@@ -22,10 +22,24 @@ pub const DEFAULT_UNIFICATION_URL: &str = "https://unification.useinsider.com";
 /// Default base URL of the contact (unsubscribe/resubscribe) APIs.
 pub const DEFAULT_CONTACT_URL: &str = "https://contact.useinsider.com";
 
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-const BACKOFF_CAP: Duration = Duration::from_secs(30);
-/// Longest `Retry-After` honoured as given; longer values are clamped.
-const RETRY_AFTER_CAP: Duration = Duration::from_secs(600);
+/// First wait after a 5xx, timeout or reset; each further retry waits [`BACKOFF_FACTOR`] times
+/// longer, up to [`DEFAULT_BACKOFF_CAP`]: 1, 4, 16, 60, 60 s (less up to 10 % jitter), so the
+/// default 5 retries span more than two minutes.
+pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
+/// Longest wait between two attempts after a 5xx, timeout or reset.
+pub const DEFAULT_BACKOFF_CAP: Duration = Duration::from_secs(60);
+const BACKOFF_FACTOR: u32 = 4;
+/// Default `--max-wait`: no single wait is longer.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
+/// How long requests in flight may still take once the run is asked to stop.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+/// A `Retry-After` shorter than this (`0`, a date in the past) waits this long: no hot loop.
+const RETRY_AFTER_FLOOR: Duration = Duration::from_millis(500);
+/// 429s do not use up `max_retries`, but a request refused as "too many" this many times in a
+/// row stops the run (a server that never lets anything through).
+const MAX_THROTTLED: u32 = 50;
+/// Bytes of an unexpected answer quoted in the message.
+const SNIPPET_CHARS: usize = 80;
 /// Response bodies are read up to this size; the rest is ignored.
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 const MAX_MESSAGE_CHARS: usize = 300;
@@ -128,10 +142,20 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Per attempt, connecting and reading the answer included.
     pub timeout: Duration,
+    /// No single wait (backoff or `Retry-After`) is longer; a server asking for more stops the
+    /// upload ([`UploadError::WaitTooLong`]).
+    pub max_wait: Duration,
+    /// First backoff after a 5xx, timeout or reset (then ×4 per retry).
+    pub backoff_base: Duration,
+    /// Longest backoff.
+    pub backoff_cap: Duration,
+    /// Time requests in flight still get once the upload is cancelled or stopped.
+    pub drain: Duration,
 }
 
 impl ClientConfig {
-    /// Defaults: Insider's URLs, 25,000 requests/min, concurrency 8, 5 retries, 30 s timeout.
+    /// Defaults: Insider's URLs, 25,000 requests/min, concurrency 8, 5 retries, 30 s timeout,
+    /// 300 s longest wait, backoff 1 s ×4 up to 60 s, 10 s for requests in flight after a stop.
     pub fn new(partner: impl Into<String>, token: Secret) -> ClientConfig {
         ClientConfig {
             unification_url: DEFAULT_UNIFICATION_URL.to_string(),
@@ -142,6 +166,10 @@ impl ClientConfig {
             concurrency: 8,
             max_retries: 5,
             timeout: Duration::from_secs(30),
+            max_wait: DEFAULT_MAX_WAIT,
+            backoff_base: DEFAULT_BACKOFF_BASE,
+            backoff_cap: DEFAULT_BACKOFF_CAP,
+            drain: DEFAULT_DRAIN,
         }
     }
 
@@ -229,8 +257,8 @@ pub enum RequestResult {
     /// Applied, except the listed items: (index in the body's users/emails/phone_numbers
     /// array, server message). Sorted by index, one entry per index.
     Accepted { refused: Vec<(usize, String)> },
-    /// Refused as a whole (400 and other 4xx): every record of the request is refused with
-    /// this message. Not retried.
+    /// Refused as a whole by Insider itself (a 400 with Insider's error body, or a contact API's
+    /// `"Bad request"`): every record of the request is refused with this message. Not retried.
     Rejected { status: u16, message: String },
 }
 
@@ -247,8 +275,8 @@ impl RequestResult {
 /// Progress notifications, delivered on the caller's thread.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// First attempt of a request is going out.
-    Sent { seq: u64 },
+    /// First attempt of a request is going out (`records` records).
+    Sent { seq: u64, records: usize },
     /// Attempt `attempt` (1-based retry number) will follow after `wait`.
     Retry {
         seq: u64,
@@ -272,6 +300,23 @@ pub enum UploadError {
     Auth { status: u16, message: String },
     #[error("request {seq} still failed after all retries (last error: {last})")]
     RetriesExhausted { seq: u64, last: String },
+    /// Something other than Insider's API answered: the request's outcome is unknown.
+    #[error(
+        "{url} answered {what}; that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun"
+    )]
+    Unexpected { url: String, what: String },
+    /// No secure connection could be set up (certificate, not TLS at all…). Not retried.
+    #[error(
+        "no secure connection to {host}: {what}. Check the URL, and whether a proxy intercepts TLS (its CA certificate can be given with SSL_CERT_FILE or SSL_CERT_DIR; the system's certificate store is used)"
+    )]
+    Tls { host: String, what: String },
+    /// The server asked to wait longer than `max_wait`.
+    #[error(
+        "the server asked to wait {} before the next attempt (Retry-After), longer than --max-wait {}s; rerun later, or raise --max-wait",
+        human_duration(*asked),
+        max.as_secs()
+    )]
+    WaitTooLong { asked: Duration, max: Duration },
     #[error("interrupted")]
     Interrupted,
     #[error("{0}")]
@@ -281,8 +326,8 @@ pub enum UploadError {
     Journal(#[source] std::io::Error),
 }
 
-/// Cancellation flag shared between threads (set it from a Ctrl-C handler, or let
-/// [`upload`] listen for Ctrl-C with [`CancelToken::with_ctrl_c`]).
+/// Cancellation flag shared between threads (set it from another thread, or let [`upload`]
+/// listen for SIGINT/SIGTERM with [`CancelToken::with_signals`]).
 #[derive(Clone, Default)]
 pub struct CancelToken {
     inner: Arc<CancelInner>,
@@ -292,7 +337,7 @@ pub struct CancelToken {
 struct CancelInner {
     flag: AtomicBool,
     notify: Notify,
-    ctrl_c: AtomicBool,
+    signals: AtomicBool,
 }
 
 impl fmt::Debug for CancelToken {
@@ -308,10 +353,10 @@ impl CancelToken {
         CancelToken::default()
     }
 
-    /// Makes [`upload`] cancel this token on Ctrl-C (SIGINT) while it runs. Note: once tokio
-    /// has installed its handler, SIGINT no longer kills the process after `upload` returns.
-    pub fn with_ctrl_c(self) -> CancelToken {
-        self.inner.ctrl_c.store(true, Ordering::SeqCst);
+    /// Makes [`upload`] cancel this token when the process receives SIGINT or SIGTERM (through
+    /// the process-wide [`crate::signals`] handler, which the caller installs).
+    pub fn with_signals(self) -> CancelToken {
+        self.inner.signals.store(true, Ordering::SeqCst);
         self
     }
 
@@ -352,16 +397,23 @@ pub struct Stats {
 
 /// Sends `requests` and reports each acknowledged one to `on_done`; see the module docs.
 ///
-/// - at most `cfg.concurrency` requests in flight, never faster than `cfg.rate_per_min`
-///   (retries included);
-/// - 429 waits `Retry-After` (else backoff), 5xx/408/timeouts/connection errors are retried with
-///   exponential backoff and full jitter (500 ms base, 30 s cap), at most `cfg.max_retries`
-///   times per request, then [`UploadError::RetriesExhausted`];
+/// - at most `cfg.concurrency` requests in flight, never more than `cfg.rate_per_min` in any
+///   minute (retries included);
+/// - 429 waits `Retry-After` (seconds or an HTTP date; else backoff), holds every request back
+///   until then and halves the rate, which then recovers gradually; 429s do not count against
+///   `cfg.max_retries`;
+/// - 5xx/408/timeouts/connection errors are retried with exponential backoff (`backoff_base`
+///   ×4 per retry up to `backoff_cap`, up to 10 % jitter), at most `cfg.max_retries` times per
+///   request, then [`UploadError::RetriesExhausted`];
+/// - a wait longer than `cfg.max_wait` asked by the server: [`UploadError::WaitTooLong`];
 /// - 401/403 (or a contact API's `"Unauthorized"`) stop everything: [`UploadError::Auth`];
-/// - other 4xx give [`RequestResult::Rejected`];
-/// - when `cancel` fires no new attempt starts; attempts on the wire finish (bounded by
-///   `cfg.timeout`) and are still reported to `on_done`; then [`UploadError::Interrupted`]
-///   unless everything had been acknowledged anyway.
+/// - a 400 with Insider's error body gives [`RequestResult::Rejected`]; any other answer that is
+///   not Insider's (other 4xx, 3xx, a 2xx whose body is not the API's JSON) stops everything
+///   with [`UploadError::Unexpected`], and a TLS failure with [`UploadError::Tls`] (not
+///   retried): their requests are never reported to `on_done`;
+/// - when `cancel` fires (or a signal arrives, with [`CancelToken::with_signals`]) no new
+///   attempt starts; attempts on the wire get at most `cfg.drain` more and are still reported to
+///   `on_done`; then [`UploadError::Interrupted`] unless everything had been acknowledged anyway.
 ///
 /// After a fatal error (auth, retries exhausted, `on_done` failure) answers of requests that
 /// were already on the wire are still passed to `on_done` (except after an `on_done` failure).
@@ -441,6 +493,10 @@ struct Shared {
     token: HeaderValue,
     limiter: Limiter,
     max_retries: u32,
+    max_wait: Duration,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+    drain: Duration,
     /// Fires on cancellation and on fatal errors: no new attempt may start.
     stop: CancelToken,
     user_cancel: CancelToken,
@@ -481,6 +537,8 @@ impl Shared {
         token.set_sensitive(true);
 
         let concurrency = cfg.concurrency.max(1);
+        // rustls with the system's certificate store (rustls-native-certs, which honours
+        // SSL_CERT_FILE and SSL_CERT_DIR): a corporate proxy's own CA works once installed.
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(cfg.timeout)
@@ -505,14 +563,17 @@ impl Shared {
             cfg.url(Endpoint::SmsUnsubscribe),
             cfg.url(Endpoint::SmsSubscribe),
         ];
-        let burst = (cfg.rate_per_min / 6000).clamp(1, 4);
         Ok(Shared {
             http,
             urls,
             partner,
             token,
-            limiter: Limiter::new(cfg.rate_per_min, burst),
+            limiter: Limiter::new(cfg.rate_per_min),
             max_retries: cfg.max_retries,
+            max_wait: cfg.max_wait,
+            backoff_base: cfg.backoff_base,
+            backoff_cap: cfg.backoff_cap,
+            drain: cfg.drain,
             stop: CancelToken::new(),
             user_cancel: cancel,
             retries: AtomicU64::new(0),
@@ -536,10 +597,8 @@ impl Shared {
         &self.urls[i]
     }
 
-    /// Full-jitter exponential backoff for retry number `attempt` (1-based).
-    fn backoff(&self, seq: u64, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(1).min(16);
-        let ceiling = BACKOFF_BASE.saturating_mul(1u32 << exp).min(BACKOFF_CAP);
+    /// A uniform random fraction in [0, 1) for jitter.
+    fn random(&self, seq: u64, attempt: u32) -> f64 {
         let n = self.jitter_counter.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -551,13 +610,42 @@ impl Shared {
         seed[16..20].copy_from_slice(&attempt.to_le_bytes());
         seed[20..24].copy_from_slice(&nanos.to_le_bytes());
         let r = xxhash_rust::xxh3::xxh3_64(&seed);
-        let fraction = (r >> 11) as f64 / (1u64 << 53) as f64;
-        ceiling.mul_f64(fraction)
+        (r >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Backoff before retry number `attempt` (1-based), never longer than `max_wait`.
+    fn backoff(&self, seq: u64, attempt: u32) -> Duration {
+        let wait = backoff_wait(
+            self.backoff_base,
+            self.backoff_cap,
+            attempt,
+            self.random(seq, attempt),
+        );
+        wait.min(self.max_wait)
     }
 }
 
+/// The backoff schedule: `base × 4^(attempt-1)`, at most `cap`, shortened by up to 10 % of
+/// jitter (`random` in [0, 1)). Kept close to the ceiling so that the sum of the waits — how long
+/// an outage the retries ride out — does not depend on luck.
+pub fn backoff_wait(base: Duration, cap: Duration, attempt: u32, random: f64) -> Duration {
+    let exp = attempt.saturating_sub(1).min(16);
+    let ceiling = base
+        .saturating_mul(BACKOFF_FACTOR.saturating_pow(exp))
+        .min(cap);
+    ceiling.mul_f64(1.0 - 0.1 * random.clamp(0.0, 1.0))
+}
+
+/// How long to wait for a server-given `Retry-After`: at least [`RETRY_AFTER_FLOOR`].
+fn retry_after_wait(asked: Duration) -> Duration {
+    asked.max(RETRY_AFTER_FLOOR)
+}
+
 enum Msg {
-    Sent(u64),
+    Sent {
+        seq: u64,
+        records: usize,
+    },
     Retry {
         seq: u64,
         attempt: u32,
@@ -611,16 +699,10 @@ where
         let shared = shared.clone();
         tokio::spawn(async move {
             let user_cancel = shared.user_cancel.clone();
-            if user_cancel.inner.ctrl_c.load(Ordering::SeqCst) {
+            if user_cancel.inner.signals.load(Ordering::SeqCst) {
                 tokio::select! {
                     _ = user_cancel.cancelled() => {}
-                    r = tokio::signal::ctrl_c() => {
-                        if r.is_ok() {
-                            user_cancel.cancel();
-                        } else {
-                            user_cancel.cancelled().await;
-                        }
-                    }
+                    _ = crate::signals::wait() => user_cancel.cancel(),
                 }
             } else {
                 user_cancel.cancelled().await;
@@ -637,7 +719,7 @@ where
     let mut journal_failed = false;
     while let Some(msg) = msg_rx.recv().await {
         match msg {
-            Msg::Sent(seq) => on_event(Event::Sent { seq }),
+            Msg::Sent { seq, records } => on_event(Event::Sent { seq, records }),
             Msg::Retry {
                 seq,
                 attempt,
@@ -750,9 +832,20 @@ async fn sleep_unless_stopped(shared: &Shared, wait: Duration) -> bool {
     }
 }
 
+/// Resolves `drain` after the upload was asked to stop: how long an attempt on the wire may
+/// still take then.
+async fn drain_expired(shared: &Shared) {
+    shared.stop.cancelled().await;
+    tokio::time::sleep(shared.drain).await;
+}
+
 async fn process(shared: &Shared, request: Request, tx: &mpsc::Sender<Msg>) -> Msg {
     let seq = request.seq;
+    // Retries after 5xx, timeouts and resets (bounded by max_retries).
     let mut retries: u32 = 0;
+    // 429s in a row (not counted against max_retries).
+    let mut throttled: u32 = 0;
+    let mut sent = false;
     loop {
         let wait = shared.limiter.reserve();
         if !wait.is_zero() {
@@ -765,11 +858,25 @@ async fn process(shared: &Shared, request: Request, tx: &mpsc::Sender<Msg>) -> M
         if shared.stopped() {
             return Msg::Abandoned;
         }
-        if retries == 0 {
-            let _ = tx.send(Msg::Sent(seq)).await;
+        if !sent {
+            sent = true;
+            let _ = tx
+                .send(Msg::Sent {
+                    seq,
+                    records: request.records,
+                })
+                .await;
         }
-        match attempt(shared, &request).await {
+        let epoch = shared.limiter.epoch();
+        let outcome = tokio::select! {
+            a = attempt(shared, &request) => a,
+            // Stopped, and the answer did not come within the drain time: outcome unknown,
+            // nothing journaled (a rerun sends the request again).
+            _ = drain_expired(shared) => return Msg::Abandoned,
+        };
+        let (reason, wait) = match outcome {
             Attempt::Done(result) => {
+                shared.limiter.speed_up();
                 return Msg::Done {
                     seq,
                     result,
@@ -780,26 +887,70 @@ async fn process(shared: &Shared, request: Request, tx: &mpsc::Sender<Msg>) -> M
                 shared.stop.cancel();
                 return Msg::Fatal(e);
             }
+            Attempt::Throttled {
+                reason,
+                retry_after,
+            } => {
+                throttled += 1;
+                if throttled > MAX_THROTTLED {
+                    shared.stop.cancel();
+                    return Msg::Fatal(UploadError::RetriesExhausted {
+                        seq,
+                        last: format!("{reason}, {MAX_THROTTLED} times in a row"),
+                    });
+                }
+                shared.limiter.slow_down(epoch);
+                let wait = match retry_after {
+                    Some(asked) => retry_after_wait(asked),
+                    None => shared.backoff(seq, throttled),
+                };
+                if wait > shared.max_wait {
+                    shared.stop.cancel();
+                    return Msg::Fatal(UploadError::WaitTooLong {
+                        asked: wait,
+                        max: shared.max_wait,
+                    });
+                }
+                if retry_after.is_some() {
+                    // The server said when it takes requests again: nobody sends before.
+                    shared
+                        .limiter
+                        .pause_until(tokio::time::Instant::now() + wait);
+                }
+                (reason, wait)
+            }
             Attempt::Retry { reason, after } => {
+                throttled = 0;
                 if retries >= shared.max_retries {
                     shared.stop.cancel();
                     return Msg::Fatal(UploadError::RetriesExhausted { seq, last: reason });
                 }
                 retries += 1;
-                shared.retries.fetch_add(1, Ordering::SeqCst);
-                let wait = after.unwrap_or_else(|| shared.backoff(seq, retries));
-                let _ = tx
-                    .send(Msg::Retry {
-                        seq,
-                        attempt: retries,
-                        wait,
-                        reason,
-                    })
-                    .await;
-                if !sleep_unless_stopped(shared, wait).await {
-                    return Msg::Abandoned;
+                let wait = match after {
+                    Some(asked) => retry_after_wait(asked),
+                    None => shared.backoff(seq, retries),
+                };
+                if wait > shared.max_wait {
+                    shared.stop.cancel();
+                    return Msg::Fatal(UploadError::WaitTooLong {
+                        asked: wait,
+                        max: shared.max_wait,
+                    });
                 }
+                (reason, wait)
             }
+        };
+        shared.retries.fetch_add(1, Ordering::SeqCst);
+        let _ = tx
+            .send(Msg::Retry {
+                seq,
+                attempt: retries + throttled,
+                wait,
+                reason,
+            })
+            .await;
+        if !sleep_unless_stopped(shared, wait).await {
+            return Msg::Abandoned;
         }
     }
 }
@@ -807,6 +958,12 @@ async fn process(shared: &Shared, request: Request, tx: &mpsc::Sender<Msg>) -> M
 enum Attempt {
     Done(RequestResult),
     Fatal(UploadError),
+    /// 429: slow down; does not use up `max_retries`.
+    Throttled {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// 5xx, 408, timeouts, resets: retried with backoff.
     Retry {
         reason: String,
         after: Option<Duration>,
@@ -814,9 +971,10 @@ enum Attempt {
 }
 
 async fn attempt(shared: &Shared, request: &Request) -> Attempt {
+    let url = shared.url(request.endpoint);
     let sent = shared
         .http
-        .post(shared.url(request.endpoint))
+        .post(url)
         .header("X-PARTNER-NAME", shared.partner.clone())
         .header("X-REQUEST-TOKEN", shared.token.clone())
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
@@ -826,6 +984,12 @@ async fn attempt(shared: &Shared, request: &Request) -> Attempt {
     let response = match sent {
         Ok(r) => r,
         Err(e) => {
+            if let Some(what) = tls_failure(&e) {
+                return Attempt::Fatal(UploadError::Tls {
+                    host: host_of(url),
+                    what,
+                });
+            }
             return Attempt::Retry {
                 reason: describe_error(&e),
                 after: None,
@@ -837,7 +1001,12 @@ async fn attempt(shared: &Shared, request: &Request) -> Attempt {
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(clean_message);
     let body = match read_capped(response, MAX_RESPONSE_BYTES).await {
         Ok(b) => b,
         Err(e) => {
@@ -847,7 +1016,13 @@ async fn attempt(shared: &Shared, request: &Request) -> Attempt {
             };
         }
     };
-    classify(request.endpoint, status, retry_after, &body)
+    let answer = Answer {
+        status,
+        content_type: content_type.as_deref(),
+        retry_after,
+        body: &body,
+    };
+    classify(request.endpoint, url, &answer)
 }
 
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Vec<u8>> {
@@ -860,6 +1035,83 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Re
         }
     }
     Ok(buf)
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(443)))
+        })
+        .unwrap_or_else(|| "the server".to_string())
+}
+
+/// The TLS failure behind a request error, in plain words; `None` when it is not one.
+fn tls_failure(e: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut texts = Vec::new();
+    while let Some(s) = source {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return Some(plain_tls(tls));
+        }
+        texts.push(s.to_string());
+        // `io::Error::source` skips the error it wraps (rustls' sits inside two of them).
+        source = match s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => s.source(),
+        };
+    }
+    let text = texts.join(" ").to_ascii_lowercase();
+    (text.contains("certificate") || text.contains("tls handshake"))
+        .then(|| "the secure connection could not be set up (certificate or TLS error)".to_string())
+}
+
+/// A rustls error as a person would say it.
+fn plain_tls(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => {
+            let what = match c {
+                C::UnknownIssuer => {
+                    "its certificate was not issued by a certificate authority this system trusts (a self-signed certificate, or a proxy's own CA)"
+                }
+                C::Expired | C::ExpiredContext { .. } => "its certificate has expired",
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "its certificate is not valid yet (check this machine's clock)"
+                }
+                C::Revoked => "its certificate has been revoked",
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "its certificate is for another host name"
+                }
+                C::BadSignature | C::BadEncoding => "its certificate is damaged or forged",
+                C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                    "its certificate is not meant for a web server"
+                }
+                C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                    "it presented a certificate authority's certificate as its own (a self-signed certificate)"
+                }
+                _ => "its certificate was not accepted",
+            };
+            what.to_string()
+        }
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            "it does not speak TLS (is it a plain http:// server, or the wrong port?)".to_string()
+        }
+        rustls::Error::NoCertificatesPresented => "it presented no certificate".to_string(),
+        rustls::Error::AlertReceived(alert) => {
+            format!("it ended the secure handshake ({alert:?})")
+        }
+        rustls::Error::PeerIncompatible(_) => {
+            "it supports no TLS version or cipher this program accepts".to_string()
+        }
+        _ => "the secure connection could not be set up".to_string(),
+    }
 }
 
 fn describe_error(e: &reqwest::Error) -> String {
@@ -885,58 +1137,135 @@ fn describe_error(e: &reqwest::Error) -> String {
     }
 }
 
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let secs: f64 = value.trim().parse().ok()?;
-    if !secs.is_finite() || secs < 0.0 {
-        return None;
+/// `Retry-After` as delay-seconds or an HTTP date (RFC 9110: IMF-fixdate, and the obsolete RFC
+/// 850 and asctime forms); a date in the past is 0. Not capped here: see `max_wait`.
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return None;
+        }
+        // Anything beyond a year is "too long" all the same.
+        return Some(Duration::from_secs_f64(secs.min(366.0 * 86_400.0)));
     }
-    Some(Duration::from_secs_f64(
-        secs.min(RETRY_AFTER_CAP.as_secs_f64()),
-    ))
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// Maps one HTTP answer to what happens next. Never panics on any input.
-fn classify(
-    endpoint: Endpoint,
+/// "27h 46m 40s", "2m 5s", "42s".
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() >= 500_000_000);
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s}s"),
+        _ => format!("{h}h {m}m {s}s"),
+    }
+}
+
+/// One HTTP answer, as read.
+struct Answer<'a> {
     status: u16,
+    content_type: Option<&'a str>,
     retry_after: Option<Duration>,
-    body: &[u8],
-) -> Attempt {
+    body: &'a [u8],
+}
+
+impl Answer<'_> {
+    /// "HTTP 404 Not Found (text/html, 162 bytes: "<html>…")" — for messages about answers that
+    /// are not Insider's.
+    fn describe(&self) -> String {
+        let ct = self.content_type.unwrap_or("no content type");
+        let body = if self.body.is_empty() {
+            "an empty body".to_string()
+        } else {
+            format!("{} bytes: \"{}\"", self.body.len(), snippet(self.body))
+        };
+        format!(
+            "HTTP {} {} ({ct}, {body})",
+            self.status,
+            reason_phrase(self.status)
+        )
+    }
+}
+
+/// The first characters of a body, every control character and quote escaped, on one line.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_CHARS * 4)]);
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i >= SNIPPET_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control()
+            || c == '"'
+            || c == '\\'
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Maps one HTTP answer to what happens next (SPEC §10). Never panics on any input.
+///
+/// Only Insider's own answers refuse records: a 400 with its JSON error body, a contact API's
+/// `"Bad request"`, a 200 with `data.fail.errors`. Anything else that is not a success, a 401/403,
+/// a 429 or a 408/5xx means the request went somewhere else or its outcome is unknown.
+fn classify(endpoint: Endpoint, url: &str, a: &Answer<'_>) -> Attempt {
+    let status = a.status;
+    let unexpected = || {
+        Attempt::Fatal(UploadError::Unexpected {
+            url: url.to_string(),
+            what: a.describe(),
+        })
+    };
     match status {
-        200..=299 => parse_success(endpoint, status, body),
+        200..=299 => parse_success(endpoint, status, a.body).unwrap_or_else(unexpected),
         401 | 403 => Attempt::Fatal(UploadError::Auth {
             status,
-            message: server_message(body).unwrap_or_else(|| reason_phrase(status)),
+            message: server_message(a.body).unwrap_or_else(|| reason_phrase(status)),
         }),
-        429 => Attempt::Retry {
-            reason: match retry_after {
+        429 => Attempt::Throttled {
+            reason: match a.retry_after {
                 Some(d) => format!(
-                    "HTTP 429 too many requests (Retry-After {}s)",
-                    d.as_secs_f64()
+                    "HTTP 429 too many requests (Retry-After {})",
+                    human_duration(d)
                 ),
                 None => "HTTP 429 too many requests".to_string(),
             },
-            after: retry_after,
+            retry_after: a.retry_after,
         },
         408 | 500..=599 => Attempt::Retry {
-            reason: match server_message(body) {
+            reason: match server_message(a.body) {
                 Some(m) => format!("HTTP {status}: {m}"),
                 None => format!("HTTP {status} {}", reason_phrase(status)),
             },
-            after: retry_after,
+            after: a.retry_after,
         },
-        300..=399 => Attempt::Fatal(UploadError::Config(format!(
-            "the server answered with a redirect (HTTP {status}); check the base URL"
-        ))),
-        400..=499 => Attempt::Done(RequestResult::Rejected {
-            status,
-            message: server_message(body).unwrap_or_else(|| reason_phrase(status)),
-        }),
-        _ => Attempt::Retry {
-            reason: format!("unexpected HTTP status {status}"),
-            after: retry_after,
+        400 => match insider_error(endpoint, a.body) {
+            Some(message) => Attempt::Done(RequestResult::Rejected { status, message }),
+            None => unexpected(),
         },
+        _ => unexpected(),
     }
+}
+
+/// The message of Insider's own error body: `{"error":"…"}` (Upsert) or `{"statusMessage":"…"}`
+/// (contact APIs).
+fn insider_error(endpoint: Endpoint, body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    let key = if endpoint.is_contact() {
+        "statusMessage"
+    } else {
+        "error"
+    };
+    let m = clean_message(json.get(key)?.as_str()?);
+    (!m.is_empty()).then_some(m)
 }
 
 fn reason_phrase(status: u16) -> String {
@@ -983,42 +1312,29 @@ fn clean_message(s: &str) -> String {
     out
 }
 
-fn parse_success(endpoint: Endpoint, status: u16, body: &[u8]) -> Attempt {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
+/// A 2xx answer: `None` when its body is not the API's JSON (outcome unknown).
+fn parse_success(endpoint: Endpoint, status: u16, body: &[u8]) -> Option<Attempt> {
+    let json: Value = serde_json::from_slice(body).ok()?;
     if endpoint.is_contact() {
-        let message = json
-            .as_ref()
-            .and_then(|v| v.get("statusMessage"))
-            .and_then(Value::as_str)
-            .map(clean_message);
-        return match message {
-            None => Attempt::Done(RequestResult::Accepted { refused: vec![] }),
-            Some(m) if m.eq_ignore_ascii_case("ok") || m.eq_ignore_ascii_case("success") => {
+        let m = clean_message(json.get("statusMessage")?.as_str()?);
+        return Some(
+            if m.eq_ignore_ascii_case("ok") || m.eq_ignore_ascii_case("success") {
                 Attempt::Done(RequestResult::Accepted { refused: vec![] })
-            }
-            Some(m)
-                if m.eq_ignore_ascii_case("unauthorized")
-                    || m.eq_ignore_ascii_case("forbidden") =>
+            } else if m.eq_ignore_ascii_case("unauthorized") || m.eq_ignore_ascii_case("forbidden")
             {
                 Attempt::Fatal(UploadError::Auth { status, message: m })
-            }
-            Some(m) => Attempt::Done(RequestResult::Rejected { status, message: m }),
-        };
+            } else if m.is_empty() {
+                return None;
+            } else {
+                Attempt::Done(RequestResult::Rejected { status, message: m })
+            },
+        );
     }
-    let Some(json) = json else {
-        return Attempt::Done(RequestResult::Accepted { refused: vec![] });
-    };
-    if json.get("data").is_none()
-        && let Some(error) = json.get("error").and_then(Value::as_str)
-    {
-        return Attempt::Done(RequestResult::Rejected {
-            status,
-            message: clean_message(error),
-        });
-    }
-    Attempt::Done(RequestResult::Accepted {
+    // Upsert: `{"data":{…}}`, with `data.fail.errors` for the users it refused.
+    json.get("data")?.as_object()?;
+    Some(Attempt::Done(RequestResult::Accepted {
         refused: parse_upsert_failures(&json),
-    })
+    }))
 }
 
 /// `data.fail.errors` → one entry per user index: `"<path>.<rule>: msg; msg | <path>.<rule>: …"`.
@@ -1080,7 +1396,54 @@ mod tests {
         match a {
             Attempt::Done(r) => r,
             Attempt::Fatal(e) => panic!("fatal: {e}"),
-            Attempt::Retry { reason, .. } => panic!("retry: {reason}"),
+            Attempt::Retry { reason, .. } | Attempt::Throttled { reason, .. } => {
+                panic!("retry: {reason}")
+            }
+        }
+    }
+
+    fn classify(
+        endpoint: Endpoint,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Attempt {
+        classify_ct(
+            endpoint,
+            status,
+            Some("application/json"),
+            retry_after,
+            body,
+        )
+    }
+
+    fn classify_ct(
+        endpoint: Endpoint,
+        status: u16,
+        content_type: Option<&str>,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Attempt {
+        super::classify(
+            endpoint,
+            "http://127.0.0.1:9/api/user/v1/upsert",
+            &Answer {
+                status,
+                content_type,
+                retry_after,
+                body,
+            },
+        )
+    }
+
+    fn unexpected(a: Attempt) -> String {
+        match a {
+            Attempt::Fatal(e @ UploadError::Unexpected { .. }) => e.to_string(),
+            Attempt::Done(r) => panic!("done: {r:?}"),
+            Attempt::Fatal(e) => panic!("fatal: {e}"),
+            Attempt::Retry { reason, .. } | Attempt::Throttled { reason, .. } => {
+                panic!("retry: {reason}")
+            }
         }
     }
 
@@ -1135,11 +1498,78 @@ mod tests {
                     let _ = classify(ep, status, None, body);
                 }
             }
+        }
+        // A JSON body with `data` but unreadable failures is accepted leniently.
+        for body in [
+            &b"{\"data\":{}}"[..],
+            b"{\"data\":{\"fail\":{\"errors\":[1,2]}}}",
+            b"{\"data\":{\"fail\":{\"errors\":{\"users.99999999999999999999999.a\":[1]}}}}",
+        ] {
             assert_eq!(
                 done(classify(Endpoint::Upsert, 200, None, body)),
                 RequestResult::Accepted { refused: vec![] }
             );
         }
+    }
+
+    /// SPEC §10: only Insider's own answers refuse records; anything else is an unknown outcome.
+    #[test]
+    fn answers_that_are_not_insiders_are_unknown_outcomes() {
+        let html = b"<html><body><h1>404 Not Found</h1></body></html>";
+        for status in [404u16, 405, 413, 301, 302, 418, 451, 101, 999] {
+            let m = unexpected(classify_ct(
+                Endpoint::Upsert,
+                status,
+                Some("text/html"),
+                None,
+                html,
+            ));
+            assert!(m.contains(&format!("HTTP {status}")), "{m}");
+            assert!(m.contains("text/html") && m.contains("<html><body>"), "{m}");
+            assert!(m.contains("Check the URL"), "{m}");
+        }
+        // A 400 from a proxy (no Insider error body) is not a refusal either.
+        unexpected(classify_ct(
+            Endpoint::Upsert,
+            400,
+            Some("text/html"),
+            None,
+            html,
+        ));
+        unexpected(classify(
+            Endpoint::EmailUnsubscribe,
+            400,
+            None,
+            br#"{"error":"x"}"#,
+        ));
+        // 200s whose body is not the API's JSON.
+        for body in [
+            &b""[..],
+            b"<html>ok</html>",
+            b"garbage \x1b[31m",
+            br#"{"data":{"successful":{"count":5"#,
+            b"null",
+            b"[]",
+            b"{}",
+            br#"{"error":"x"}"#,
+            br#"{"data":null}"#,
+        ] {
+            let m = unexpected(classify(Endpoint::Upsert, 200, None, body));
+            assert!(!m.contains('\x1b'), "escaped: {m}");
+            unexpected(classify(Endpoint::SmsUnsubscribe, 200, None, body));
+        }
+        let m = unexpected(classify_ct(Endpoint::Upsert, 200, None, None, b""));
+        assert!(
+            m.contains("an empty body") && m.contains("no content type"),
+            "{m}"
+        );
+        let m = unexpected(classify(
+            Endpoint::Upsert,
+            200,
+            None,
+            b"\x1b]0;evil\x07 \"quoted\"",
+        ));
+        assert!(m.contains("\\u{1b}") && m.contains("\\\"quoted"), "{m}");
     }
 
     #[test]
@@ -1193,21 +1623,92 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_and_backoff() {
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("99999"), Some(RETRY_AFTER_CAP));
-        let cfg = ClientConfig::new("p", Secret::new("t"));
+    fn retry_after_as_seconds_or_http_date() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 21 Oct 2015 07:28:00
+        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after("100000", now),
+            Some(Duration::from_secs(100_000))
+        );
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // RFC 850 and asctime forms, and a date in the past.
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-15 07:29:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct 21 07:28:10 2015", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 20 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        // `Retry-After: 0` (or a past date) never means "retry at once".
+        assert_eq!(retry_after_wait(Duration::ZERO), RETRY_AFTER_FLOOR);
+        assert_eq!(
+            retry_after_wait(Duration::from_secs(3)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(human_duration(Duration::from_secs(100_000)), "27h 46m 40s");
+        assert_eq!(human_duration(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "2s");
+    }
+
+    /// The default schedule rides out a two-minute outage with the default 5 retries whatever
+    /// the jitter, and no wait is longer than 60 s or `max_wait`.
+    #[test]
+    fn backoff_schedule_rides_out_a_two_minute_outage() {
+        let (base, cap) = (DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP);
+        for random in [0.0, 0.5, 0.999_999] {
+            let waits: Vec<Duration> = (1..=5)
+                .map(|a| backoff_wait(base, cap, a, random))
+                .collect();
+            let total: Duration = waits.iter().sum();
+            assert!(total >= Duration::from_secs(120), "{waits:?}");
+            assert!(waits.iter().all(|w| *w <= cap), "{waits:?}");
+            assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
+        }
+        assert_eq!(backoff_wait(base, cap, 1, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff_wait(base, cap, 3, 0.0), Duration::from_secs(16));
+        assert_eq!(backoff_wait(base, cap, 40, 0.0), cap);
+        assert!(backoff_wait(base, cap, 2, 0.999) >= Duration::from_millis(3600));
+        let mut cfg = ClientConfig::new("p", Secret::new("t"));
+        cfg.max_wait = Duration::from_secs(5);
         let shared = Shared::new(&cfg, CancelToken::new()).unwrap();
         for attempt in 1..40 {
-            let w = shared.backoff(1, attempt);
-            let ceiling = BACKOFF_BASE
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(BACKOFF_CAP);
-            assert!(w <= ceiling, "{attempt}: {w:?}");
+            assert!(shared.backoff(1, attempt) <= Duration::from_secs(5));
         }
+    }
+
+    #[test]
+    fn plain_words_for_tls_failures() {
+        use rustls::{CertificateError, Error as E, OtherError};
+        let unknown = plain_tls(&E::InvalidCertificate(CertificateError::UnknownIssuer));
+        assert!(unknown.contains("not issued by a certificate authority this system trusts"));
+        #[derive(Debug)]
+        struct CaUsedAsEndEntity;
+        impl std::fmt::Display for CaUsedAsEndEntity {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("CaUsedAsEndEntity")
+            }
+        }
+        impl std::error::Error for CaUsedAsEndEntity {}
+        let ca = plain_tls(&E::InvalidCertificate(CertificateError::Other(OtherError(
+            Arc::new(CaUsedAsEndEntity),
+        ))));
+        assert!(ca.contains("self-signed"), "{ca}");
+        assert!(!ca.contains("OtherError"), "{ca}");
+        assert!(plain_tls(&E::InvalidCertificate(CertificateError::Expired)).contains("expired"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Resume journal: one JSON line per acknowledged request, durable before `record` returns.
 //!
-//! Layout: a header line `{"journal":"iysync","version":1,"run_key":"…"}` and then one line per
-//! acknowledged request: `{"seq":N,"accepted":N,"refused":[[index,"message"],…]}`.
+//! Layout: a header line `{"journal":"iysync","version":2,"run_key":"…","partner":"…",
+//! "unification_url":"…","contact_url":"…"}` and then one line per acknowledged request:
+//! `{"seq":N,"body":H,"accepted":N,"refused":[[index,"message"],…]}`. The header names the
+//! destination (partner, base URLs) so a run against another account or host never resumes it.
 //! It holds no tokens and no recipients: request bodies are never written, and refusal
 //! messages are scrubbed of anything that looks like an email address or a phone number
 //! (Insider's messages echo the refused value, e.g. "not a valid email address: x@y.z").
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 const MAGIC: &str = "iysync";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Every journal file starts with these bytes; anything else is not ours to truncate.
 const HEADER_PREFIX: &[u8] = br#"{"journal":"iysync""#;
 
@@ -26,6 +28,69 @@ struct Header {
     journal: String,
     version: u32,
     run_key: String,
+    #[serde(default)]
+    partner: String,
+    #[serde(default)]
+    unification_url: String,
+    #[serde(default)]
+    contact_url: String,
+}
+
+/// What a journal belongs to: a run key (inputs and options) and the destination.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Key {
+    pub run_key: String,
+    /// Partner name, lower-cased.
+    pub partner: String,
+    pub unification_url: String,
+    pub contact_url: String,
+}
+
+impl Key {
+    /// A key for `run_key` and a destination; the partner is lower-cased and the URLs lose a
+    /// trailing `/`.
+    pub fn new(run_key: &str, partner: &str, unification_url: &str, contact_url: &str) -> Key {
+        Key {
+            run_key: run_key.to_string(),
+            partner: partner.trim().to_lowercase(),
+            unification_url: normalize_url(unification_url),
+            contact_url: normalize_url(contact_url),
+        }
+    }
+}
+
+impl From<&str> for Key {
+    fn from(run_key: &str) -> Key {
+        Key {
+            run_key: run_key.to_string(),
+            ..Key::default()
+        }
+    }
+}
+
+/// Scheme and host lower-cased, no trailing `/`.
+pub fn normalize_url(url: &str) -> String {
+    let url = url.trim();
+    if url.is_empty() {
+        return String::new();
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) => u.as_str().trim_end_matches('/').to_string(),
+        Err(_) => url.trim_end_matches('/').to_string(),
+    }
+}
+
+/// How [`Journal::open`] found the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// No journal there (or an empty file): started anew.
+    Created,
+    /// A journal of the same key: what it holds is skipped.
+    Resumed,
+    /// `--restart`: started anew on purpose.
+    Restarted,
+    /// A journal of another key, started anew; why, in words ("written for partner brand-a").
+    Discarded(String),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,19 +118,18 @@ pub struct Journal {
     len: u64,
     entries: BTreeMap<u64, Entry>,
     skipped_lines: usize,
+    opened: Opened,
 }
 
 impl Journal {
     /// Opens or creates the journal at `path` (mode 0600 on unix; missing parent directories
-    /// are created 0700). When the existing journal was written for another `run_key`, or
-    /// `restart` is true, it is truncated and started anew. A file that is not an iysync
-    /// journal is never truncated: that is an `InvalidData` error.
-    pub fn open(path: &Path, run_key: &str, restart: bool) -> io::Result<Journal> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            create_private_dir(parent)?;
-        }
+    /// are created 0700). When the existing journal was written for another key (run key,
+    /// partner or base URLs), or `restart` is true, it is truncated and started anew
+    /// ([`Journal::opened`] says which). A file that is not an iysync journal is never
+    /// truncated: that is an `InvalidData` error.
+    pub fn open(path: &Path, key: impl Into<Key>, restart: bool) -> io::Result<Journal> {
+        let key: Key = key.into();
+        create_parent(path)?;
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -96,12 +160,14 @@ impl Journal {
         }
 
         let parsed = if restart {
-            None
+            Err(Opened::Restarted)
+        } else if content.is_empty() {
+            Err(Opened::Created)
         } else {
-            parse(&content, run_key)
+            parse(&content, &key).map_err(Opened::Discarded)
         };
         let mut journal = match parsed {
-            Some((entries, valid_len, skipped_lines)) => {
+            Ok((entries, valid_len, skipped_lines)) => {
                 if valid_len < content.len() as u64 {
                     file.set_len(valid_len)?;
                     file.sync_data()?;
@@ -111,14 +177,18 @@ impl Journal {
                     len: valid_len,
                     entries,
                     skipped_lines,
+                    opened: Opened::Resumed,
                 }
             }
-            None => {
+            Err(opened) => {
                 file.set_len(0)?;
                 let mut header = serde_json::to_vec(&Header {
                     journal: MAGIC.to_string(),
                     version: VERSION,
-                    run_key: run_key.to_string(),
+                    run_key: key.run_key.clone(),
+                    partner: key.partner.clone(),
+                    unification_url: key.unification_url.clone(),
+                    contact_url: key.contact_url.clone(),
                 })
                 .map_err(io::Error::other)?;
                 header.push(b'\n');
@@ -130,11 +200,17 @@ impl Journal {
                     len: header.len() as u64,
                     entries: BTreeMap::new(),
                     skipped_lines: 0,
+                    opened,
                 }
             }
         };
         journal.file.seek(SeekFrom::Start(journal.len))?;
         Ok(journal)
+    }
+
+    /// How the journal was found: created, resumed, restarted or discarded (and why).
+    pub fn opened(&self) -> &Opened {
+        &self.opened
     }
 
     /// True when request `seq` was acknowledged in this or an earlier run.
@@ -242,6 +318,14 @@ pub fn default_path(state_dir: &Path, run_key: &str) -> PathBuf {
         .join(format!("{key}.jsonl"))
 }
 
+/// Creates the missing parent directories of a journal (0700 on unix).
+pub fn create_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => create_private_dir(parent),
+        _ => Ok(()),
+    }
+}
+
 fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -259,13 +343,40 @@ fn looks_like_journal(content: &[u8]) -> bool {
     content[..n] == HEADER_PREFIX[..n]
 }
 
-/// Entries, length of the valid prefix, and the number of skipped lines; `None` when the
-/// journal must be started anew (no complete header, or another run key).
-fn parse(content: &[u8], run_key: &str) -> Option<(BTreeMap<u64, Entry>, u64, usize)> {
-    let header_end = content.iter().position(|&b| b == b'\n')?;
-    let header: Header = serde_json::from_slice(&content[..header_end]).ok()?;
-    if header.journal != MAGIC || header.version != VERSION || header.run_key != run_key {
-        return None;
+type Parsed = (BTreeMap<u64, Entry>, u64, usize);
+
+/// Entries, length of the valid prefix, and the number of skipped lines; `Err(why)` when the
+/// journal must be started anew (no complete header, another version or another key).
+fn parse(content: &[u8], key: &Key) -> Result<Parsed, String> {
+    let header_end = content
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| "its header is incomplete".to_string())?;
+    let header: Header = serde_json::from_slice(&content[..header_end])
+        .map_err(|_| "its header is unreadable".to_string())?;
+    if header.journal != MAGIC || header.version != VERSION {
+        return Err(format!(
+            "it was written by another version of iysync (journal version {})",
+            header.version
+        ));
+    }
+    if header.partner != key.partner {
+        return Err(format!("it was written for partner `{}`", header.partner));
+    }
+    for (name, was, is) in [
+        (
+            "--unification-url",
+            &header.unification_url,
+            &key.unification_url,
+        ),
+        ("--contact-url", &header.contact_url, &key.contact_url),
+    ] {
+        if was != is {
+            return Err(format!("it was written for {name} {was}"));
+        }
+    }
+    if header.run_key != key.run_key {
+        return Err("it was written for other inputs or options".to_string());
     }
     let mut entries = BTreeMap::new();
     let mut skipped = 0;
@@ -290,7 +401,7 @@ fn parse(content: &[u8], run_key: &str) -> Option<(BTreeMap<u64, Entry>, u64, us
         }
         pos += rel + 1;
     }
-    Some((entries, pos as u64, skipped))
+    Ok((entries, pos as u64, skipped))
 }
 
 /// Masks tokens that look like an email address or a phone number.
@@ -329,6 +440,54 @@ fn looks_like_phone(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(partner: &str, url: &str) -> Key {
+        Key::new("upsert-1", partner, url, "https://contact.useinsider.com")
+    }
+
+    #[test]
+    fn another_partner_or_host_never_resumes() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("j.jsonl");
+        let a = key("Brand-A", "https://unification.useinsider.com/");
+        let mut j = Journal::open(&path, a.clone(), false).expect("open");
+        assert_eq!(j.opened(), &Opened::Created);
+        j.record(1, 5, &[]).expect("record");
+        drop(j);
+        let header = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            header.starts_with(r#"{"journal":"iysync","version":2,"run_key":"upsert-1","partner":"brand-a","unification_url":"https://unification.useinsider.com""#),
+            "{header}"
+        );
+        // Same destination, partner in another case and a trailing slash: resumed.
+        let j = Journal::open(
+            &path,
+            key("brand-a", "https://UNIFICATION.useinsider.com"),
+            false,
+        )
+        .expect("open");
+        assert_eq!(j.opened(), &Opened::Resumed);
+        assert!(j.is_done(1));
+        drop(j);
+        let j = Journal::open(
+            &path,
+            key("brand-b", "https://unification.useinsider.com"),
+            false,
+        )
+        .expect("open");
+        assert_eq!(
+            j.opened(),
+            &Opened::Discarded("it was written for partner `brand-a`".into())
+        );
+        assert!(!j.is_done(1));
+        drop(j);
+        let j =
+            Journal::open(&path, key("brand-b", "https://eu.example.com"), false).expect("open");
+        match j.opened() {
+            Opened::Discarded(why) => assert!(why.contains("--unification-url"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn scrubbing() {

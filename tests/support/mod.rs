@@ -3,7 +3,7 @@
 
 pub mod sim;
 
-pub use sim::{Sim, SimConfig, SimUser};
+pub use sim::{Canned, Sim, SimConfig, SimUser};
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,10 @@
 //! A minimal HTTP/1.1 server (keep-alive, `Content-Length` bodies) on 127.0.0.1, on its own
 //! thread and tokio runtime. It checks headers and tokens, enforces per-request caps and a
 //! per-window rate cap, validates upsert users, injects seeded faults (5xx, connection resets,
-//! latency, "fail the first N"), and records what it applied so tests can check it.
+//! latency, "fail the first N", a 503 storm, canned answers that are not Insider's — 404, 405,
+//! 413, HTML, truncated or empty 200s —, odd `Retry-After` values, partial failures at indices
+//! outside the request, a server that never answers), serves TLS with a certificate of its own CA
+//! ([`Sim::start_tls`]), and records what it applied so tests can check it.
 //!
 //! ```ignore
 //! let sim = Sim::start(SimConfig { reset_prob: 0.05, ..SimConfig::default() });
@@ -70,6 +73,48 @@ pub struct SimConfig {
     pub contact_errors_as_200: bool,
     /// Upsert users with these emails or phone numbers are refused (a partial failure).
     pub refuse_identifiers: BTreeSet<String>,
+    /// Every request is answered this, verbatim, before anything is applied (a proxy, a wrong
+    /// URL, a broken gateway).
+    pub canned: Option<Canned>,
+    /// `Retry-After` value sent with 429s and the `fail_first` answers instead of the seconds
+    /// left in the window (`"0"`, `"100000"`, an HTTP date…).
+    pub retry_after_value: Option<String>,
+    /// Never answer (the connection stays open, the request is logged and nothing applied).
+    pub hang: bool,
+    /// Answer 503 to everything during this long after the first request.
+    pub storm: Option<Duration>,
+    /// Upsert partial failures also name this user index, whatever the request's size (a
+    /// server bug: an index outside the request).
+    pub phantom_failure_index: Option<usize>,
+}
+
+/// A canned HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Canned {
+    pub fn new(status: u16, content_type: &str, body: &str) -> Canned {
+        Canned {
+            status,
+            content_type: Some(content_type.to_string()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// An HTML page, as a proxy or web server sends it.
+    pub fn html(status: u16) -> Canned {
+        Canned::new(
+            status,
+            "text/html; charset=utf-8",
+            &format!(
+                "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+            ),
+        )
+    }
 }
 
 impl Default for SimConfig {
@@ -94,6 +139,11 @@ impl Default for SimConfig {
             seed: 1,
             contact_errors_as_200: false,
             refuse_identifiers: BTreeSet::new(),
+            canned: None,
+            retry_after_value: None,
+            hang: false,
+            storm: None,
+            phantom_failure_index: None,
         }
     }
 }
@@ -142,6 +192,8 @@ struct State {
     windows: HashMap<String, (Instant, u32)>,
     fail_first_used: u32,
     rng: u64,
+    first_request: Option<Instant>,
+    connections: u64,
 }
 
 struct Shared {
@@ -156,6 +208,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A running simulator; stops when dropped.
 pub struct Sim {
     addr: SocketAddr,
+    tls: bool,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -164,6 +217,18 @@ pub struct Sim {
 impl Sim {
     /// Binds 127.0.0.1:0 and serves on a thread of its own.
     pub fn start(cfg: SimConfig) -> Sim {
+        Sim::start_with(cfg, None)
+    }
+
+    /// [`Sim::start`] serving HTTPS with a certificate for 127.0.0.1 and localhost, issued by a
+    /// CA made for this simulator; returns the CA certificate (PEM) to trust it with.
+    pub fn start_tls(cfg: SimConfig) -> (Sim, String) {
+        let (acceptor, ca_pem) = tls_acceptor();
+        (Sim::start_with(cfg, Some(acceptor)), ca_pem)
+    }
+
+    fn start_with(cfg: SimConfig, tls: Option<tokio_rustls::TlsAcceptor>) -> Sim {
+        let is_tls = tls.is_some();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
@@ -184,20 +249,28 @@ impl Sim {
                     .enable_all()
                     .build()
                     .expect("sim runtime");
-                rt.block_on(serve(listener, server_shared, rx));
+                rt.block_on(serve(listener, server_shared, rx, tls));
             })
             .expect("spawn sim thread");
         Sim {
             addr,
+            tls: is_tls,
             shared,
             shutdown: Some(tx),
             thread: Some(thread),
         }
     }
 
-    /// `http://127.0.0.1:PORT`: use it as both the unification and the contact base URL.
+    /// `http://127.0.0.1:PORT` (`https://` for [`Sim::start_tls`]): use it as both the
+    /// unification and the contact base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// TCP connections accepted (a TLS handshake that fails still counts).
+    pub fn connections(&self) -> u64 {
+        lock(&self.shared.state).connections
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -312,6 +385,7 @@ async fn serve(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
     mut shutdown: oneshot::Receiver<()>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else {
         return;
@@ -322,10 +396,75 @@ async fn serve(
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, shared.clone()));
+                    lock(&shared.state).connections += 1;
+                    let shared = shared.clone();
+                    match &tls {
+                        None => {
+                            tokio::spawn(connection(stream, shared));
+                        }
+                        Some(acceptor) => {
+                            let acceptor = acceptor.clone();
+                            tokio::spawn(async move {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    connection(stream, shared).await;
+                                }
+                            });
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// A TLS acceptor with a fresh CA and a leaf certificate for 127.0.0.1 and localhost; and the
+/// CA's certificate in PEM.
+fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "iysync test CA");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("leaf params");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf certificate");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf.der().clone()], key)
+    .expect("server certificate");
+    (
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ca_cert.pem(),
+    )
+}
+
+/// Closing a connection without an answer, as abruptly as the transport allows.
+trait Reset {
+    fn reset(&self);
+}
+
+impl Reset for TcpStream {
+    fn reset(&self) {
+        let _ = self.set_zero_linger();
+    }
+}
+
+impl Reset for tokio_rustls::server::TlsStream<TcpStream> {
+    fn reset(&self) {
+        let _ = self.get_ref().0.set_zero_linger();
     }
 }
 
@@ -347,14 +486,16 @@ impl HttpRequest {
 
 struct HttpResponse {
     status: u16,
-    body: Value,
-    retry_after: Option<u64>,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    retry_after: Option<String>,
 }
 
 fn respond(status: u16, body: Value) -> HttpResponse {
     HttpResponse {
         status,
-        body,
+        content_type: Some("application/json".to_string()),
+        body: body.to_string().into_bytes(),
         retry_after: None,
     }
 }
@@ -368,7 +509,10 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
+async fn connection<S>(mut stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Reset,
+{
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     loop {
         // Request head.
@@ -421,17 +565,15 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
         };
         match handle(&shared, &request).await {
             Action::Reset => {
-                let _ = stream.set_zero_linger();
+                stream.reset();
                 return;
             }
             Action::Respond(resp) => {
-                let body = resp.body.to_string();
-                let mut out = format!(
-                    "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-                    resp.status,
-                    reason(resp.status),
-                    body.len()
-                );
+                let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+                if let Some(ct) = &resp.content_type {
+                    out.push_str(&format!("Content-Type: {ct}\r\n"));
+                }
+                out.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
                 if let Some(s) = resp.retry_after {
                     out.push_str(&format!("Retry-After: {s}\r\n"));
                 }
@@ -439,8 +581,9 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
                     out.push_str("Connection: close\r\n");
                 }
                 out.push_str("\r\n");
-                out.push_str(&body);
-                if stream.write_all(out.as_bytes()).await.is_err() {
+                let mut bytes = out.into_bytes();
+                bytes.extend_from_slice(&resp.body);
+                if stream.write_all(&bytes).await.is_err() || stream.flush().await.is_err() {
                     return;
                 }
                 if close {
@@ -459,6 +602,7 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        413 => "Payload Too Large",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -497,6 +641,9 @@ async fn handle(shared: &Shared, req: &HttpRequest) -> Action {
         });
         st.log.len() - 1
     };
+    if cfg.hang {
+        std::future::pending::<()>().await;
+    }
     if !cfg.latency.is_zero() {
         tokio::time::sleep(cfg.latency).await;
     }
@@ -518,12 +665,30 @@ fn decide(shared: &Shared, cfg: &SimConfig, req: &HttpRequest) -> Action {
     // Injected faults come first: nothing is applied.
     {
         let mut st = lock(&shared.state);
+        let first = *st.first_request.get_or_insert_with(Instant::now);
+        if let Some(c) = &cfg.canned {
+            return Action::Respond(HttpResponse {
+                status: c.status,
+                content_type: c.content_type.clone(),
+                body: c.body.clone(),
+                retry_after: cfg.retry_after_value.clone(),
+            });
+        }
+        if cfg.storm.is_some_and(|storm| first.elapsed() < storm) {
+            let mut resp = respond(503, json!({"error": "service unavailable"}));
+            resp.retry_after = cfg.retry_after_value.clone();
+            return Action::Respond(resp);
+        }
         if st.fail_first_used < cfg.fail_first {
             st.fail_first_used += 1;
-            return Action::Respond(respond(
-                cfg.fail_first_status,
-                json!({"error": "internal server error"}),
-            ));
+            let message = if cfg.fail_first_status == 429 {
+                "rejected: too many requests"
+            } else {
+                "internal server error"
+            };
+            let mut resp = respond(cfg.fail_first_status, json!({ "error": message }));
+            resp.retry_after = cfg.retry_after_value.clone();
+            return Action::Respond(resp);
         }
         if next_f64(&mut st.rng) < cfg.reset_prob {
             return Action::Reset;
@@ -588,8 +753,10 @@ fn decide(shared: &Shared, cfg: &SimConfig, req: &HttpRequest) -> Action {
             let left = cfg.window.saturating_sub(now.duration_since(entry.0));
             let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             let mut resp = respond(429, json!({"error": "rejected: too many requests"}));
-            if cfg.retry_after_header {
-                resp.retry_after = Some(secs.max(1));
+            if let Some(v) = &cfg.retry_after_value {
+                resp.retry_after = Some(v.clone());
+            } else if cfg.retry_after_header {
+                resp.retry_after = Some(secs.max(1).to_string());
             }
             return Action::Respond(resp);
         }
@@ -725,7 +892,13 @@ fn upsert(
             }
         }
     }
-    let failed = users.len() as u64 - ok;
+    if let Some(i) = cfg.phantom_failure_index {
+        errors
+            .entry(format!("users.{i}.identifiers.*.phantom"))
+            .or_default()
+            .push("no such user in this request".to_string());
+    }
+    let failed = (users.len() as u64 - ok) + u64::from(cfg.phantom_failure_index.is_some());
     let mut data = json!({"successful": {"count": ok}});
     if failed > 0 {
         data["fail"] = json!({"count": failed, "errors": errors});
