@@ -28,12 +28,13 @@ pub enum Code {
     FixPermissionCase,
     FixTimestampFormat,
     FixTrailingSeparator,
+    FixInvisible,
     Conflict,
     Withheld,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 25] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -56,6 +57,7 @@ impl Code {
         Code::FixPermissionCase,
         Code::FixTimestampFormat,
         Code::FixTrailingSeparator,
+        Code::FixInvisible,
         Code::Conflict,
         Code::Withheld,
     ];
@@ -84,6 +86,7 @@ impl Code {
             Code::FixPermissionCase => "fix_permission_case",
             Code::FixTimestampFormat => "fix_timestamp_format",
             Code::FixTrailingSeparator => "fix_trailing_separator",
+            Code::FixInvisible => "fix_invisible",
             Code::Conflict => "conflict",
             Code::Withheld => "withheld",
         }
