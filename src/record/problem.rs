@@ -203,6 +203,23 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_reason_table_names_every_code() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### Reason codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or_default();
+        for code in Code::ALL {
+            assert!(
+                table.contains(&format!("`{}`", code.as_str())),
+                "README's reason-code table lacks {}",
+                code.as_str()
+            );
+        }
+    }
+
+    #[test]
     fn only_fix_codes_are_fixes() {
         assert!(Code::FixQuotes.is_fix());
         assert!(!Code::InvalidEmail.is_fix());
