@@ -83,10 +83,15 @@ pub fn reads_as_ret(text: &str) -> bool {
     if text.len() > 256 {
         return false;
     }
-    let folded = fold(text);
-    folded
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .eq_ignore_ascii_case("RET")
+    let core = |s: &str| {
+        s.trim_matches(|c: char| !c.is_alphanumeric())
+            .eq_ignore_ascii_case("RET")
+    };
+    // ASCII folds to itself (no invisible characters, NFKC leaves it alone): no allocation.
+    if text.is_ascii() {
+        return core(text);
+    }
+    core(&fold(text))
 }
 
 /// The spellings of a recipient a lenient reading tries, in order, after the text as written:
@@ -97,7 +102,11 @@ pub fn recipient_candidates(text: &str) -> Vec<String> {
         // No recipient is this long; holding on a misread of such a field is not worth the work.
         return Vec::new();
     }
-    let folded = fold(text);
+    let folded = if text.is_ascii() {
+        text.to_string()
+    } else {
+        fold(text)
+    };
     let lower = |s: &str| {
         if s.contains('@') {
             s.to_lowercase()
