@@ -68,7 +68,7 @@ pub fn judge_chunk(
     bytes_read: u64,
 ) -> JudgedChunk {
     // A typical row is 40-80 bytes; the vector grows for shorter ones, up to MAX_LINES rows.
-    let mut rows = Vec::with_capacity((chunk.data.len() / 48 + 1).min(MAX_LINES));
+    let mut rows = Vec::with_capacity((chunk.data.len() / 40 + 1).min(MAX_LINES));
     let mut blank = 0;
     let mut output = Vec::new();
     if hooks.render.is_some() {
@@ -113,30 +113,34 @@ pub fn judge_chunk(
 }
 
 /// The most lines a chunk handed to a worker holds. A 256 KiB chunk of typical rows (40-80
-/// bytes) has 3,000-6,000 lines and is left whole; a chunk of very short lines is cut into pieces
-/// of this many lines, so a judged chunk (rows, problems, the raw bytes of invalid rows) stays
-/// within a few MB however short the lines are.
-pub const MAX_LINES: usize = 8192;
+/// bytes, 3,300-6,500 lines) is cut into two to four pieces, a chunk of very short lines into
+/// more: a judged piece (its rows, their problems and the raw bytes of invalid rows) takes at
+/// most ~1.5 MB for rows of three problems each, whatever the length of the lines, and at most
+/// two pieces per job are in flight ([`ordered`]).
+pub const MAX_LINES: usize = 2048;
 
-/// Cuts `chunk` into pieces of at most `max_lines` lines, in order, each with the number of its
-/// first line. A chunk within the limit is returned as it is (no copy). Lines are found with
-/// [`Chunk::lines`], so a piece starts exactly where one of the chunk's lines does.
+/// Cuts `chunk` into pieces of at most `max_lines` lines (as few pieces as that allows, of
+/// about equal length), in order, each with the number of its first line. A chunk within the
+/// limit is returned as it is (no copy). Lines are found with [`Chunk::lines`], so a piece starts
+/// exactly where one of the chunk's lines does.
 pub fn split_chunk(chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
     let max_lines = max_lines.max(1);
     // Every line but the last takes at least one byte (its line end).
     if chunk.data.len() < max_lines {
         return vec![chunk];
     }
+    let lines = chunk.lines().count();
+    if lines <= max_lines {
+        return vec![chunk];
+    }
+    let per_piece = lines.div_ceil(lines.div_ceil(max_lines));
     let base = chunk.data.as_ptr() as usize;
     let cuts: Vec<(usize, u64)> = chunk
         .lines()
         .enumerate()
-        .filter(|(i, _)| *i > 0 && i % max_lines == 0)
+        .filter(|(i, _)| *i > 0 && i % per_piece == 0)
         .map(|(_, (number, line))| (line.as_ptr() as usize - base, number))
         .collect();
-    if cuts.is_empty() {
-        return vec![chunk];
-    }
     let mut pieces = Vec::with_capacity(cuts.len() + 1);
     let (mut start, mut first_line) = (0, chunk.first_line);
     for (end, next_line) in cuts
@@ -210,10 +214,12 @@ pub fn ordered<T: Send, U: Send>(
         // the item would never arrive and the run would wait for it forever.
         let (done_tx, done_rx) = sync_channel::<(u64, thread::Result<Result<U, Error>>)>(jobs * 2);
         let item_rx: Arc<Mutex<Receiver<(u64, T)>>> = Arc::new(Mutex::new(item_rx));
-        // At most `in_flight` items between the reader and the sink, so one slow item cannot make
-        // the results behind it pile up without bound: the reader takes a permit for each item,
-        // the sink gives it back once the item is delivered.
-        let in_flight = jobs * 4;
+        // At most `in_flight` items between the reader and the sink, so one slow item (or a slow
+        // sink) cannot make the results behind it pile up: the reader takes a permit for each
+        // item, the sink gives it back once the item is delivered. Two a job keep every worker
+        // busy while the sink takes the next result; each one is a judged piece of at most
+        // MAX_LINES lines (~0.5 MB for typical rows, ~1.5 MB for rows of three problems).
+        let in_flight = jobs * 2;
         let (permit_tx, permit_rx) = sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
             let _ = permit_tx.send(());
@@ -449,8 +455,8 @@ mod tests {
         })
         .expect("no error");
         assert_eq!(delivered.load(Ordering::SeqCst), 500);
-        // The permits allow jobs × 4 items in flight, plus the one the reader holds.
+        // The permits allow jobs × 2 items in flight, plus the one the reader holds.
         let ahead = most_ahead.load(Ordering::SeqCst);
-        assert!(ahead <= jobs * 4 + 1, "the reader got {ahead} items ahead");
+        assert!(ahead <= jobs * 2 + 1, "the reader got {ahead} items ahead");
     }
 }
