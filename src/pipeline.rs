@@ -121,39 +121,42 @@ pub const MAX_LINES: usize = 2048;
 
 /// Cuts `chunk` into pieces of at most `max_lines` lines (as few pieces as that allows, of
 /// about equal length), in order, each with the number of its first line. A chunk within the
-/// limit is returned as it is (no copy). Lines are found with [`Chunk::lines`], so a piece starts
-/// exactly where one of the chunk's lines does.
-pub fn split_chunk(chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
+/// limit is returned as it is (no copy). Lines are counted by their `\n`, as the chunk reader
+/// numbers them, with a SIMD search (this runs on the reading thread for every chunk).
+pub fn split_chunk(mut chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
     let max_lines = max_lines.max(1);
     // Every line but the last takes at least one byte (its line end).
     if chunk.data.len() < max_lines {
         return vec![chunk];
     }
-    let lines = chunk.lines().count();
+    let newlines = memchr::memchr_iter(b'\n', &chunk.data).count();
+    let lines = newlines + usize::from(chunk.data.last() != Some(&b'\n'));
     if lines <= max_lines {
         return vec![chunk];
     }
     let per_piece = lines.div_ceil(lines.div_ceil(max_lines));
-    let base = chunk.data.as_ptr() as usize;
-    let cuts: Vec<(usize, u64)> = chunk
-        .lines()
+    // Where each piece after the first starts: after every per_piece-th line end.
+    let cuts: Vec<usize> = memchr::memchr_iter(b'\n', &chunk.data)
         .enumerate()
-        .filter(|(i, _)| *i > 0 && i % per_piece == 0)
-        .map(|(_, (number, line))| (line.as_ptr() as usize - base, number))
+        .filter(|(i, at)| (i + 1) % per_piece == 0 && at + 1 < chunk.data.len())
+        .map(|(_, at)| at + 1)
         .collect();
     let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    let (mut start, mut first_line) = (0, chunk.first_line);
-    for (end, next_line) in cuts
-        .into_iter()
-        .chain(std::iter::once((chunk.data.len(), 0)))
-    {
+    let mut first_line = chunk.first_line;
+    let ends = cuts.iter().skip(1).copied().chain([chunk.data.len()]);
+    for (start, end) in cuts.iter().copied().zip(ends) {
+        first_line += per_piece as u64;
         pieces.push(Chunk {
             file: chunk.file,
             first_line,
             data: chunk.data[start..end].to_vec(),
         });
-        (start, first_line) = (end, next_line);
     }
+    // The first piece keeps the chunk's own buffer.
+    if let Some(&first_end) = cuts.first() {
+        chunk.data.truncate(first_end);
+    }
+    pieces.insert(0, chunk);
     pieces
 }
 
