@@ -146,6 +146,7 @@ fn mixed_chunk() -> (Chunk, u64) {
             file: 0,
             first_line: 1,
             data,
+            long_line: None,
         },
         rows,
     )

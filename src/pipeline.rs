@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::error::Error;
-use crate::input::{Chunk, ChunkReader, Decoder};
+use crate::input::{Chunk, ChunkReader, Decoder, MAX_LINE};
 use crate::record::{self, Outcome, Record, Rules};
 use crate::resolve::key_of;
 
@@ -54,6 +54,9 @@ pub struct Hooks<'a> {
 /// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
 pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
 
+/// How many characters of a line too long to read are shown (SPEC §8).
+const LONG_SHOWN: usize = 200;
+
 /// Judges every line of a chunk. A pure function of the chunk and the rules (`bytes_read` is only
 /// carried along).
 pub fn judge_chunk(
@@ -72,11 +75,20 @@ pub fn judge_chunk(
     for (line, bytes) in chunk.lines() {
         // A BOM at the start of a line (files concatenated with `cat`) is a file-level fact too.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let outcome = match decoder.decode(bytes) {
-            Ok(text) => record::judge(&text, rules),
-            Err(lossy) => record::judge_undecodable(&lossy, rules),
+        // A skipped long line is one line holding the first bytes of it.
+        let length = chunk.long_line.unwrap_or(bytes.len() as u64);
+        let (outcome, raw) = if length > MAX_LINE as u64 {
+            // Only a prefix is shown (and, for a skipped line, was kept).
+            let (text, raw) = decoder.cut(&bytes[..bytes.len().min(LONG_SHOWN * 4)], LONG_SHOWN);
+            (record::judge_too_long(&text, length, rules), Some(raw))
+        } else {
+            let outcome = match decoder.decode(bytes) {
+                Ok(text) => record::judge(&text, rules),
+                Err(lossy) => record::judge_undecodable(&lossy, rules),
+            };
+            let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
+            (outcome, raw)
         };
-        let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
         let key = match &outcome {
             _ if hooks.observe.is_none() => 0,
             Outcome::Valid { record, .. } => key_of(record.channel, &record.recipient),

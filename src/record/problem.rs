@@ -30,10 +30,12 @@ pub enum Code {
     FixTrailingSeparator,
     Conflict,
     Withheld,
+    LineTooLong,
+    HeaderRow,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 26] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -58,6 +60,8 @@ impl Code {
         Code::FixTrailingSeparator,
         Code::Conflict,
         Code::Withheld,
+        Code::LineTooLong,
+        Code::HeaderRow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +90,8 @@ impl Code {
             Code::FixTrailingSeparator => "fix_trailing_separator",
             Code::Conflict => "conflict",
             Code::Withheld => "withheld",
+            Code::LineTooLong => "line_too_long",
+            Code::HeaderRow => "header_row",
         }
     }
 
