@@ -302,14 +302,21 @@ pub fn open(
 }
 
 /// Pre-flight: opens and classifies every file input before anything is written or sent, so a
-/// refused file (a workbook, binary data, another delimiter) stops the run first. Stdin cannot
-/// be looked at in advance without consuming it; it is classified when it is reached.
+/// refused file (a workbook, binary data, another delimiter) or a missing one stops the run
+/// first. Stdin and other streams (a FIFO, `<(…)`) cannot be looked at in advance without
+/// consuming them; they are classified when they are reached.
 pub fn inspect(sources: &[Source], options: &ReadOptions) -> Result<Vec<Option<FileFacts>>, Error> {
     sources
         .iter()
-        .map(|s| match s.path {
-            Some(_) => open(s, options, Arc::default()).map(|o| Some(o.facts)),
-            None => Ok(None),
+        .map(|s| {
+            let stream = s
+                .path
+                .as_ref()
+                .is_none_or(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file()));
+            if stream {
+                return Ok(None);
+            }
+            open(s, options, Arc::default()).map(|o| Some(o.facts))
         })
         .collect()
 }
