@@ -141,7 +141,13 @@ impl FileFacts {
         if self.header_row {
             parts.push("header row skipped".to_string());
         }
-        (!parts.is_empty()).then(|| format!("{}: {}", self.file, parts.join(", ")))
+        (!parts.is_empty()).then(|| {
+            format!(
+                "{}: {}",
+                crate::privacy::sanitize(&self.file),
+                parts.join(", ")
+            )
+        })
     }
 }
 
@@ -246,7 +252,7 @@ pub fn check_delimiter(name: &str, head: &[u8], delimiter: Delimiter) -> Result<
         };
         if n * 2 > lines.len() {
             return Err(Error::Usage(format!(
-                "{name}: none of its first {} lines holds a {}, but {n} of them hold {per_line} {} each: the file is separated by {}; pass --delimiter {} (outputs stay `;`-separated, as Netmera wants)",
+                "{name}: no line of its first {} non-blank ones holds a {}, but {n} of them hold {per_line} × {}: the file is separated by {}; pass --delimiter {} (outputs stay `;`-separated, as Netmera wants)",
                 lines.len(),
                 delimiter.shown(),
                 other.shown(),
