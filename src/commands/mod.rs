@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::cli::{ChannelArg, ColorChoice, CommonArgs, Encoding, Format};
+use crate::cli::{ChannelArg, ColorChoice, CommonArgs, DelimiterArg, Encoding, Format};
 use crate::error::Error;
-use crate::input::{self, ChunkReader, Decoder, Source};
+use crate::input::{self, ChunkReader, Decoder, Delimiter, FileFacts, ReadOptions, Source};
 use crate::output::rejects::Rejects;
 use crate::pipeline;
 use crate::privacy::Shown;
-use crate::record::{Channel, Outcome, Problem, Record, Rules, timestamp};
+use crate::record::{Channel, Code, Field, Outcome, Problem, Record, Rules, timestamp};
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
 use crate::report::progress::Progress;
@@ -28,6 +28,9 @@ pub struct Setup {
     pub sources: Vec<Source>,
     pub rules: Rules,
     pub decoder: Decoder,
+    pub read: ReadOptions,
+    /// Each source's file-level facts: the files' from the pre-flight, stdin's once it is read.
+    pub facts: input::SharedFacts,
     pub jobs: usize,
     pub quiet: bool,
     pub color: bool,
@@ -88,10 +91,25 @@ impl Setup {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let delimiter = match args.delimiter {
+            DelimiterArg::Semicolon => Delimiter::SEMICOLON,
+            DelimiterArg::Comma => Delimiter::COMMA,
+            DelimiterArg::Tab => Delimiter::TAB,
+        };
+        rules.delimiter = delimiter.0;
+        let read = ReadOptions {
+            delimiter,
+            legacy: !matches!(args.encoding, None | Some(Encoding::Utf8)),
+        };
+        let sources = input::sources(&args.files)?;
+        // Pre-flight: a file that is not consent text stops the run before anything is written.
+        let facts = input::inspect(&sources, &read)?;
         Ok(Setup {
-            sources: input::sources(&args.files)?,
+            sources,
             rules,
             decoder,
+            read,
+            facts: std::sync::Arc::new(std::sync::Mutex::new(facts)),
             jobs,
             quiet: args.quiet,
             color: color_enabled(args.color),
@@ -100,7 +118,15 @@ impl Setup {
     }
 
     pub fn reader(&self) -> ChunkReader {
-        ChunkReader::new(self.sources.clone())
+        ChunkReader::with_options(self.sources.clone(), self.read, self.facts.clone())
+    }
+
+    /// The facts of the sources read so far, in order.
+    pub fn file_facts(&self) -> Vec<FileFacts> {
+        self.facts
+            .lock()
+            .map(|f| f.iter().flatten().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// One pass over the inputs: every chunk judged (with `hooks`) and handed to `sink` in order.
@@ -226,6 +252,21 @@ pub fn first_pass(
     )?;
     let resolution = shards.finish();
     summary.add_resolution(&resolution, true);
+    // File-level facts, once per file: a skipped header row is a warning at its line 1.
+    summary.files = setup.file_facts();
+    for facts in summary.files.iter().filter(|f| f.header_row) {
+        let located = Located {
+            file: facts.file.clone(),
+            line: 1,
+            problem: Problem::warning(
+                Field::Row,
+                Code::HeaderRow,
+                "the first line is a header row (its permission is not ONAY/RET and its first field is not a recipient); it was skipped and is not counted as a row",
+            ),
+        };
+        *summary.by_code.entry(Code::HeaderRow.as_str()).or_default() += 1;
+        sink.warning(&located)?;
+    }
     for (pos, warning) in &resolution.warnings {
         let located = Located {
             file: names[pos.file()].to_string(),
