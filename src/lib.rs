@@ -10,6 +10,7 @@ pub mod commands;
 pub mod error;
 pub mod input;
 pub mod insider;
+pub mod ledger;
 pub mod lock;
 pub mod output;
 pub mod pipeline;
