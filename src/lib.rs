@@ -49,6 +49,7 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Resubscribe(args) => {
             commands::upload::run(&args, commands::upload::Kind::Resubscribe)
         }
+        Command::Ledger(cmd) => commands::ledger::run(&cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();
