@@ -15,7 +15,7 @@
 //! word, and the pending steps are planned again whether or not the inputs mention the key.
 //! Keys the inputs do not mention are otherwise left alone (inputs may be daily deltas).
 //!
-//! [`Planner`] gathers the resolved records compactly (24 bytes a record plus the recipient's
+//! [`Planner`] gathers the resolved records compactly (40 bytes a record plus the recipient's
 //! bytes), sorts them in the ledger's key order, and reads the ledger in one read transaction:
 //! a merge join over the partner's rows, or one indexed lookup per key when the inputs are a
 //! small delta of a large ledger. Only the plan's changes are kept as records.

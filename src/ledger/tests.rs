@@ -13,8 +13,24 @@ use crate::resolve::Pos;
 const T0: i64 = 1_750_000_000;
 const NOW: i64 = 1_795_338_000;
 
+/// Opens the test's ledger. A process spawned by a test running in parallel holds a copy of every
+/// descriptor between its fork and its exec, so a lock just released may stay taken for that
+/// instant: retry for a while.
+fn open_retry(path: &Path) -> Result<Ledger, crate::error::Error> {
+    let mut tries = 0;
+    loop {
+        match Ledger::open(path) {
+            Err(e) if e.to_string().contains("is using") && tries < 200 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn ledger(dir: &Path) -> Ledger {
-    Ledger::open(&dir.join("ledger.sqlite3")).expect("open the ledger")
+    open_retry(&dir.join("ledger.sqlite3")).expect("open the ledger")
 }
 
 type In = (Channel, &'static str, Permission, i64);
@@ -540,7 +556,7 @@ fn an_older_ledger_is_migrated_keeping_its_rows() {
         old.record_ack(p, run, Endpoint::Upsert, &[&action], NOW)
             .expect("ack at v1");
     }
-    let l = Ledger::open(&path).expect("migrated");
+    let l = open_retry(&path).expect("migrated");
     assert_eq!(l.schema_version().expect("v"), store::SCHEMA_VERSION);
     let p = l.find_partner("ACME").expect("p").expect("known");
     assert_eq!(word(&l, p, "a@x.com"), Some((Onay, T0)));
@@ -565,7 +581,7 @@ fn a_newer_ledger_is_refused_untouched() {
         .expect("bump");
     }
     let before = std::fs::read(&path).expect("bytes");
-    let err = Ledger::open(&path).err().expect("refused");
+    let err = open_retry(&path).err().expect("refused");
     assert_eq!(crate::error::exit_code(&Err(err.clone_usage())), 2);
     let text = err.to_string();
     assert!(
