@@ -10,6 +10,7 @@ pub mod commands;
 pub mod error;
 pub mod input;
 pub mod insider;
+pub mod ledger;
 pub mod lock;
 pub mod output;
 pub mod pipeline;
@@ -48,6 +49,7 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Resubscribe(args) => {
             commands::upload::run(&args, commands::upload::Kind::Resubscribe)
         }
+        Command::Ledger(cmd) => commands::ledger::run(&cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();

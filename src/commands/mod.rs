@@ -1,6 +1,7 @@
 //! Commands: thin glue between the command line and the modules that do the work.
 
 pub mod convert;
+pub mod ledger;
 pub mod upload;
 pub mod validate;
 
