@@ -1395,8 +1395,7 @@ fn server_message(body: &[u8]) -> Option<String> {
             }
         }
     }
-    let head = &body[..body.len().min(ECHO_LIMIT * 4 + 4)];
-    let text = clean_message(&String::from_utf8_lossy(head));
+    let text = clean_message(&String::from_utf8_lossy(body));
     (!text.is_empty()).then_some(text)
 }
 
