@@ -841,6 +841,284 @@ fn answers_that_are_not_insiders_stop_with_exit_3_and_a_corrected_rerun_applies_
     }
 }
 
+/// Runs `upsert email-clean.csv` (3 requests of at most 2 users, one at a time) against a
+/// simulator answering `canned`: exit 3 after one request, nothing applied, journaled or
+/// refused; then the server fixed, a rerun applies every record exactly once. Returns the first
+/// run's stderr.
+fn upsert_unknown_outcome_then_rerun(canned: Canned) -> String {
+    let sim = Sim::start(SimConfig {
+        canned: Some(canned.clone()),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    let args = ["--max-users", "2", "--concurrency", "1"];
+    let out = run
+        .cmd("upsert", &sim)
+        .arg(&f)
+        .args(args)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert_eq!(
+        sim.requests_total(),
+        1,
+        "{canned:?}: stopped at once\n{err}"
+    );
+    assert!(sim.users().is_empty(), "{canned:?}");
+    assert_eq!(
+        journal_entries(&run, "upsert"),
+        0,
+        "{canned:?}: nothing journaled"
+    );
+    let rejects = run.path("upsert-rejects.csv");
+    assert!(
+        !rejects.exists() || !read(&rejects).contains("api_refused"),
+        "{canned:?}: nothing refused"
+    );
+    let report = run.report("upsert");
+    assert_eq!(report["upload"]["requests"], 1);
+    assert_eq!(report["upload"]["records_refused"], 0);
+    assert_eq!(report["upload"]["records_accepted"], 0);
+    // The server fixed: the rerun sends everything (nothing was "refused in an earlier run")
+    // and applies every record exactly once.
+    sim.configure(|c| c.canned = None);
+    run.cmd("upsert", &sim).arg(&f).args(args).assert().code(0);
+    assert_eq!(sim.requests_total(), 1 + 3, "{canned:?}");
+    let users = sim.users();
+    assert_eq!(users.len(), 5, "{canned:?}");
+    assert!(users.values().all(|u| u.applications == 1), "{canned:?}");
+    let report = run.report("upsert");
+    assert_eq!(report["upload"]["skipped"], 0, "{canned:?}");
+    assert_eq!(report["upload"]["records_accepted"], 5, "{canned:?}");
+    assert_eq!(journal_entries(&run, "upsert"), 3);
+    err
+}
+
+#[test]
+fn a_400_with_an_error_string_that_is_not_insiders_body_refuses_nothing() {
+    for canned in [
+        Canned::spring_boot_400(support::sim::UPSERT),
+        Canned::oauth_400(
+            "invalid_request",
+            Some("The request is missing a required parameter"),
+        ),
+        Canned::oauth_400("invalid_request", None),
+        Canned::json(400, r#"{"error":"Bad Request"}"#),
+    ] {
+        let err = upsert_unknown_outcome_then_rerun(canned.clone());
+        assert!(err.contains("answered HTTP 400 Bad Request"), "{err}");
+        assert!(err.contains("nothing was recorded as refused"), "{err}");
+        assert!(err.contains("Check the URL"), "{err}");
+    }
+}
+
+#[test]
+fn upsert_failures_insider_counts_but_cannot_map_stop_with_exit_3() {
+    for (canned, said) in [
+        (
+            Canned::json(
+                200,
+                r#"{"data":{"fail":{"count":2,"errors":{"0.email":["invalid"],"1.email":["invalid"]}}}}"#,
+            ),
+            "Insider reported 2 failed users, of which 0 could be mapped to rows (2 error keys do not name a user",
+        ),
+        (
+            Canned::json(
+                200,
+                r#"{"data":{"successful":{"count":0},"fail":{"count":2,"errors":{"users.0.identifiers.email":["invalid"]}}}}"#,
+            ),
+            "Insider reported 2 failed users, of which 1 could be mapped to rows,",
+        ),
+    ] {
+        let err = upsert_unknown_outcome_then_rerun(canned);
+        assert!(err.contains(said), "{err}");
+        assert!(err.contains("a rerun sends it again"), "{err}");
+        assert!(err.contains("--unification-url"), "{err}");
+    }
+}
+
+/// `unsubscribe` of 2 emails and 2 phones (4 requests, one at a time) against a simulator
+/// answering `canned`: exit 3 after one request, nothing applied, journaled or refused; then a
+/// rerun against the fixed server applies every opt-out exactly once.
+fn unsubscribe_unknown_outcome_then_rerun(canned: Canned) -> String {
+    use support::sim::{EMAIL_UNSUBSCRIBE, SMS_UNSUBSCRIBE};
+    let sim = Sim::start(SimConfig {
+        canned: Some(canned.clone()),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = many(run.dir.path(), 8);
+    let args = ["--max-contacts", "1", "--concurrency", "1"];
+    let out = run
+        .cmd("unsubscribe", &sim)
+        .arg(&f)
+        .args(args)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert_eq!(
+        sim.requests_total(),
+        1,
+        "{canned:?}: stopped at once, no retry\n{err}"
+    );
+    assert!(sim.unsubscribed_emails().is_empty() && sim.unsubscribed_phones().is_empty());
+    assert_eq!(
+        journal_entries(&run, "unsubscribe"),
+        0,
+        "{canned:?}: nothing journaled"
+    );
+    let rejects = run.path("unsubscribe-rejects.csv");
+    assert!(
+        !rejects.exists() || !read(&rejects).contains("api_refused"),
+        "{canned:?}: nothing refused"
+    );
+    assert_eq!(run.report("unsubscribe")["upload"]["records_refused"], 0);
+    sim.configure(|c| c.canned = None);
+    run.cmd("unsubscribe", &sim)
+        .arg(&f)
+        .args(args)
+        .assert()
+        .code(0);
+    assert_eq!(sim.requests_total(), 1 + 4, "{canned:?}");
+    let emails = sim.unsubscribed_emails();
+    let phones = sim.unsubscribed_phones();
+    assert_eq!((emails.len(), phones.len()), (2, 2), "{canned:?}");
+    for (email, _) in &emails {
+        assert_eq!(sim.contact_applications(EMAIL_UNSUBSCRIBE, email), 1);
+    }
+    for phone in &phones {
+        assert_eq!(sim.contact_applications(SMS_UNSUBSCRIBE, phone), 1);
+    }
+    assert_eq!(
+        run.report("unsubscribe")["upload"]["skipped"].as_u64(),
+        Some(12)
+    );
+    assert_eq!(journal_entries(&run, "unsubscribe"), 4);
+    err
+}
+
+#[test]
+fn contact_status_messages_other_than_insiders_three_refuse_nothing() {
+    for canned in [
+        Canned::json(
+            200,
+            r#"{"statusMessage":"Service temporarily unavailable"}"#,
+        ),
+        Canned::json(200, r#"{"statusMessage":"success"}"#),
+        // Insider refuses with 400; a 200 "Bad request" is not one of its answers.
+        Canned::json(200, r#"{"statusMessage":"Bad request"}"#),
+        Canned::json(
+            400,
+            r#"{"statusMessage":"Bad request","path":"/email/v2/unsubscribe"}"#,
+        ),
+    ] {
+        let err = unsubscribe_unknown_outcome_then_rerun(canned.clone());
+        assert!(
+            err.contains(&format!("answered HTTP {}", canned.status)),
+            "{err}"
+        );
+        assert!(err.contains("nothing was recorded as refused"), "{err}");
+        assert!(err.contains("Check the URL"), "{err}");
+    }
+}
+
+#[test]
+fn a_contact_unauthorized_is_a_credentials_failure_whatever_the_status() {
+    for status in [400, 200] {
+        let err = unsubscribe_unknown_outcome_then_rerun(Canned::json(
+            status,
+            r#"{"statusMessage":"Unauthorized"}"#,
+        ));
+        assert!(
+            err.contains(&format!(
+                "Insider refused the credentials (HTTP {status}: Unauthorized)"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("check the partner name and the token"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn refusal_messages_echo_at_most_200_characters_of_insiders_text_escaped() {
+    let long = format!(
+        "users must be defined: {}\u{1b}[2J\u{202e} bad request",
+        "very long explanation ".repeat(30)
+    );
+    let sim = Sim::start(SimConfig {
+        canned: Some(Canned::json(
+            400,
+            &serde_json::json!({ "error": long }).to_string(),
+        )),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = fixture("email-clean.csv");
+    let check = |rejects: &str, note: &str| {
+        let refused: Vec<&str> = rejects
+            .lines()
+            .filter(|l| l.contains(";api_refused;"))
+            .collect();
+        assert_eq!(refused.len(), 5, "{rejects}");
+        for line in refused {
+            let (_, message) = line
+                .split_once("Insider refused this record: HTTP 400: ")
+                .expect("the refusal message");
+            let insider = message
+                .split_once('…')
+                .map(|(head, _)| head)
+                .expect("cut with …");
+            assert!(
+                insider.starts_with("users must be defined: very long"),
+                "{line}"
+            );
+            assert!(
+                insider.chars().count() <= 200,
+                "{}",
+                insider.chars().count()
+            );
+            assert!(
+                !line.contains('\u{1b}') && !line.contains('\u{202e}'),
+                "{line}"
+            );
+            assert!(message.contains(note), "{line}");
+        }
+    };
+    let out = run
+        .cmd("upsert", &sim)
+        .arg(&f)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_eq!(sim.requests_total(), 1);
+    assert!(sim.users().is_empty());
+    assert!(!stderr_of(&out).contains('\u{1b}'));
+    check(&read(&run.path("upsert-rejects.csv")), "");
+    // The journal holds the refusal (Insider's own answer), bounded too.
+    let journal = read(&run.path("upsert.journal"));
+    assert_eq!(journal_entries(&run, "upsert"), 1);
+    assert!(!journal.contains("very long explanation ".repeat(12).as_str()));
+    assert_eq!(run.report("upsert")["upload"]["records_refused"], 5);
+    // A rerun sends nothing (Insider refused them) and reports them again, just as bounded.
+    sim.configure(|c| c.canned = None);
+    run.cmd("upsert", &sim).arg(&f).assert().code(1);
+    assert_eq!(sim.requests_total(), 1);
+    assert!(sim.users().is_empty());
+    check(
+        &read(&run.path("upsert-rejects.csv")),
+        "(refused in an earlier run)",
+    );
+}
+
 #[test]
 fn a_retry_after_longer_than_max_wait_stops_saying_how_long() {
     let sim = Sim::start(SimConfig {

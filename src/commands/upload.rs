@@ -32,7 +32,6 @@ use crate::output::atomic::create_new_private;
 use crate::output::insider::{Batcher, Body, UpsertOptions, contact_item, upsert_user};
 use crate::output::netmera;
 use crate::output::{OutputDir, Outputs};
-use crate::privacy::sanitize;
 use crate::record::{Channel, Code, Field, Permission, Problem, Record};
 use crate::report::{Located, Upload};
 use crate::resolve::Pos;
@@ -704,16 +703,26 @@ fn check_flags(args: &UploadArgs, kind: Kind) -> Result<(), Error> {
 
 /// A refusal from the API. Insider's messages echo the refused value, so under `--redact` anything
 /// that looks like an email or a phone number is masked.
+/// At most 200 characters of Insider's text, cut with `…` and escaped (SPEC §6, §8); the note
+/// that the refusal is an earlier run's is kept.
 fn api_problem(message: &str, redact: bool) -> Problem {
-    let message = if redact {
-        scrub_recipients(message)
+    const EARLIER: &str = " (refused in an earlier run)";
+    let (text, note) = match message.strip_suffix(EARLIER) {
+        Some(text) => (text, EARLIER),
+        None => (message, ""),
+    };
+    let text = if redact {
+        scrub_recipients(text)
     } else {
-        message.to_string()
+        text.to_string()
     };
     Problem::error(
         Field::Row,
         Code::ApiRefused,
-        format!("Insider refused this record: {}", sanitize(&message)),
+        format!(
+            "Insider refused this record: {}{note}",
+            crate::privacy::Shown::default().value(&text)
+        ),
     )
 }
 

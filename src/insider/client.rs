@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 
 use super::limiter::Limiter;
+use crate::privacy::{ECHO_LIMIT, Shown};
 
 /// Default base URL of the Upsert API.
 pub const DEFAULT_UNIFICATION_URL: &str = "https://unification.useinsider.com";
@@ -42,7 +43,6 @@ const MAX_THROTTLED: u32 = 50;
 const SNIPPET_CHARS: usize = 80;
 /// Response bodies are read up to this size; the rest is ignored.
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
-const MAX_MESSAGE_CHARS: usize = 300;
 
 /// One of Insider's five endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -300,11 +300,14 @@ pub enum UploadError {
     Auth { status: u16, message: String },
     #[error("request {seq} still failed after all retries (last error: {last})")]
     RetriesExhausted { seq: u64, last: String },
-    /// Something other than Insider's API answered: the request's outcome is unknown.
-    #[error(
-        "{url} answered {what}; that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun"
-    )]
-    Unexpected { url: String, what: String },
+    /// The answer does not say what became of the request ([`UnknownOutcome`]): nothing of it
+    /// is recorded, and a rerun sends it again.
+    #[error("{url} answered {what}; {why}")]
+    Unexpected {
+        url: String,
+        what: String,
+        why: UnknownOutcome,
+    },
     /// No secure connection could be set up (certificate, not TLS at all…). Not retried.
     #[error(
         "no secure connection to {host}: {what}. Check the URL, and whether a proxy intercepts TLS (its CA certificate can be given with SSL_CERT_FILE or SSL_CERT_DIR; the system's certificate store is used)"
@@ -324,6 +327,53 @@ pub enum UploadError {
     /// `on_done` failed (the journal could not be written): the upload stops.
     #[error("could not record progress: {0}")]
     Journal(#[source] std::io::Error),
+}
+
+/// Why an answer leaves its request's outcome unknown ([`UploadError::Unexpected`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownOutcome {
+    /// Not one of the answers of Insider's API (SPEC §4, §10): another server, a proxy, a
+    /// gateway, a wrong URL — or a contact API `statusMessage` other than "OK", "Bad request"
+    /// and "Unauthorized".
+    NotInsider,
+    /// An Upsert 200 whose `data.fail` names failures that cannot all be mapped to users of the
+    /// request: `data.fail.count` (`reported`; `None` when absent or unreadable) is larger than
+    /// the users named by `users.<index>.…` keys (`mapped`), or `stray` error keys name no user.
+    UnmappedFailures {
+        reported: Option<u64>,
+        mapped: usize,
+        stray: usize,
+    },
+}
+
+impl fmt::Display for UnknownOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            UnknownOutcome::NotInsider => f.write_str(
+                "that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun",
+            ),
+            UnknownOutcome::UnmappedFailures {
+                reported,
+                mapped,
+                stray,
+            } => {
+                match reported {
+                    Some(n) => write!(f, "Insider reported {n} failed users")?,
+                    None => f.write_str("Insider reported failed users (data.fail.count unreadable)")?,
+                }
+                write!(f, ", of which {mapped} could be mapped to rows")?;
+                if stray > 0 {
+                    write!(
+                        f,
+                        " ({stray} error keys do not name a user as users.<index>.…)"
+                    )?;
+                }
+                f.write_str(
+                    ", so whether the others were applied is unknown: nothing of this request was recorded as accepted or refused, and a rerun sends it again. Check that --unification-url is Insider's Upsert API and that no proxy rewrites its answers; if it is Insider answering, its failure format is not the documented one (data.fail.errors keyed users.<index>.…): report the answer quoted here to Insider support",
+                )
+            }
+        }
+    }
 }
 
 /// Cancellation flag shared between threads (set it from another thread, or let [`upload`]
@@ -1213,19 +1263,37 @@ fn snippet(body: &[u8]) -> String {
 
 /// Maps one HTTP answer to what happens next (SPEC §10). Never panics on any input.
 ///
-/// Only Insider's own answers refuse records: a 400 with its JSON error body, a contact API's
-/// `"Bad request"`, a 200 with `data.fail.errors`. Anything else that is not a success, a 401/403,
-/// a 429 or a 408/5xx means the request went somewhere else or its outcome is unknown.
+/// Only Insider's own answers refuse records: a 400 with Upsert's error body
+/// ([`insider_error`]), a contact API's 400 `{"statusMessage":"Bad request"}`, a 200 with
+/// `data.fail.errors` that name every failed user. A contact API's `"Unauthorized"` stops the
+/// run whatever the status. Anything else that is not a success, a 401/403, a 429 or a 408/5xx
+/// means the request went somewhere else or its outcome is unknown.
 fn classify(endpoint: Endpoint, url: &str, a: &Answer<'_>) -> Attempt {
     let status = a.status;
-    let unexpected = || {
+    let unknown = |why| {
         Attempt::Fatal(UploadError::Unexpected {
             url: url.to_string(),
             what: a.describe(),
+            why,
         })
     };
+    let contact_message = endpoint
+        .is_contact()
+        .then(|| contact_status(a.body))
+        .flatten();
+    if let Some(m) = &contact_message
+        && m.eq_ignore_ascii_case("unauthorized")
+    {
+        return Attempt::Fatal(UploadError::Auth {
+            status,
+            message: m.clone(),
+        });
+    }
     match status {
-        200..=299 => parse_success(endpoint, status, a.body).unwrap_or_else(unexpected),
+        200..=299 => match parse_success(endpoint, a.body) {
+            Ok(attempt) => attempt,
+            Err(why) => unknown(why),
+        },
         401 | 403 => Attempt::Fatal(UploadError::Auth {
             status,
             message: server_message(a.body).unwrap_or_else(|| reason_phrase(status)),
@@ -1249,23 +1317,62 @@ fn classify(endpoint: Endpoint, url: &str, a: &Answer<'_>) -> Attempt {
         },
         400 => match insider_error(endpoint, a.body) {
             Some(message) => Attempt::Done(RequestResult::Rejected { status, message }),
-            None => unexpected(),
+            None => unknown(UnknownOutcome::NotInsider),
         },
-        _ => unexpected(),
+        _ => unknown(UnknownOutcome::NotInsider),
     }
 }
 
-/// The message of Insider's own error body: `{"error":"…"}` (Upsert) or `{"statusMessage":"…"}`
-/// (contact APIs).
+/// The string member `key` of a JSON object that has no other member: the shape of Insider's
+/// own error bodies (`{"error":"…"}`, `{"statusMessage":"…"}`).
+fn sole_string<'v>(json: &'v Value, key: &str) -> Option<&'v str> {
+    let object = json.as_object()?;
+    if object.len() != 1 {
+        return None;
+    }
+    object.get(key)?.as_str()
+}
+
+/// The message of Insider's own 400 body, which refuses the request's records; `None` for any
+/// other body (a proxy, a gateway, a framework's error page: outcome unknown).
+///
+/// - Upsert: exactly `{"error":"<sentence>"}` — an object whose only member is `error`, holding
+///   a message of several words (Insider documents `users must be defined: bad request` and
+///   `request body is bigger than maximum allowed size 5,000,000 bytes`). A Spring Boot error
+///   (`timestamp`, `status`, `error`, `path`), an OAuth error (`error_description`, or a lone
+///   one-word code such as `invalid_request`) or a bare HTTP reason phrase (`Bad Request`) is
+///   not Insider speaking about the records.
+/// - Contact APIs: exactly `{"statusMessage":"Bad request"}`.
 fn insider_error(endpoint: Endpoint, body: &[u8]) -> Option<String> {
     let json: Value = serde_json::from_slice(body).ok()?;
-    let key = if endpoint.is_contact() {
-        "statusMessage"
-    } else {
-        "error"
-    };
-    let m = clean_message(json.get(key)?.as_str()?);
-    (!m.is_empty()).then_some(m)
+    if endpoint.is_contact() {
+        let m = sole_string(&json, "statusMessage")?;
+        return m
+            .trim()
+            .eq_ignore_ascii_case("bad request")
+            .then(|| clean_message(m));
+    }
+    let m = clean_message(sole_string(&json, "error")?);
+    let sentence = m.contains(' ');
+    (sentence && !is_reason_phrase(&m)).then_some(m)
+}
+
+/// True when `m` is an HTTP reason phrase ("Bad Request", "Payload Too Large"…): what a
+/// generic server says, not what Insider says about records.
+fn is_reason_phrase(m: &str) -> bool {
+    (100..600u16).any(|s| {
+        reqwest::StatusCode::from_u16(s)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .is_some_and(|r| r.eq_ignore_ascii_case(m))
+    })
+}
+
+/// A contact API's `statusMessage` (of a JSON object; other members allowed).
+fn contact_status(body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    let m = json.as_object()?.get("statusMessage")?.as_str()?;
+    Some(clean_message(m))
 }
 
 fn reason_phrase(status: u16) -> String {
@@ -1292,65 +1399,143 @@ fn server_message(body: &[u8]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Control characters removed, whitespace collapsed, length bounded.
+/// Server text made fit for a message: whitespace collapsed, at most [`ECHO_LIMIT`] characters
+/// (cut with `…`), control and bidi characters escaped (SPEC §6, §8).
 fn clean_message(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    for word in s.split_whitespace() {
-        if chars >= MAX_MESSAGE_CHARS {
-            out.push('…');
+    let mut collapsed = String::new();
+    let mut chars = 0usize;
+    let mut gap = false;
+    for c in s.chars() {
+        if chars > ECHO_LIMIT {
             break;
         }
-        if !out.is_empty() {
-            out.push(' ');
+        if c.is_whitespace() {
+            gap = true;
+            continue;
         }
-        for c in word.chars().filter(|c| !c.is_control()) {
-            out.push(c);
+        if gap && chars > 0 {
+            collapsed.push(' ');
             chars += 1;
         }
+        gap = false;
+        collapsed.push(c);
+        chars += 1;
     }
-    out
+    Shown::default().value(&collapsed)
 }
 
-/// A 2xx answer: `None` when its body is not the API's JSON (outcome unknown).
-fn parse_success(endpoint: Endpoint, status: u16, body: &[u8]) -> Option<Attempt> {
-    let json: Value = serde_json::from_slice(body).ok()?;
+/// A 2xx answer; `Err` when it does not say what became of the request (outcome unknown).
+///
+/// - Contact APIs: `{"statusMessage":"OK"}` is accepted; any other message but "Unauthorized"
+///   (handled by [`classify`]) is not one of their answers — a 200 `"Bad request"` included, as
+///   Insider refuses with 400.
+/// - Upsert: `{"data":{…}}`, with `data.fail` naming the users it refused
+///   ([`parse_upsert_failures`]); failures that cannot all be mapped to users leave the
+///   request's outcome unknown.
+fn parse_success(endpoint: Endpoint, body: &[u8]) -> Result<Attempt, UnknownOutcome> {
+    let not_insider = UnknownOutcome::NotInsider;
     if endpoint.is_contact() {
-        let m = clean_message(json.get("statusMessage")?.as_str()?);
-        return Some(
-            if m.eq_ignore_ascii_case("ok") || m.eq_ignore_ascii_case("success") {
-                Attempt::Done(RequestResult::Accepted { refused: vec![] })
-            } else if m.eq_ignore_ascii_case("unauthorized") || m.eq_ignore_ascii_case("forbidden")
-            {
-                Attempt::Fatal(UploadError::Auth { status, message: m })
-            } else if m.is_empty() {
-                return None;
-            } else {
-                Attempt::Done(RequestResult::Rejected { status, message: m })
-            },
-        );
+        return match contact_status(body) {
+            Some(m) if m.eq_ignore_ascii_case("ok") => {
+                Ok(Attempt::Done(RequestResult::Accepted { refused: vec![] }))
+            }
+            _ => Err(not_insider),
+        };
     }
-    // Upsert: `{"data":{…}}`, with `data.fail.errors` for the users it refused.
-    json.get("data")?.as_object()?;
-    Some(Attempt::Done(RequestResult::Accepted {
-        refused: parse_upsert_failures(&json),
+    let json: Value = serde_json::from_slice(body).map_err(|_| not_insider)?;
+    json.get("data")
+        .and_then(Value::as_object)
+        .ok_or(not_insider)?;
+    let failures = parse_upsert_failures(&json);
+    if !failures.all_mapped() {
+        return Err(UnknownOutcome::UnmappedFailures {
+            reported: failures.reported,
+            mapped: failures.refused.len(),
+            stray: failures.stray,
+        });
+    }
+    Ok(Attempt::Done(RequestResult::Accepted {
+        refused: failures.refused,
     }))
 }
 
-/// `data.fail.errors` → one entry per user index: `"<path>.<rule>: msg; msg | <path>.<rule>: …"`.
-/// Keys that do not start with `users.<index>` cannot be mapped to a record and are ignored.
-pub fn parse_upsert_failures(json: &Value) -> Vec<(usize, String)> {
-    let Some(errors) = json
-        .get("data")
-        .and_then(|d| d.get("fail"))
-        .and_then(|f| f.get("errors"))
-        .and_then(Value::as_object)
-    else {
-        return vec![];
+/// What an Upsert answer's `data.fail` says (SPEC §4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpsertFailures {
+    /// One entry per user index named by a `users.<index>[.<path>]` key, sorted by index:
+    /// `"<path>.<rule>: msg; msg | <path>.<rule>: …"` (at most 200 characters, escaped).
+    pub refused: Vec<(usize, String)>,
+    /// `data.fail.count`; `None` when absent, or present but not a count.
+    pub reported: Option<u64>,
+    /// `data.fail.count` is present but not a non-negative integer.
+    pub count_unreadable: bool,
+    /// Entries of `data.fail.errors` (or a `data.fail` that is no object) that name no user.
+    pub stray: usize,
+}
+
+impl UpsertFailures {
+    /// True when every failure Insider reported is in [`UpsertFailures::refused`]: no stray
+    /// key, a readable count, and no more failures counted than users named.
+    pub fn all_mapped(&self) -> bool {
+        self.stray == 0
+            && !self.count_unreadable
+            && self.reported.is_none_or(|n| n <= self.refused.len() as u64)
+    }
+}
+
+/// Nothing there: absent, `null`, `{}`, `[]` (an empty map as some serialisers write it).
+fn is_empty_value(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(_) => false,
+    }
+}
+
+/// `data.fail` of an Upsert answer, read leniently: the users its `errors` keys name
+/// (`users.<index>[.<path>]`), its `count`, and what names no user.
+pub fn parse_upsert_failures(json: &Value) -> UpsertFailures {
+    let mut out = UpsertFailures::default();
+    let fail = json.get("data").and_then(|d| d.get("fail"));
+    if is_empty_value(fail) {
+        return out;
+    }
+    let Some(fail) = fail.and_then(Value::as_object) else {
+        out.stray = 1;
+        return out;
+    };
+    match fail.get("count") {
+        None | Some(Value::Null) => {}
+        Some(count) => {
+            let n = match count {
+                Value::Number(n) => n.as_u64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                        .map(|f| f as u64)
+                }),
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                _ => None,
+            };
+            out.reported = n;
+            out.count_unreadable = n.is_none();
+        }
+    }
+    let errors = fail.get("errors");
+    if is_empty_value(errors) {
+        return out;
+    }
+    let Some(errors) = errors.and_then(Value::as_object) else {
+        out.stray = match errors {
+            Some(Value::Array(a)) => a.len(),
+            _ => 1,
+        };
+        return out;
     };
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (key, value) in errors {
         let Some(rest) = key.strip_prefix("users.") else {
+            out.stray += 1;
             continue;
         };
         let (index, path) = match rest.split_once('.') {
@@ -1358,6 +1543,7 @@ pub fn parse_upsert_failures(json: &Value) -> Vec<(usize, String)> {
             None => (rest, ""),
         };
         let Ok(index) = index.parse::<usize>() else {
+            out.stray += 1;
             continue;
         };
         let messages: Vec<String> = match value {
@@ -1382,10 +1568,11 @@ pub fn parse_upsert_failures(json: &Value) -> Vec<(usize, String)> {
         };
         by_index.entry(index).or_default().push(text);
     }
-    by_index
+    out.refused = by_index
         .into_iter()
-        .map(|(i, parts)| (i, parts.join(" | ")))
-        .collect()
+        .map(|(i, parts)| (i, Shown::default().value(&parts.join(" | "))))
+        .collect();
+    out
 }
 
 #[cfg(test)]
@@ -1453,7 +1640,7 @@ mod tests {
             "users.0.events.0.event_params.*.required":["event_group_id parameter is required on purchase event","unit_sale_price parameter is required on purchase event"],
             "users.0.identifiers.*.regexp(^.+@.+\\..+$)":["not a valid email address: sample"],
             "users.12.identifiers.*.regexp(^\\+[1-9]\\d{6,14}$)":["user has an invalid phone number: 12345"],
-            "users.x.bad":["ignored"], "other":["ignored"], "users.3":"plain"}}}}"#;
+            "users.3":"plain"}}}}"#;
         let r = done(classify(Endpoint::Upsert, 200, None, body));
         let RequestResult::Accepted { refused } = r else {
             panic!("not accepted")
@@ -1499,16 +1686,28 @@ mod tests {
                 }
             }
         }
-        // A JSON body with `data` but unreadable failures is accepted leniently.
+        // A JSON body with `data` and no failures is accepted; failures that cannot be mapped
+        // to users are an unknown outcome (SPEC §10), never "accepted".
         for body in [
             &b"{\"data\":{}}"[..],
-            b"{\"data\":{\"fail\":{\"errors\":[1,2]}}}",
-            b"{\"data\":{\"fail\":{\"errors\":{\"users.99999999999999999999999.a\":[1]}}}}",
+            b"{\"data\":{\"successful\":{\"count\":3},\"fail\":{}}}",
+            b"{\"data\":{\"fail\":[]}}",
+            b"{\"data\":{\"fail\":{\"count\":0,\"errors\":{}}}}",
+            b"{\"data\":{\"fail\":{\"count\":null,\"errors\":null}}}",
         ] {
             assert_eq!(
                 done(classify(Endpoint::Upsert, 200, None, body)),
                 RequestResult::Accepted { refused: vec![] }
             );
+        }
+        for body in [
+            &b"{\"data\":{\"fail\":{\"errors\":[1,2]}}}"[..],
+            b"{\"data\":{\"fail\":{\"errors\":{\"users.99999999999999999999999.a\":[1]}}}}",
+            b"{\"data\":{\"fail\":\"some\"}}",
+            b"{\"data\":{\"fail\":{\"count\":\"many\"}}}",
+        ] {
+            let m = unexpected(classify(Endpoint::Upsert, 200, None, body));
+            assert!(m.contains("could be mapped to rows"), "{m}");
         }
     }
 
@@ -1583,14 +1782,14 @@ mod tests {
         assert_eq!(ok, RequestResult::Accepted { refused: vec![] });
         let bad = done(classify(
             Endpoint::SmsSubscribe,
-            200,
+            400,
             None,
             br#"{"statusMessage":"Bad request"}"#,
         ));
         assert_eq!(
             bad,
             RequestResult::Rejected {
-                status: 200,
+                status: 400,
                 message: "Bad request".into()
             }
         );
@@ -1620,6 +1819,262 @@ mod tests {
                 message: "users must be defined: bad request".into()
             }
         );
+    }
+
+    fn unknown_why(a: Attempt) -> UnknownOutcome {
+        match a {
+            Attempt::Fatal(UploadError::Unexpected { why, .. }) => why,
+            Attempt::Done(r) => panic!("done: {r:?}"),
+            Attempt::Fatal(e) => panic!("fatal: {e}"),
+            Attempt::Retry { reason, .. } | Attempt::Throttled { reason, .. } => {
+                panic!("retry: {reason}")
+            }
+        }
+    }
+
+    /// A 400 whose JSON merely has an `"error"` string (a Spring Boot proxy, an OAuth gateway)
+    /// must not refuse records for good: only Insider's own `{"error":"<sentence>"}` does.
+    #[test]
+    fn only_insiders_own_400_body_refuses() {
+        for (body, message) in [
+            (
+                &br#"{"error":"users must be defined: bad request"}"#[..],
+                "users must be defined: bad request",
+            ),
+            (
+                br#"{"error": "request body is bigger than maximum allowed size 5,000,000 bytes"}"#,
+                "request body is bigger than maximum allowed size 5,000,000 bytes",
+            ),
+        ] {
+            assert_eq!(
+                done(classify(Endpoint::Upsert, 400, None, body)),
+                RequestResult::Rejected {
+                    status: 400,
+                    message: message.into()
+                }
+            );
+        }
+        for body in [
+            // Spring Boot's default error body.
+            &br#"{"timestamp":"2026-11-22T09:00:00.000+00:00","status":400,"error":"Bad Request","path":"/api/user/v1/upsert"}"#[..],
+            // OAuth 2 (RFC 6749 §5.2), with and without a description.
+            br#"{"error":"invalid_request","error_description":"The request is missing a required parameter"}"#,
+            br#"{"error":"invalid_request"}"#,
+            br#"{"error":"invalid_token"}"#,
+            // A bare reason phrase.
+            br#"{"error":"Bad Request"}"#,
+            br#"{"error":"payload too large"}"#,
+            // Insider's message, but not Insider's shape.
+            br#"{"error":"users must be defined: bad request","path":"/api/user/v1/upsert"}"#,
+            br#"{"message":"users must be defined: bad request"}"#,
+            br#"[{"error":"users must be defined: bad request"}]"#,
+            br#"{"error":{"message":"users must be defined: bad request"}}"#,
+            br#"{"error":""}"#,
+            br#"{"error":"   "}"#,
+            br#"{"statusMessage":"Bad request"}"#,
+        ] {
+            let a = classify(Endpoint::Upsert, 400, None, body);
+            let m = unexpected(a);
+            assert!(m.contains("HTTP 400 Bad Request"), "{m}");
+            assert!(m.contains("nothing was recorded as refused"), "{m}");
+            assert!(m.contains("Check the URL"), "{m}");
+        }
+        // Contact APIs: exactly `{"statusMessage":"Bad request"}`.
+        for body in [
+            &br#"{"statusMessage":"Bad request","path":"/email/v2/unsubscribe"}"#[..],
+            br#"{"error":"Bad request"}"#,
+            br#"{"error":"invalid_request","error_description":"missing parameter"}"#,
+            br#"{"statusMessage":"OK"}"#,
+            br#"{"statusMessage":"Service temporarily unavailable"}"#,
+        ] {
+            assert_eq!(
+                unknown_why(classify(Endpoint::EmailUnsubscribe, 400, None, body)),
+                UnknownOutcome::NotInsider,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    /// Contact APIs answer only "OK", "Bad request" or "Unauthorized" (SPEC §4).
+    #[test]
+    fn contact_apis_answer_only_ok_bad_request_or_unauthorized() {
+        assert_eq!(
+            done(classify(
+                Endpoint::SmsUnsubscribe,
+                200,
+                None,
+                br#"{"statusMessage":"OK","requestId":"a1"}"#
+            )),
+            RequestResult::Accepted { refused: vec![] }
+        );
+        assert_eq!(
+            done(classify(
+                Endpoint::EmailSubscribe,
+                400,
+                None,
+                br#"{"statusMessage":"bad request"}"#
+            )),
+            RequestResult::Rejected {
+                status: 400,
+                message: "bad request".into()
+            }
+        );
+        // "Unauthorized" is a credentials problem whatever the status: never a refusal.
+        for status in [200u16, 400, 401, 403, 429, 500, 503] {
+            match classify(
+                Endpoint::EmailUnsubscribe,
+                status,
+                None,
+                br#"{"statusMessage":"Unauthorized"}"#,
+            ) {
+                Attempt::Fatal(UploadError::Auth { status: s, message }) => {
+                    assert_eq!((s, message.as_str()), (status, "Unauthorized"));
+                }
+                Attempt::Done(r) => panic!("{status}: done {r:?}"),
+                Attempt::Fatal(e) => panic!("{status}: {e}"),
+                Attempt::Retry { reason, .. } | Attempt::Throttled { reason, .. } => {
+                    panic!("{status}: retry {reason}")
+                }
+            }
+        }
+        // Any other message is not one of their answers: outcome unknown, nothing refused.
+        for body in [
+            &br#"{"statusMessage":"Service temporarily unavailable"}"#[..],
+            br#"{"statusMessage":"Bad request"}"#,
+            br#"{"statusMessage":"success"}"#,
+            br#"{"statusMessage":"Forbidden"}"#,
+            br#"{"statusMessage":""}"#,
+            br#"{"statusMessage":null}"#,
+            br#"{"status":"OK"}"#,
+        ] {
+            let m = unexpected(classify(Endpoint::SmsSubscribe, 200, None, body));
+            assert!(m.contains("HTTP 200 OK"), "{m}");
+            assert!(m.contains("nothing was recorded as refused"), "{m}");
+        }
+    }
+
+    /// An Upsert 200 whose `data.fail.count` exceeds the users its error keys name (or whose
+    /// keys name no user) is not "fully accepted": the outcome of the others is unknown.
+    #[test]
+    fn upsert_failures_that_cannot_all_be_mapped_are_an_unknown_outcome() {
+        let body = br#"{"data":{"fail":{"count":2,"errors":{"0.email":["invalid"],"1.email":["invalid"]}}}}"#;
+        assert_eq!(
+            unknown_why(classify(Endpoint::Upsert, 200, None, body)),
+            UnknownOutcome::UnmappedFailures {
+                reported: Some(2),
+                mapped: 0,
+                stray: 2
+            }
+        );
+        let m = unexpected(classify(Endpoint::Upsert, 200, None, body));
+        assert!(
+            m.contains("Insider reported 2 failed users, of which 0 could be mapped to rows"),
+            "{m}"
+        );
+        assert!(m.contains("2 error keys do not name a user"), "{m}");
+        assert!(m.contains("nothing of this request was recorded"), "{m}");
+        assert!(m.contains("a rerun sends it again"), "{m}");
+        assert!(m.contains("--unification-url"), "{m}");
+        // More failures counted than named.
+        let body =
+            br#"{"data":{"fail":{"count":3,"errors":{"users.1.identifiers.email":["invalid"]}}}}"#;
+        assert_eq!(
+            unknown_why(classify(Endpoint::Upsert, 200, None, body)),
+            UnknownOutcome::UnmappedFailures {
+                reported: Some(3),
+                mapped: 1,
+                stray: 0
+            }
+        );
+        // A key that names no user next to one that does: the count matching is not enough.
+        let body = br#"{"data":{"fail":{"count":1,"errors":{"users.0.email":["invalid"],"users.*.email":["invalid"]}}}}"#;
+        assert_eq!(
+            unknown_why(classify(Endpoint::Upsert, 200, None, body)),
+            UnknownOutcome::UnmappedFailures {
+                reported: Some(1),
+                mapped: 1,
+                stray: 1
+            }
+        );
+        // Every failure mapped (the count read leniently; more users named than counted).
+        for body in [
+            &br#"{"data":{"fail":{"count":"2","errors":{"users.0.a":["x"],"users.4.b":["y"]}}}}"#[..],
+            br#"{"data":{"fail":{"count":2.0,"errors":{"users.0.a":["x"],"users.4.b":["y"]}}}}"#,
+            br#"{"data":{"fail":{"count":1,"errors":{"users.0.a":["x"],"users.4.b":["y"]}}}}"#,
+            br#"{"data":{"fail":{"errors":{"users.0.a":["x"],"users.4.b":["y"]}}}}"#,
+        ] {
+            let RequestResult::Accepted { refused } =
+                done(classify(Endpoint::Upsert, 200, None, body))
+            else {
+                panic!("not accepted")
+            };
+            let indexes: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
+            assert_eq!(indexes, [0, 4], "{}", String::from_utf8_lossy(body));
+        }
+        let f = parse_upsert_failures(&serde_json::json!({"data":{"fail":{"count":-1}}}));
+        assert!(f.count_unreadable && !f.all_mapped(), "{f:?}");
+        let f = parse_upsert_failures(&serde_json::json!({"data":{"fail":{"count":0}}}));
+        assert!(f.all_mapped(), "{f:?}");
+    }
+
+    /// Server text in messages: at most 200 characters, cut with `…`, escaped (SPEC §6, §8).
+    #[test]
+    fn echoed_answer_text_is_at_most_200_characters_and_escaped() {
+        let chars = |s: &str| s.chars().count();
+        let long = format!("bad {} \u{1b}[2J", "word ".repeat(400));
+        let body = serde_json::json!({ "error": long }).to_string();
+        let RequestResult::Rejected { message, .. } =
+            done(classify(Endpoint::Upsert, 400, None, body.as_bytes()))
+        else {
+            panic!("not rejected")
+        };
+        assert_eq!(chars(&message), ECHO_LIMIT + 1, "{message}");
+        assert!(message.ends_with('…') && message.starts_with("bad word"));
+        // One long word is cut too, not only text with spaces.
+        let body = format!(r#"{{"error":"{}"}}"#, "x".repeat(10_000));
+        match classify(Endpoint::Upsert, 503, None, body.as_bytes()) {
+            Attempt::Retry { reason, .. } => {
+                assert!(chars(&reason) <= ECHO_LIMIT + 12, "{}", chars(&reason));
+                assert!(reason.ends_with('…'), "{reason}");
+            }
+            _ => panic!("not retried"),
+        }
+        let body = format!(r#"{{"error":"{}"}}"#, "y".repeat(10_000));
+        match classify(Endpoint::Upsert, 401, None, body.as_bytes()) {
+            Attempt::Fatal(UploadError::Auth { message, .. }) => {
+                assert_eq!(chars(&message), ECHO_LIMIT + 1);
+            }
+            _ => panic!("not an auth failure"),
+        }
+        // Control and bidi characters are escaped, not passed through.
+        let body =
+            serde_json::json!({"error": "bad \u{1b}]0;evil\u{7} \u{202e}input: bad request"})
+                .to_string();
+        let RequestResult::Rejected { message, .. } =
+            done(classify(Endpoint::Upsert, 400, None, body.as_bytes()))
+        else {
+            panic!("not rejected")
+        };
+        assert!(!message.contains('\u{1b}') && !message.contains('\u{202e}'));
+        assert!(
+            message.contains("\\u{1b}") && message.contains("\\u{202e}"),
+            "{message}"
+        );
+        // Partial failures: each user's text is bounded as well.
+        let body = serde_json::json!({"data":{"fail":{"count":1,"errors":{
+            "users.0.identifiers.email": ["z".repeat(5_000), "\u{1b}[31m".to_string()],
+            "users.0.attributes.email_optin": ["q".repeat(5_000)],
+        }}}})
+        .to_string();
+        let RequestResult::Accepted { refused } =
+            done(classify(Endpoint::Upsert, 200, None, body.as_bytes()))
+        else {
+            panic!("not accepted")
+        };
+        assert_eq!(refused.len(), 1);
+        assert_eq!(chars(&refused[0].1), ECHO_LIMIT + 1, "{}", refused[0].1);
+        assert!(!refused[0].1.contains('\u{1b}'));
     }
 
     #[test]

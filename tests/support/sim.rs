@@ -4,9 +4,10 @@
 //! thread and tokio runtime. It checks headers and tokens, enforces per-request caps and a
 //! per-window rate cap, validates upsert users, injects seeded faults (5xx, connection resets,
 //! latency, "fail the first N", a 503 storm, canned answers that are not Insider's — 404, 405,
-//! 413, HTML, truncated or empty 200s —, odd `Retry-After` values, partial failures at indices
-//! outside the request, a server that never answers), serves TLS with a certificate of its own CA
-//! ([`Sim::start_tls`]), and records what it applied so tests can check it.
+//! 413, HTML, truncated or empty 200s, a Spring Boot or OAuth 400, contact `statusMessage`s and
+//! Upsert failures other than the documented ones —, odd `Retry-After` values, partial failures
+//! at indices outside the request, a server that never answers), serves TLS with a certificate
+//! of its own CA ([`Sim::start_tls`]), and records what it applied so tests can check it.
 //!
 //! ```ignore
 //! let sim = Sim::start(SimConfig { reset_prob: 0.05, ..SimConfig::default() });
@@ -103,6 +104,36 @@ impl Canned {
             content_type: Some(content_type.to_string()),
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    /// A JSON answer (`application/json`).
+    pub fn json(status: u16, body: &str) -> Canned {
+        Canned::new(status, "application/json", body)
+    }
+
+    /// Spring Boot's default error body, as a Java proxy or gateway in front of the API sends
+    /// it: it has an `"error"` string, but it is not Insider's.
+    pub fn spring_boot_400(path: &str) -> Canned {
+        Canned::json(
+            400,
+            &json!({
+                "timestamp": "2026-11-22T09:00:00.000+00:00",
+                "status": 400,
+                "error": "Bad Request",
+                "path": path,
+            })
+            .to_string(),
+        )
+    }
+
+    /// An OAuth 2 error (RFC 6749 §5.2) from an API gateway; `description` adds
+    /// `error_description`.
+    pub fn oauth_400(error: &str, description: Option<&str>) -> Canned {
+        let mut body = json!({ "error": error });
+        if let Some(d) = description {
+            body["error_description"] = json!(d);
+        }
+        Canned::json(400, &body.to_string())
     }
 
     /// An HTML page, as a proxy or web server sends it.
