@@ -7,12 +7,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod input;
 pub mod insider;
 pub mod lock;
 pub mod output;
 pub mod pipeline;
+pub mod printer;
 pub mod privacy;
 pub mod record;
 pub mod report;
@@ -41,13 +43,9 @@ fn run(cli: Cli) -> Result<Status, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
-        Command::Upsert(args) => commands::upload::run(&args, commands::upload::Kind::Upsert),
-        Command::Unsubscribe(args) => {
-            commands::upload::run(&args, commands::upload::Kind::Unsubscribe)
-        }
-        Command::Resubscribe(args) => {
-            commands::upload::run(&args, commands::upload::Kind::Resubscribe)
-        }
+        Command::Upsert(args) => commands::upload::upsert(&args),
+        Command::Unsubscribe(args) => commands::upload::unsubscribe(&args),
+        Command::Resubscribe(args) => commands::upload::resubscribe(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();

@@ -10,6 +10,7 @@ pub mod guard;
 pub mod insider;
 pub mod netmera;
 pub mod rejects;
+pub mod writers;
 
 use std::fs::{File, OpenOptions};
 use std::io;

@@ -4,6 +4,7 @@
 pub mod document;
 pub mod formats;
 pub mod progress;
+pub mod reporting;
 
 use std::time::Duration;
 
