@@ -62,7 +62,19 @@ pub fn mask_recipient(value: &str) -> String {
     }
 }
 
-/// How recipients appear in messages: masked when redaction is on, always sanitised.
+/// How many characters of a field value a message echoes (SPEC §8).
+pub const ECHO_LIMIT: usize = 200;
+
+/// The first [`ECHO_LIMIT`] characters of `value`, and whether anything was cut.
+fn clip(value: &str) -> (&str, bool) {
+    match value.char_indices().nth(ECHO_LIMIT) {
+        Some((end, _)) => (&value[..end], true),
+        None => (value, false),
+    }
+}
+
+/// How field values appear in messages: at most [`ECHO_LIMIT`] characters of them (cut with
+/// `…`), recipients masked when redaction is on, always sanitised.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shown {
     pub redact: bool,
@@ -70,15 +82,25 @@ pub struct Shown {
 
 impl Shown {
     pub fn recipient(&self, value: &str) -> String {
-        if self.redact {
-            sanitize(&mask_recipient(value)).into_owned()
+        let (head, cut) = clip(value);
+        let mut shown = if self.redact {
+            sanitize(&mask_recipient(head)).into_owned()
         } else {
-            sanitize(value).into_owned()
+            sanitize(head).into_owned()
+        };
+        if cut {
+            shown.push('…');
         }
+        shown
     }
 
     pub fn value(&self, value: &str) -> String {
-        sanitize(value).into_owned()
+        let (head, cut) = clip(value);
+        let mut shown = sanitize(head).into_owned();
+        if cut {
+            shown.push('…');
+        }
+        shown
     }
 }
 
@@ -135,6 +157,26 @@ mod tests {
         assert_eq!(mask_recipient("abc"), "a***");
         assert_eq!(mask_recipient("0532 123 45 67"), "0***");
         assert_eq!(mask_recipient(""), "");
+    }
+
+    #[test]
+    fn messages_echo_at_most_200_characters() {
+        let shown = Shown::default();
+        let exact = "é".repeat(ECHO_LIMIT);
+        assert_eq!(shown.value(&exact), exact, "200 characters are shown whole");
+        let long = format!("{exact}x");
+        assert_eq!(shown.value(&long), format!("{exact}…"));
+        let huge = format!("{}@example.com", "a".repeat(10 * 1024 * 1024));
+        let echoed = shown.recipient(&huge);
+        assert_eq!(echoed, format!("{}…", "a".repeat(ECHO_LIMIT)));
+        let redacted = Shown { redact: true }.recipient(&huge);
+        assert!(redacted.chars().count() <= ECHO_LIMIT + 1, "{redacted}");
+        assert!(redacted.ends_with('…'));
+        // Escaping is applied to what is shown; the cut is on characters of the value.
+        let controls = "\u{1b}".repeat(300);
+        let escaped = shown.value(&controls);
+        assert!(!escaped.contains('\u{1b}'));
+        assert_eq!(escaped, format!("{}…", "\\u{1b}".repeat(ECHO_LIMIT)));
     }
 
     #[test]

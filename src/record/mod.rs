@@ -4,6 +4,7 @@
 //! in any order with identical results.
 
 pub mod email;
+pub mod lenient;
 pub mod phone;
 pub mod problem;
 pub mod timestamp;
@@ -197,6 +198,8 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
     }
 
     let mut errors: Vec<Problem> = Vec::new();
+    // The platform without its invisible characters, when it had any (`fix_invisible`).
+    let mut platform_text: Option<CompactString> = None;
     let recipient = judge_recipient(&fields[0], rules, &mut errors, &mut fixes);
     let platform = &fields[1];
     if platform.text.is_empty() {
@@ -207,8 +210,15 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
         ));
     } else if let Some(p) = unrepresentable(platform, Field::Platform) {
         errors.push(p);
-    } else {
-        plain_fix(platform, Field::Platform, &mut fixes, rules);
+    } else if let Some(cleaned) = visible_fix(platform, Field::Platform, &mut fixes, rules) {
+        if cleaned.is_empty() {
+            errors.push(Problem::error(
+                Field::Platform,
+                Code::EmptyPlatform,
+                "platform holds only invisible characters; write where consent was collected (EMAIL, SMS, mobileapp, web, form…)",
+            ));
+        }
+        platform_text = Some(cleaned);
     }
     let permission = judge_permission(&fields[2], rules, &mut errors, &mut fixes);
     let ts = judge_timestamp(&fields[3], rules, &mut errors, &mut fixes);
@@ -218,10 +228,12 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
                 errors.push(p);
                 None
             }
-            None => {
-                plain_fix(f, Field::ExternalId, &mut fixes, rules);
-                Some(CompactString::from(f.text.as_ref()))
-            }
+            None => match visible_fix(f, Field::ExternalId, &mut fixes, rules) {
+                // Only invisible characters: no external id.
+                Some(cleaned) if cleaned.is_empty() => None,
+                Some(cleaned) => Some(cleaned),
+                None => Some(CompactString::from(f.text.as_ref())),
+            },
         },
         // An empty external id: only the trailing separator is reported.
         _ => None,
@@ -243,7 +255,8 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             let record = Record {
                 channel,
                 recipient,
-                platform: CompactString::from(platform.text.as_ref()),
+                platform: platform_text
+                    .unwrap_or_else(|| CompactString::from(platform.text.as_ref())),
                 permission,
                 timestamp,
                 external_id,
@@ -264,16 +277,24 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
         (recipient, permission, _, _) => {
             // Only errors are reported for an invalid row: one per defective field, in field order.
             errors.sort_by_key(|p| p.field);
-            let recipient = recipient.or_else(|| hold_recipient(&fields[0].text, rules));
-            let hold = match (recipient, permission) {
-                (Some((channel, recipient)), Some(Permission::Ret)) => Some(Hold {
-                    channel,
-                    recipient,
-                    timestamp: timestamp::parse(&fields[3].text, &rules.zone)
-                        .ok()
-                        .map(|p| p.instant),
-                }),
-                _ => None,
+            // SPEC §2/§8: the permission is read leniently first (cheap, and most invalid rows
+            // are not RET), then the recipient.
+            let ret = match permission {
+                Some(p) => p == Permission::Ret,
+                None => lenient::reads_as_ret(&fields[2].text),
+            };
+            let hold = if ret {
+                recipient
+                    .or_else(|| hold_recipient(&fields[0].text, rules))
+                    .map(|(channel, recipient)| Hold {
+                        channel,
+                        recipient,
+                        timestamp: timestamp::parse(&fields[3].text, &rules.zone)
+                            .ok()
+                            .map(|p| p.instant),
+                    })
+            } else {
+                None
             };
             Outcome::Invalid {
                 problems: errors,
@@ -292,9 +313,9 @@ fn hold_of_record(record: &Record) -> Option<Hold> {
 }
 
 /// SPEC §2: a broken row is readable when it has at least 3 fields, its recipient normalises and its
-/// permission reads as RET after trimming and case folding.
+/// permission reads as RET (leniently: [`lenient::reads_as_ret`]).
 fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
-    if fields.len() < 3 || !fields[2].trim().eq_ignore_ascii_case("RET") {
+    if fields.len() < 3 || !lenient::reads_as_ret(fields[2]) {
         return None;
     }
     let (channel, recipient) = hold_recipient(fields[0].trim(), rules)?;
@@ -309,35 +330,17 @@ fn hold_of_loose(fields: &[&str], rules: &Rules) -> Option<Hold> {
     })
 }
 
-/// The recipient of a broken RET row, read as leniently as can be done without guessing: invisible
-/// format characters (BOM, zero-width spaces, soft hyphens) dropped, Unicode dashes read as `-`,
-/// and Turkish `İ`/`ı` folded to `i` in emails. Only used to decide whether a row holds a key back,
-/// where reading too much is the safe side.
+/// The recipient of a broken RET row, read as leniently as can be done without guessing: as
+/// written, then through [`lenient::recipient_candidates`] (invisible characters dropped, NFKC,
+/// Arabic-Indic digits, Unicode dashes, Turkish `İ`/`ı` in emails, surrounding punctuation).
+/// Only used to decide whether a row holds a key back, where reading too much is the safe side.
 fn hold_recipient(text: &str, rules: &Rules) -> Option<(Channel, CompactString)> {
     if let Ok(found) = normalize_recipient(text, rules) {
         return Some(found);
     }
-    let cleaned: String = text
-        .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{00AD}'
-            )
-        })
-        .map(|c| match c {
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            'İ' | 'ı' => 'i',
-            c => c,
-        })
-        .collect();
-    let cleaned = cleaned.trim();
-    let lowered = if cleaned.contains('@') {
-        cleaned.to_lowercase()
-    } else {
-        cleaned.to_string()
-    };
-    normalize_recipient(&lowered, rules).ok()
+    lenient::recipient_candidates(text)
+        .iter()
+        .find_map(|candidate| normalize_recipient(candidate, rules).ok())
 }
 
 enum RecipientError {
@@ -420,10 +423,17 @@ fn judge_recipient(
                 ),
                 RecipientError::Email(email::EmailError::NonAscii) => (
                     Code::InvalidEmail,
-                    format!(
-                        "email {:?} has non-ASCII letters, which İYS refuses; correct the address",
-                        shown()
-                    ),
+                    match lenient::first_invisible(text) {
+                        Some(c) => format!(
+                            "email {:?} contains the invisible character {}, which İYS refuses; remove it (retype the address or paste it as plain text)",
+                            shown(),
+                            codepoint(c)
+                        ),
+                        None => format!(
+                            "email {:?} has non-ASCII letters, which İYS refuses; correct the address",
+                            shown()
+                        ),
+                    },
                 ),
                 RecipientError::Email(email::EmailError::Malformed) => (
                     Code::InvalidEmail,
@@ -432,11 +442,38 @@ fn judge_recipient(
                         shown()
                     ),
                 ),
+                RecipientError::Email(email::EmailError::TooLong) => (
+                    Code::InvalidEmail,
+                    format!(
+                        "email {:?} is too long: at most {} characters in all, {} before the @ and {} in each part of the domain; correct the address",
+                        shown(),
+                        email::MAX_LEN,
+                        email::MAX_LOCAL,
+                        email::MAX_LABEL
+                    ),
+                ),
+                RecipientError::Email(email::EmailError::NotADomainName) => (
+                    Code::InvalidEmail,
+                    format!(
+                        "email {:?} does not end in a domain name (an IP address, a numeric domain or a top-level domain that is not letters); correct the address",
+                        shown()
+                    ),
+                ),
+                RecipientError::Phone(phone::PhoneError::Invalid) if phone::is_scientific(text) => {
+                    (
+                        Code::InvalidPhone,
+                        format!(
+                            "{:?} is a phone number a spreadsheet turned into scientific notation, which loses its last digits; format the column as text in the spreadsheet and export again",
+                            shown()
+                        ),
+                    )
+                }
                 RecipientError::Phone(phone::PhoneError::Invalid) => (
                     Code::InvalidPhone,
                     format!(
-                        "{:?} is not a valid phone number; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)",
-                        shown()
+                        "{:?} is not a valid phone number{}; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)",
+                        shown(),
+                        invisible_hint(text)
                     ),
                 ),
                 RecipientError::Phone(phone::PhoneError::NotMobile) => (
@@ -471,10 +508,11 @@ fn judge_permission(
         } else {
             "; write ONAY (consent) or RET (rejection)"
         };
+        let invisible = invisible_hint(text);
         errors.push(Problem::error(
             Field::Permission,
             Code::InvalidPermission,
-            format!("permission {shown:?} is neither ONAY nor RET{hint}"),
+            format!("permission {shown:?} is neither ONAY nor RET{invisible}{hint}"),
         ));
         return None;
     };
@@ -516,7 +554,7 @@ fn judge_timestamp(
             errors.push(Problem::error(
                 Field::Timestamp,
                 Code::InvalidTimestamp,
-                format!("timestamp {:?} {why}", shown()),
+                format!("timestamp {:?} {why}{}", shown(), invisible_hint(text)),
             ));
             return None;
         }
@@ -576,9 +614,58 @@ fn unrepresentable(field: &RawField<'_>, which: Field) -> Option<Problem> {
     ))
 }
 
-/// Fix for a field whose value is taken as it is (platform, external id): quotes and whitespace only.
-fn plain_fix(field: &RawField<'_>, which: Field, fixes: &mut Vec<Problem>, rules: &Rules) {
-    field_fix(fixes, which, field, None, rules);
+/// Fix for a field whose value is taken as it is (platform, external id): quotes, whitespace and
+/// invisible characters (SPEC §8, `fix_invisible`: they never reach an output). Returns the value
+/// without its invisible characters (and whitespace they hid at its ends) when it had any; `None`
+/// when the field is used as it is. Plain ASCII is decided without looking at characters.
+fn visible_fix(
+    field: &RawField<'_>,
+    which: Field,
+    fixes: &mut Vec<Problem>,
+    rules: &Rules,
+) -> Option<CompactString> {
+    let text = field.text.as_ref();
+    let Some(first) = lenient::first_invisible(text) else {
+        field_fix(fixes, which, field, None, rules);
+        return None;
+    };
+    let cleaned = lenient::without_invisible(text);
+    let describe = || {
+        let count = text.chars().filter(|&c| lenient::is_invisible(c)).count();
+        if count == 1 {
+            format!("invisible character {} removed", codepoint(first))
+        } else {
+            format!(
+                "{count} invisible characters ({} …) removed",
+                codepoint(first)
+            )
+        }
+    };
+    field_fix(
+        fixes,
+        which,
+        field,
+        Some((Code::FixInvisible, &describe)),
+        rules,
+    );
+    Some(CompactString::from(cleaned.trim()))
+}
+
+/// `U+200B`: how an invisible character is named in messages.
+fn codepoint(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
+/// A hint for the message of an invalid field that holds an invisible character: empty when it
+/// holds none.
+fn invisible_hint(text: &str) -> String {
+    match lenient::first_invisible(text) {
+        Some(c) => format!(
+            " (it contains the invisible character {}; remove it)",
+            codepoint(c)
+        ),
+        None => String::new(),
+    }
 }
 
 /// A field's own repair: its code, and how to describe it (only called when fixes are described).

@@ -73,6 +73,31 @@ pub fn normalize(raw: &str) -> Result<CompactString, PhoneError> {
     }
 }
 
+/// Whether a phone field is a number a spreadsheet wrote in scientific notation (SPEC §8:
+/// `9.05321E+11`, `9,05321E+11` in a Turkish locale, `5.32123e9`): digits, an optional `.` or `,`
+/// and more digits, `E` or `e`, an optional sign, digits. Such a value has lost digits for good.
+pub fn is_scientific(raw: &str) -> bool {
+    let b = raw.trim().as_bytes();
+    let digits = |b: &[u8]| -> usize { b.iter().take_while(|c| c.is_ascii_digit()).count() };
+    let mut i = digits(b);
+    if i == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        i += 1;
+        i += digits(&b[i..]);
+    }
+    if !matches!(b.get(i), Some(b'e' | b'E')) {
+        return false;
+    }
+    i += 1;
+    if matches!(b.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let exponent = digits(&b[i..]);
+    exponent > 0 && i + exponent == b.len()
+}
+
 /// Slow reference path: same contract, always via the phonenumber crate (no fast path). Used by tests/benches.
 pub fn normalize_slow(raw: &str) -> Result<String, PhoneError> {
     // Deliberately written independently of the byte-level scanner of the

@@ -28,12 +28,13 @@ pub enum Code {
     FixPermissionCase,
     FixTimestampFormat,
     FixTrailingSeparator,
+    FixInvisible,
     Conflict,
     Withheld,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 25] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -56,6 +57,7 @@ impl Code {
         Code::FixPermissionCase,
         Code::FixTimestampFormat,
         Code::FixTrailingSeparator,
+        Code::FixInvisible,
         Code::Conflict,
         Code::Withheld,
     ];
@@ -84,6 +86,7 @@ impl Code {
             Code::FixPermissionCase => "fix_permission_case",
             Code::FixTimestampFormat => "fix_timestamp_format",
             Code::FixTrailingSeparator => "fix_trailing_separator",
+            Code::FixInvisible => "fix_invisible",
             Code::Conflict => "conflict",
             Code::Withheld => "withheld",
         }
@@ -196,6 +199,23 @@ mod tests {
         for code in Code::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn the_readme_reason_table_names_every_code() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### Reason codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or_default();
+        for code in Code::ALL {
+            assert!(
+                table.contains(&format!("`{}`", code.as_str())),
+                "README's reason-code table lacks {}",
+                code.as_str()
+            );
         }
     }
 
