@@ -5,21 +5,24 @@
 //! [`output`] writes files or [`insider`] sends them; [`report`] tells what happened. [`commands`]
 //! glues them together for each subcommand of [`cli`].
 
-pub mod cli;
-pub mod commands;
-pub mod engine;
-pub mod error;
+// The surface for tests and benches (documented, kept small): the reading, judging, resolving
+// and spooling core, and the Insider client. Everything else is private to the binary, so the
+// dead-code lint sees it.
+mod cli;
+mod commands;
+mod engine;
+mod error;
 pub mod input;
 pub mod insider;
-pub mod lock;
-pub mod output;
+mod lock;
+mod output;
 pub mod pipeline;
-pub mod printer;
-pub mod privacy;
+mod printer;
+mod privacy;
 pub mod record;
-pub mod report;
+mod report;
 pub mod resolve;
-pub mod signals;
+mod signals;
 pub mod spool;
 
 use clap::{CommandFactory, Parser};

@@ -5,8 +5,6 @@
 //! client sends them. Every acknowledged request is in the journal before it counts as done, so a
 //! rerun sends only the rest.
 
-use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{
@@ -15,8 +13,8 @@ use crate::cli::{
 use crate::commands::convert::upsert_options;
 use crate::engine::{Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
-use crate::insider::session::{self, Destination, Kind, Pacing, Plan, Resume, Session, Shape};
-use crate::insider::{JournalKey, Secret, check_base_url};
+use crate::insider::check_base_url;
+use crate::insider::session::{self, Destination, Kind, Pacing, Resume, Session, Shape};
 use crate::output::insider::{DEFAULT_MAX_CONTACTS, UpsertOptions};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::output::{OutputDir, Outputs};
@@ -62,9 +60,13 @@ fn run(
 ) -> Result<Status, Error> {
     crate::signals::install()?;
     let setup = Setup::new(common)?;
-    check_base_url(&args.unification_url)
-        .map_err(|m| Error::Usage(format!("--unification-url: {m}")))?;
-    check_base_url(&args.contact_url).map_err(|m| Error::Usage(format!("--contact-url: {m}")))?;
+    // Checked here, not by clap, whose message would repeat the URL (and any credentials in it).
+    for (flag, url) in [
+        ("--unification-url", &args.unification_url),
+        ("--contact-url", &args.contact_url),
+    ] {
+        check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
+    }
     let destination = (!args.dry_run)
         .then(|| destination(&setup, args, shape.kind))
         .transpose()?;
@@ -111,23 +113,17 @@ fn run(
     }
 
     let mut journal = match &destination {
-        Some(d) => {
-            let key = session::run_key(
+        Some(d) => Some(session::open_journal(
+            args.journal.as_deref(),
+            session::journal_key(
+                d,
                 shape.kind,
-                &d.partner,
-                d.urls(shape.kind),
                 &shape_text(shape, insider, common),
                 &setup.sources,
-            )?;
-            let (unification, contact) = d.urls(shape.kind);
-            let key = JournalKey::new(&key, &d.partner, unification, contact);
-            Some(session::open_journal(
-                args.journal.as_deref(),
-                key,
-                args.restart,
-                &setup.printer,
-            )?)
-        }
+            )?,
+            args.restart,
+            &setup.printer,
+        )?),
         None => None,
     };
     let journal_path = journal.as_ref().map(|j| j.path.clone());
@@ -177,17 +173,19 @@ fn run(
         ));
     }
     if session.is_dry_run() {
-        print_plan(args, shape.kind, session.plan());
+        let (unification, contact) = (&args.unification_url, &args.contact_url);
+        let text = session
+            .plan()
+            .text(shape.kind, unification, contact, args.out.as_deref());
+        crate::output::Stdout::print(&text);
     }
     let up = session.counters();
     let elapsed = progress.elapsed();
     let rejects_path = reporting.finish(&summary, Some(&up), elapsed)?;
     setup.printer.say(&summary.human(elapsed));
-    setup.printer.say(&format!(
-        "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; {}\n",
-        up.requests, up.records_sent, up.records_accepted, up.records_refused, up.retries, up.skipped,
-        rejects_shown(rejects_path.as_deref())
-    ));
+    setup
+        .printer
+        .say(&up.human(&rejects_shown(rejects_path.as_deref())));
     if let Some(e) = failure {
         return Err(e);
     }
@@ -235,7 +233,10 @@ fn destination(setup: &Setup, args: &SendArgs, kind: Kind) -> Result<Destination
         partner: partner.to_string(),
         unification_url: args.unification_url.clone(),
         contact_url: args.contact_url.clone(),
-        tokens: vec![(kind, read_token(setup, kind, args.token_file.as_deref())?)],
+        tokens: vec![(
+            kind,
+            session::read_token(kind, args.token_file.as_deref(), &setup.printer)?,
+        )],
         pacing: Pacing {
             rate: args.rate,
             concurrency: args.concurrency,
@@ -244,80 +245,4 @@ fn destination(setup: &Setup, args: &SendArgs, kind: Kind) -> Result<Destination
             max_wait: Duration::from_secs(args.max_wait),
         },
     })
-}
-
-/// The token: from `--token-file` (warning when others can read it) or the environment, never
-/// from the command line.
-fn read_token(setup: &Setup, kind: Kind, token_file: Option<&Path>) -> Result<Secret, Error> {
-    let Some(p) = token_file else {
-        let token = std::env::var(kind.token_env()).unwrap_or_default();
-        if token.trim().is_empty() {
-            return Err(Error::Usage(format!(
-                "no API token: set {} in the environment or pass --token-file PATH (tokens are never taken from the command line)",
-                kind.token_env()
-            )));
-        }
-        return Ok(Secret::new(token.trim()));
-    };
-    let token = std::fs::read_to_string(p)
-        .map_err(|e| Error::io(format!("cannot read the token file {}", p.display()), e))?;
-    if token.trim().is_empty() {
-        return Err(Error::Usage(format!(
-            "the token file {} is empty; put the {} token in it (one line)",
-            p.display(),
-            kind.token_env()
-        )));
-    }
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(p) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            setup.printer.warn(&format!(
-                "the token file {} can be read by other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
-                p.display(),
-                p.display()
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = setup;
-    Ok(Secret::new(token.trim()))
-}
-
-/// `--dry-run`: the plan, on stdout.
-fn print_plan(args: &SendArgs, kind: Kind, p: &Plan) {
-    let mut out = format!(
-        "dry run of `iysync {}`: {} records in {} requests, {} bytes; nothing was sent\n",
-        kind.name(),
-        p.records,
-        p.requests,
-        p.bytes
-    );
-    for (endpoint, (requests, records)) in &p.by_endpoint {
-        let base = if endpoint.is_contact() {
-            &args.contact_url
-        } else {
-            &args.unification_url
-        };
-        out.push_str(&format!(
-            "  POST {}{}: {requests} requests, {records} records\n",
-            base.trim_end_matches('/'),
-            endpoint.path()
-        ));
-    }
-    if p.not_applicable > 0 {
-        out.push_str(&format!(
-            "  {} resolved records are not for {} (skipped)\n",
-            p.not_applicable,
-            kind.name()
-        ));
-    }
-    if let Some(dir) = &args.out {
-        out.push_str(&format!("  bodies written to {}\n", dir.display()));
-    }
-    let mut stdout = crate::output::Stdout::new();
-    let _ = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush());
 }

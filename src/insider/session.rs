@@ -401,6 +401,61 @@ pub fn run_key(
     Ok(format!("{}-{:032x}", kind.name(), h.digest128()))
 }
 
+/// The token: from `--token-file` (warning when others can read it) or the environment, never
+/// from the command line.
+pub fn read_token(
+    kind: Kind,
+    token_file: Option<&Path>,
+    printer: &Printer,
+) -> Result<Secret, Error> {
+    let Some(p) = token_file else {
+        let token = std::env::var(kind.token_env()).unwrap_or_default();
+        if token.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "no API token: set {} in the environment or pass --token-file PATH (tokens are never taken from the command line)",
+                kind.token_env()
+            )));
+        }
+        return Ok(Secret::new(token.trim()));
+    };
+    let token = std::fs::read_to_string(p)
+        .map_err(|e| Error::io(format!("cannot read the token file {}", p.display()), e))?;
+    if token.trim().is_empty() {
+        return Err(Error::Usage(format!(
+            "the token file {} is empty; put the {} token in it (one line)",
+            p.display(),
+            kind.token_env()
+        )));
+    }
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(p) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            printer.warn(&format!(
+                "the token file {} can be read by other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
+                p.display(),
+                p.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = printer;
+    Ok(Secret::new(token.trim()))
+}
+
+/// The journal key of a run of `kind` to `destination`: its [`run_key`] and destination.
+pub fn journal_key(
+    destination: &Destination,
+    kind: Kind,
+    shape: &str,
+    sources: &[Source],
+) -> Result<JournalKey, Error> {
+    let urls = destination.urls(kind);
+    let key = run_key(kind, &destination.partner, urls, shape, sources)?;
+    Ok(JournalKey::new(&key, &destination.partner, urls.0, urls.1))
+}
+
 /// An open journal, locked for the run.
 pub struct OpenJournal {
     pub path: PathBuf,
@@ -844,6 +899,41 @@ impl Planned {
 }
 
 impl Plan {
+    /// The plan for people (`--dry-run`), with the base URLs it would send to and the directory
+    /// the bodies were written to.
+    pub fn text(&self, kind: Kind, unification: &str, contact: &str, out: Option<&Path>) -> String {
+        let mut text = format!(
+            "dry run of `iysync {}`: {} records in {} requests, {} bytes; nothing was sent\n",
+            kind.name(),
+            self.records,
+            self.requests,
+            self.bytes
+        );
+        for (endpoint, (requests, records)) in &self.by_endpoint {
+            let base = if endpoint.is_contact() {
+                contact
+            } else {
+                unification
+            };
+            text.push_str(&format!(
+                "  POST {}{}: {requests} requests, {records} records\n",
+                base.trim_end_matches('/'),
+                endpoint.path()
+            ));
+        }
+        if self.not_applicable > 0 {
+            text.push_str(&format!(
+                "  {} resolved records are not for {} (skipped)\n",
+                self.not_applicable,
+                kind.name()
+            ));
+        }
+        if let Some(dir) = out {
+            text.push_str(&format!("  bodies written to {}\n", dir.display()));
+        }
+        text
+    }
+
     fn merge(&mut self, other: Plan) {
         self.records += other.records;
         self.requests += other.requests;

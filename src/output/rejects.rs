@@ -81,14 +81,6 @@ impl Rejects {
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// One rejected row: its first problem's code, all its messages joined by ` | `.
     pub fn write(
         &mut self,

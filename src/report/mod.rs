@@ -99,6 +99,21 @@ pub struct Upload {
     pub skipped: u64,
 }
 
+impl Upload {
+    /// The upload's line of the people's summary; `rejects` names the rejects file.
+    pub fn human(&self, rejects: &str) -> String {
+        format!(
+            "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; {rejects}\n",
+            self.requests,
+            self.records_sent,
+            self.records_accepted,
+            self.records_refused,
+            self.retries,
+            self.skipped,
+        )
+    }
+}
+
 impl Summary {
     /// Counts one judged chunk.
     pub fn count(&mut self, chunk: &JudgedChunk) {
