@@ -1,5 +1,6 @@
 //! Per-row hot paths through the public API: judging one row, phone/email/timestamp normalisation,
-//! a whole 1 MiB chunk, the resolver's key hash, and the spool of valid records between passes.
+//! a whole 1 MiB chunk and cutting chunks into pieces, the resolver's key hash and its sharded tables
+//! (growth included), and the spool of valid records between passes.
 //!
 //! `cargo bench --bench hot_paths` (short measurement times: the whole run takes about a minute).
 
@@ -9,9 +10,10 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use iysync::input::{Chunk, Decoder};
-use iysync::pipeline::{Hooks, judge_chunk};
+use iysync::pipeline::{Hooks, MAX_LINES, judge_chunk, split_chunk};
+use iysync::record::Permission;
 use iysync::record::{self, Channel, Outcome, Rules, email, phone, timestamp};
-use iysync::resolve::key_of;
+use iysync::resolve::{Observation, Pos, Shards, key_of};
 use iysync::spool;
 
 /// `--now 2026-11-22T12:00:00+03:00`.
@@ -245,6 +247,78 @@ fn bench_spool(c: &mut Criterion) {
     g.finish();
 }
 
+/// Cutting a 256 KiB chunk into pieces of at most MAX_LINES lines (per row: the cost the reading
+/// thread adds to every row), for typical rows and for blank lines.
+fn bench_split(c: &mut Criterion) {
+    let (mixed, _) = mixed_chunk();
+    let typical = mixed.data[..256 * 1024].to_vec();
+    let typical_rows = memchr_count(&typical);
+    let blank = vec![b'\n'; 256 * 1024];
+    let mut g = c.benchmark_group("split_chunk");
+    for (name, data, rows) in [
+        ("typical_256KiB", &typical, typical_rows),
+        ("blank_256KiB", &blank, blank.len() as u64),
+    ] {
+        g.throughput(Throughput::Elements(rows));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let chunk = Chunk {
+                    file: 0,
+                    first_line: 1,
+                    data: data.clone(),
+                };
+                split_chunk(black_box(chunk), MAX_LINES).len()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn memchr_count(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The resolver's per-key cost: 1M new keys observed in batches of a piece's size into fresh
+/// sharded tables (every growth step included), then the same keys again (lookups only).
+fn bench_resolve(c: &mut Criterion) {
+    const KEYS: u64 = 1_000_000;
+    let batches: Vec<Vec<Observation>> = (0..KEYS)
+        .map(|i| Observation {
+            pos: Pos::new(0, i + 1),
+            key: key_of(Channel::Email, &format!("user{i}@example.com")),
+            permission: Permission::Onay,
+            timestamp: 1_600_000_000 + i as i64,
+        })
+        .collect::<Vec<_>>()
+        .chunks(MAX_LINES)
+        .map(<[Observation]>::to_vec)
+        .collect();
+    let mut g = c.benchmark_group("resolve");
+    g.throughput(Throughput::Elements(KEYS));
+    g.sample_size(10);
+    g.bench_function("observe_1M_new_keys", |b| {
+        b.iter(|| {
+            let shards = Shards::new(64);
+            for batch in &batches {
+                shards.observe_batch(black_box(batch));
+            }
+            shards.finish().unique
+        })
+    });
+    let shards = Shards::new(64);
+    for batch in &batches {
+        shards.observe_batch(batch);
+    }
+    g.bench_function("observe_1M_seen_keys", |b| {
+        b.iter(|| {
+            for batch in &batches {
+                shards.observe_batch(black_box(batch));
+            }
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -256,6 +330,6 @@ criterion_group! {
     name = benches;
     config = config();
     targets = bench_judge, bench_phone, bench_timestamp, bench_email, bench_chunk, bench_key,
-        bench_spool
+        bench_spool, bench_split, bench_resolve
 }
 criterion_main!(benches);

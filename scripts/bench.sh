@@ -4,6 +4,9 @@
 #   scripts/bench.sh                 # 5,000,000-row email and SMS files (generated once, ~10 s each)
 #   ROWS=1000000 scripts/bench.sh    # quicker run on 1M-row files
 #   REPEAT=5 scripts/bench.sh        # runs per measurement (default 3): best wall, worst peak RSS
+#   CASES=0 scripts/bench.sh         # without the bounded-memory cases (blank lines, a 200 MB line,
+#                                    # 3M rows of three problems each as JSON, 1 GB gzip bombs)
+#   CASE_TIMEOUT=300 scripts/bench.sh  # seconds before a case is stopped (default 120)
 #
 # Data goes to bench-data/ (git-ignored) and is reused when present. Every run is timed with
 # `/usr/bin/time -v`; one line per measurement (best of REPEAT runs), then a table. Exit code 1
@@ -17,6 +20,8 @@ DATA=$ROOT/bench-data
 BIN=$ROOT/target/release/iysync
 ROWS=${ROWS:-5000000}
 REPEAT=${REPEAT:-3}
+CASES=${CASES:-1}
+CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 NOW=2026-11-22T12:00:00+03:00
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -63,6 +68,31 @@ gen "$EMAIL" "$ROWS" email 0.1
 gen "$SMS" "$ROWS" sms 0.1
 gen "$DUP30" 1000000 email 0.3
 
+# The bounded-memory cases: none has a valid row, so each one's budget is the fixed 50 MB.
+BLANK=$DATA/blank-100m.csv     # 100,000,000 blank lines
+INVALID=$DATA/invalid-3m.csv   # 3,000,000 rows of three problems each (9M problems)
+LONG=$DATA/line-200mb.csv      # one 200 MB line
+ZEROS=$DATA/zeros-1g.gz        # 1 GB of NUL bytes, gzipped (~1 MB)
+XLINE=$DATA/x-1g.gz            # one 1 GB line of 'x', gzipped (~1 MB)
+gen_case() { # gen_case FILE COMMAND…
+    local file=$1
+    shift
+    [[ -s $file ]] && return
+    echo "== generating $(basename "$file")"
+    "$@" >"$file.tmp"
+    mv "$file.tmp" "$file"
+}
+if ((CASES)); then
+    gen_case "$BLANK" bash -c 'head -c 100000000 /dev/zero | tr "\0" "\n"'
+    gen_case "$INVALID" python3 -c 'import sys
+w = sys.stdout.write
+for i in range(3_000_000):
+    w(f"bad{i};web;RED;31.02.2025 14:23:00\n")'
+    gen_case "$LONG" bash -c 'head -c 200000000 /dev/zero | tr "\0" x; echo'
+    gen_case "$ZEROS" bash -c 'head -c 1000000000 /dev/zero | gzip -1'
+    gen_case "$XLINE" bash -c 'head -c 1000000000 /dev/zero | tr "\0" x | gzip -1'
+fi
+
 # Each convert run writes into a fresh directory, removed only when the script ends: on ext4,
 # creating thousands of files right after deleting thousands makes inode allocation scan the
 # recently deleted ones, which timed the file system rather than iysync (seconds of system time).
@@ -74,7 +104,12 @@ trap 'rm -rf "$OUTS" "$TIMEFILE" "$ERRFILE" "$REPORT"' EXIT
 
 RESULTS=()
 SKIPPED=0
-row_count() { wc -l <"$1" | tr -d ' '; }
+row_count() {
+    case $1 in
+    *.gz) gzip -dc <"$1" | wc -l | tr -d ' ' ;;
+    *) wc -l <"$1" | tr -d ' ' ;;
+    esac
+}
 
 # The memory target of a file: 50 MB plus 64 bytes per unique recipient key (valid rows −
 # duplicates), from one untimed run with --report (the report is not written in timed runs).
@@ -94,6 +129,11 @@ run() {
     case " ${*:4} " in
     *" --out @OUT "*) LABEL="$name → dir" ;;
     *" --out - "*) LABEL="$name → stdout" ;;
+    *" --format "*)
+        local rest=" ${*:4} "
+        rest=${rest#* --format }
+        LABEL="$name ${rest%% *}"
+        ;;
     esac
     shift 3
     local jobs_args=()
@@ -109,11 +149,18 @@ run() {
             args+=("$a")
         done
         rc=0
-        /usr/bin/time -v -o "$TIMEFILE" "$BIN" "$name" "$file" "${args[@]}" "${jobs_args[@]}" \
-            -q --no-progress --now "$NOW" >/dev/null 2>"$ERRFILE" || rc=$?
+        # `timeout` waits for iysync, so the peak RSS reported is iysync's.
+        /usr/bin/time -v -o "$TIMEFILE" timeout "$CASE_TIMEOUT" "$BIN" "$name" "$file" "${args[@]}" \
+            "${jobs_args[@]}" -q --no-progress --now "$NOW" >/dev/null 2>"$ERRFILE" || rc=$?
         if ((rc == 2)) && grep -q 'not available' "$ERRFILE"; then
             echo "skipped ($name not available: $(tail -n 1 "$ERRFILE"))"
             SKIPPED=1
+            return 0
+        fi
+        if ((rc == 124)); then
+            printf '%-15s %-19s jobs=%-7s STOPPED after %ss (CASE_TIMEOUT)\n' "$LABEL" "$(basename "$file")" \
+                "$jobs" "$CASE_TIMEOUT"
+            RESULTS+=("$LABEL|$(basename "$file")|$jobs|$rows|>$CASE_TIMEOUT|-|-|${BUDGETS[$file]}|timeout")
             return 0
         fi
         if ((rc > 1)); then
@@ -173,6 +220,22 @@ if "$BIN" convert --help >/dev/null 2>&1; then
     done
 else
     echo "skipped (convert not available)"
+fi
+
+if ((CASES)); then
+    echo "== bounded-memory cases (budget: the fixed 50 MB; no valid rows)"
+    for f in "$BLANK" "$INVALID" "$LONG" "$ZEROS" "$XLINE"; do
+        BUDGETS[$f]=50.0
+    done
+    for jobs in 1 default; do
+        run validate "$jobs" "$BLANK"
+        run validate "$jobs" "$INVALID" --format json
+        run validate "$jobs" "$INVALID" --format jsonl
+        run validate "$jobs" "$INVALID"
+        run validate "$jobs" "$LONG"
+        run validate "$jobs" "$ZEROS"
+        run validate "$jobs" "$XLINE"
+    done
 fi
 
 echo

@@ -146,7 +146,7 @@ pub fn first_pass(
                     .collect();
                 sink.problems(&located, invalid, row.raw.as_deref())?;
             }
-            progress.read(chunk.bytes_read, chunk.rows.len() as u64);
+            progress.read(chunk.bytes_read, chunk.rows.len() as u64 + chunk.blank);
             Ok(())
         },
     )?;

@@ -31,7 +31,11 @@ pub struct JudgedRow {
 #[derive(Debug)]
 pub struct JudgedChunk {
     pub file: usize,
+    /// The chunk's non-blank lines. Blank lines are only counted ([`JudgedChunk::blank`]): a
+    /// file of nothing but line ends costs no memory per line.
     pub rows: Vec<JudgedRow>,
+    /// Blank lines in the chunk (skipped, counted as `blank`).
+    pub blank: u64,
     /// The output [`Hooks::render`] gave the chunk's valid rows, in order, in one buffer.
     pub output: Vec<u8>,
     /// Bytes of input consumed so far when this chunk was read (for progress).
@@ -63,7 +67,9 @@ pub fn judge_chunk(
     hooks: Hooks<'_>,
     bytes_read: u64,
 ) -> JudgedChunk {
-    let mut rows = Vec::with_capacity(chunk.data.len() / 48 + 1);
+    // A typical row is 40-80 bytes; the vector grows for shorter ones, up to MAX_LINES rows.
+    let mut rows = Vec::with_capacity((chunk.data.len() / 40 + 1).min(MAX_LINES));
+    let mut blank = 0;
     let mut output = Vec::new();
     if hooks.render.is_some() {
         // Spooled records are shorter than their rows; one allocation in the usual case.
@@ -76,6 +82,10 @@ pub fn judge_chunk(
             Ok(text) => record::judge(&text, rules),
             Err(lossy) => record::judge_undecodable(&lossy, rules),
         };
+        if matches!(outcome, Outcome::Blank) {
+            blank += 1;
+            continue;
+        }
         let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
         let key = match &outcome {
             _ if hooks.observe.is_none() => 0,
@@ -96,9 +106,58 @@ pub fn judge_chunk(
     JudgedChunk {
         file: chunk.file,
         rows,
+        blank,
         output,
         bytes_read,
     }
+}
+
+/// The most lines a chunk handed to a worker holds. A 256 KiB chunk of typical rows (40-80
+/// bytes, 3,300-6,500 lines) is cut into two to four pieces, a chunk of very short lines into
+/// more: a judged piece (its rows, their problems and the raw bytes of invalid rows) takes at
+/// most ~1.5 MB for rows of three problems each, whatever the length of the lines, and at most
+/// two pieces per job are in flight ([`ordered`]).
+pub const MAX_LINES: usize = 2048;
+
+/// Cuts `chunk` into pieces of at most `max_lines` lines (as few pieces as that allows, of
+/// about equal length), in order, each with the number of its first line. A chunk within the
+/// limit is returned as it is (no copy). Lines are counted by their `\n`, as the chunk reader
+/// numbers them, with a SIMD search (this runs on the reading thread for every chunk).
+pub fn split_chunk(mut chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
+    let max_lines = max_lines.max(1);
+    // Every line but the last takes at least one byte (its line end).
+    if chunk.data.len() < max_lines {
+        return vec![chunk];
+    }
+    let newlines = memchr::memchr_iter(b'\n', &chunk.data).count();
+    let lines = newlines + usize::from(chunk.data.last() != Some(&b'\n'));
+    if lines <= max_lines {
+        return vec![chunk];
+    }
+    let per_piece = lines.div_ceil(lines.div_ceil(max_lines));
+    // Where each piece after the first starts: after every per_piece-th line end.
+    let cuts: Vec<usize> = memchr::memchr_iter(b'\n', &chunk.data)
+        .enumerate()
+        .filter(|(i, at)| (i + 1) % per_piece == 0 && at + 1 < chunk.data.len())
+        .map(|(_, at)| at + 1)
+        .collect();
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut first_line = chunk.first_line;
+    let ends = cuts.iter().skip(1).copied().chain([chunk.data.len()]);
+    for (start, end) in cuts.iter().copied().zip(ends) {
+        first_line += per_piece as u64;
+        pieces.push(Chunk {
+            file: chunk.file,
+            first_line,
+            data: chunk.data[start..end].to_vec(),
+        });
+    }
+    // The first piece keeps the chunk's own buffer.
+    if let Some(&first_end) = cuts.first() {
+        chunk.data.truncate(first_end);
+    }
+    pieces.insert(0, chunk);
+    pieces
 }
 
 /// Reads, judges and delivers every chunk in input order to `sink`.
@@ -111,8 +170,21 @@ pub fn run(
     sink: impl FnMut(JudgedChunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let bytes = reader.bytes_read.clone();
-    // Progress is sampled as each chunk is read, on the reading thread.
-    let chunks = reader.map(move |c| c.map(|c| (c, bytes.load(Ordering::Relaxed))));
+    // Progress is sampled as each chunk is read, on the reading thread; chunks of very short
+    // lines are cut into pieces of at most MAX_LINES lines there too.
+    let chunks = reader.flat_map(move |c| {
+        let pieces = match c {
+            Ok(c) => {
+                let read = bytes.load(Ordering::Relaxed);
+                split_chunk(c, MAX_LINES)
+                    .into_iter()
+                    .map(|p| Ok((p, read)))
+                    .collect()
+            }
+            Err(e) => vec![Err(e)],
+        };
+        pieces.into_iter()
+    });
     let judge = |(chunk, bytes_read): (Chunk, u64)| {
         let judged = judge_chunk(&chunk, rules, decoder, hooks, bytes_read);
         if let Some(f) = hooks.observe {
@@ -145,10 +217,12 @@ pub fn ordered<T: Send, U: Send>(
         // the item would never arrive and the run would wait for it forever.
         let (done_tx, done_rx) = sync_channel::<(u64, thread::Result<Result<U, Error>>)>(jobs * 2);
         let item_rx: Arc<Mutex<Receiver<(u64, T)>>> = Arc::new(Mutex::new(item_rx));
-        // At most `in_flight` items between the reader and the sink, so one slow item cannot make
-        // the results behind it pile up without bound: the reader takes a permit for each item,
-        // the sink gives it back once the item is delivered.
-        let in_flight = jobs * 4;
+        // At most `in_flight` items between the reader and the sink, so one slow item (or a slow
+        // sink) cannot make the results behind it pile up: the reader takes a permit for each
+        // item, the sink gives it back once the item is delivered. Two a job keep every worker
+        // busy while the sink takes the next result; each one is a judged piece of at most
+        // MAX_LINES lines (~0.5 MB for typical rows, ~1.5 MB for rows of three problems).
+        let in_flight = jobs * 2;
         let (permit_tx, permit_rx) = sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
             let _ = permit_tx.send(());
@@ -226,6 +300,67 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
+
+    fn chunk(first_line: u64, data: &[u8]) -> Chunk {
+        Chunk {
+            file: 3,
+            first_line,
+            data: data.to_vec(),
+        }
+    }
+
+    fn numbered(chunks: &[Chunk]) -> Vec<(u64, Vec<u8>)> {
+        chunks
+            .iter()
+            .flat_map(|c| c.lines().map(|(n, l)| (n, l.to_vec())))
+            .collect()
+    }
+
+    #[test]
+    fn blank_lines_are_counted_not_kept() {
+        let rules = Rules::new(chrono_tz::Europe::Istanbul, 1_800_000_000);
+        let data = b"\n\r\n  \t\nuser@example.com;web;ONAY;15.05.2025 14:23:00\n\n";
+        let judged = judge_chunk(
+            &chunk(1, data),
+            &rules,
+            Decoder::utf8(),
+            Hooks::default(),
+            0,
+        );
+        assert_eq!(judged.blank, 4);
+        assert_eq!(judged.rows.len(), 1);
+        assert_eq!(judged.rows[0].line, 4);
+        assert!(matches!(judged.rows[0].outcome, Outcome::Valid { .. }));
+    }
+
+    #[test]
+    fn chunks_of_short_lines_are_cut_into_pieces_with_their_line_numbers() {
+        let mut data = Vec::new();
+        for i in 0..103 {
+            data.extend_from_slice(match i % 4 {
+                0 => &b"\n"[..],
+                1 => b"x\r\n",
+                2 => b"a;b;c\n",
+                _ => b"  \n",
+            });
+        }
+        data.extend_from_slice(b"last line without a line end");
+        let whole = chunk(41, &data);
+        let expected = numbered(std::slice::from_ref(&whole));
+        for max in [1, 4, 10, 103, 104, 1000] {
+            let pieces = split_chunk(chunk(41, &data), max);
+            assert_eq!(numbered(&pieces), expected, "max {max}");
+            assert!(
+                pieces
+                    .iter()
+                    .all(|p| p.lines().count() <= max && p.file == 3)
+            );
+            assert_eq!(pieces.len(), 104usize.div_ceil(max), "max {max}");
+        }
+        // Within the limit: the same chunk, not a copy.
+        let small = split_chunk(chunk(1, b"a\nb\n"), 2);
+        assert_eq!(numbered(&small), [(1, b"a".to_vec()), (2, b"b".to_vec())]);
+    }
 
     #[test]
     fn results_arrive_in_order_whatever_the_jobs_and_the_time_each_item_takes() {
@@ -323,8 +458,8 @@ mod tests {
         })
         .expect("no error");
         assert_eq!(delivered.load(Ordering::SeqCst), 500);
-        // The permits allow jobs × 4 items in flight, plus the one the reader holds.
+        // The permits allow jobs × 2 items in flight, plus the one the reader holds.
         let ahead = most_ahead.load(Ordering::SeqCst);
-        assert!(ahead <= jobs * 4 + 1, "the reader got {ahead} items ahead");
+        assert!(ahead <= jobs * 2 + 1, "the reader got {ahead} items ahead");
     }
 }

@@ -19,11 +19,18 @@ fn judge(data: &[u8]) -> Vec<Outcome> {
         first_line: 1,
         data: data.to_vec(),
     };
-    judge_chunk(&chunk, rules(), Decoder::utf8(), Hooks::default(), 0)
-        .rows
-        .into_iter()
-        .map(|r| r.outcome)
-        .collect()
+    // Blank lines are counted, not kept as rows: put them back in their places.
+    let judged = judge_chunk(&chunk, rules(), Decoder::utf8(), Hooks::default(), 0);
+    let lines = judged.rows.len() + judged.blank as usize;
+    let mut out = Vec::with_capacity(lines);
+    for row in judged.rows {
+        while out.len() + 1 < row.line as usize {
+            out.push(Outcome::Blank);
+        }
+        out.push(row.outcome);
+    }
+    out.resize(lines, Outcome::Blank);
+    out
 }
 
 fn line_count(data: &[u8]) -> usize {

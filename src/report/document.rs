@@ -39,6 +39,11 @@ impl<W: Write> Document<W> {
         })
     }
 
+    /// The writer the document goes to (for a printer that writes nothing else there).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn problem(&mut self, p: &Located) -> io::Result<()> {
         if self.limit.is_some_and(|l| self.written >= l) {
             self.omitted += 1;

@@ -10,17 +10,34 @@ use crate::cli::Format;
 use crate::privacy::sanitize;
 use crate::record::Severity;
 
-/// Prints problems in one format as they arrive.
+/// Prints problems in one format as they arrive; nothing is held back for the end but the JUnit
+/// cases (spooled to a temporary file) and the summary.
 pub struct Printer<W: Write> {
     format: Format,
-    out: W,
+    out: Out<W>,
     err: Box<dyn Write>,
     color: bool,
     limit: Option<u64>,
     printed: u64,
     omitted: u64,
-    doc: Option<Document<Vec<u8>>>,
     junit: Option<Junit>,
+}
+
+/// The printer's standard output: for `json`, the document written to it as problems arrive
+/// (`{"problems":[` at once, each problem when it is found, the summary last), so memory does not
+/// grow with the number of problems.
+enum Out<W: Write> {
+    Plain(W),
+    Json(Document<W>),
+}
+
+impl<W: Write> Out<W> {
+    fn get(&mut self) -> &mut W {
+        match self {
+            Out::Plain(w) => w,
+            Out::Json(doc) => doc.get_mut(),
+        }
+    }
 }
 
 struct Junit {
@@ -65,11 +82,9 @@ impl<W: Write> Printer<W> {
         color: bool,
         limit: Option<u64>,
     ) -> io::Result<Printer<W>> {
-        let doc = match format {
-            // The JSON document is assembled in memory only up to the print limit; without a
-            // limit it is streamed to stdout at the end from this buffer too.
-            Format::Json => Some(Document::start(Vec::new(), limit)?),
-            _ => None,
+        let out = match format {
+            Format::Json => Out::Json(Document::start(out, limit)?),
+            _ => Out::Plain(out),
         };
         let junit = match format {
             Format::Junit => Some(Junit {
@@ -86,7 +101,6 @@ impl<W: Write> Printer<W> {
             limit,
             printed: 0,
             omitted: 0,
-            doc,
             junit,
         })
     }
@@ -110,7 +124,7 @@ impl<W: Write> Printer<W> {
     pub fn row(&mut self, problems: &[Located], invalid: bool) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                if let Some(doc) = self.doc.as_mut() {
+                if let Out::Json(doc) = &mut self.out {
                     for p in problems {
                         doc.problem(p)?;
                     }
@@ -120,7 +134,7 @@ impl<W: Write> Printer<W> {
             Format::Jsonl => {
                 for p in problems {
                     if self.room(1) {
-                        writeln!(self.out, "{}", p.to_json())?;
+                        writeln!(self.out.get(), "{}", p.to_json())?;
                     }
                 }
                 Ok(())
@@ -191,7 +205,7 @@ impl<W: Write> Printer<W> {
                     _ => "warning",
                 };
                 writeln!(
-                    self.out,
+                    self.out.get(),
                     "::{kind} file={},line={},title={}::{}",
                     gh_prop(&file),
                     p.line,
@@ -235,89 +249,153 @@ impl<W: Write> Printer<W> {
     /// Writes out what is buffered of the problems printed so far (stderr is block-buffered when
     /// redirected), e.g. before a long upload starts.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()?;
+        self.out.get().flush()?;
         self.err.flush()
     }
 
     /// Ends the output: the document, the final summary line, or the JUnit envelope.
-    pub fn finish(mut self, summary: &Summary, elapsed: Duration) -> io::Result<()> {
-        match self.format {
-            Format::Json => {
-                if let Some(doc) = self.doc.take() {
-                    let buf = doc.finish(summary, None, elapsed)?;
-                    self.out.write_all(&buf)?;
-                }
-            }
+    pub fn finish(self, summary: &Summary, elapsed: Duration) -> io::Result<()> {
+        let Printer {
+            format,
+            out,
+            mut err,
+            limit,
+            omitted,
+            junit,
+            ..
+        } = self;
+        let mut out = match out {
+            Out::Json(doc) => doc.finish(summary, None, elapsed)?,
+            Out::Plain(out) => out,
+        };
+        match format {
+            Format::Json => {}
             Format::Jsonl => {
                 let mut line = serde_json::json!({ "summary": summary });
-                if self.omitted > 0 {
-                    line["problems_omitted"] = self.omitted.into();
+                if omitted > 0 {
+                    line["problems_omitted"] = omitted.into();
                 }
-                writeln!(self.out, "{line}")?;
+                writeln!(out, "{line}")?;
             }
             Format::Github => {
-                if self.omitted > 0 {
+                if omitted > 0 {
                     writeln!(
-                        self.out,
+                        out,
                         "::notice title=iysync::{} more problems not annotated (--max-problems {})",
-                        self.omitted,
-                        self.limit.unwrap_or_default()
+                        omitted,
+                        limit.unwrap_or_default()
                     )?;
                 }
             }
             Format::Text => {
-                if self.omitted > 0 {
+                if omitted > 0 {
                     writeln!(
-                        self.err,
+                        err,
                         "… {} more problems not shown (--max-problems {}); every problem is counted in the summary and written by --report",
-                        self.omitted,
-                        self.limit.unwrap_or_default()
+                        omitted,
+                        limit.unwrap_or_default()
                     )?;
                 }
             }
             Format::Junit => {
-                if let Some(j) = self.junit.take() {
+                if let Some(j) = junit {
                     let mut file = j.spool.into_inner().map_err(|e| e.into_error())?;
                     file.seek(io::SeekFrom::Start(0))?;
-                    writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+                    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
                     writeln!(
-                        self.out,
+                        out,
                         "<testsuites name=\"iysync\" tests=\"{}\" failures=\"{}\">",
                         summary.rows, j.failures
                     )?;
                     writeln!(
-                        self.out,
+                        out,
                         "  <testsuite name=\"iysync validate\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
                         summary.rows,
                         j.failures,
                         elapsed.as_secs_f64()
                     )?;
-                    if self.omitted > 0 {
+                    if omitted > 0 {
                         writeln!(
-                            self.out,
+                            out,
                             "    <properties><property name=\"problems_omitted\" value=\"{}\"/></properties>",
-                            self.omitted
+                            omitted
                         )?;
                     }
-                    io::copy(&mut file, &mut self.out)?;
+                    io::copy(&mut file, &mut out)?;
                     if j.failures == 0 {
                         writeln!(
-                            self.out,
+                            out,
                             "    <testcase classname=\"iysync\" name=\"all rows valid\"/>"
                         )?;
                     }
-                    writeln!(self.out, "  </testsuite>\n</testsuites>")?;
+                    writeln!(out, "  </testsuite>\n</testsuites>")?;
                 }
             }
         }
-        self.out.flush()?;
-        self.err.flush()
+        out.flush()?;
+        err.flush()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::record::{Code, Field, Problem};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// A writer whose bytes the test can read while the printer owns it.
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_json_document_is_written_as_problems_arrive() {
+        let seen = Shared::default();
+        let mut printer = Printer::new(
+            Format::Json,
+            seen.clone(),
+            Box::new(io::sink()),
+            false,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for line in 1..=1000 {
+            let p = Located {
+                file: "a.csv".into(),
+                line,
+                problem: Problem::error(Field::Row, Code::FieldCount, "bad"),
+            };
+            printer.row(&[p], true).unwrap_or_else(|e| panic!("{e}"));
+            // Nothing is held back: this problem is already out.
+            let out = seen.0.borrow();
+            let tail = String::from_utf8_lossy(&out[out.len().saturating_sub(200)..]).into_owned();
+            assert!(tail.contains(&format!("\"line\":{line},")), "{tail}");
+        }
+        printer
+            .finish(&Summary::default(), Duration::from_millis(1))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = seen.0.borrow();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc["problems"].as_array().map(Vec::len), Some(1000));
+        assert_eq!(doc["summary"]["rows"], 0);
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("{\"problems\":["), "problems first");
+        assert!(
+            text.find("\"summary\"") > text.rfind("\"line\":1000"),
+            "summary last"
+        );
+    }
 
     #[test]
     fn github_escaping() {

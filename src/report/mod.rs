@@ -117,6 +117,7 @@ impl Upload {
 impl Summary {
     /// Counts one judged chunk.
     pub fn count(&mut self, chunk: &JudgedChunk) {
+        self.blank += chunk.blank;
         for row in &chunk.rows {
             match &row.outcome {
                 Outcome::Blank => self.blank += 1,
@@ -244,6 +245,7 @@ mod tests {
         let chunk = JudgedChunk {
             file: 0,
             bytes_read: 0,
+            blank: 2,
             output: Vec::new(),
             rows: vec![
                 valid(Channel::Email, Permission::Onay, vec![]),
@@ -269,7 +271,7 @@ mod tests {
         s.count(&chunk);
         assert_eq!(
             (s.rows, s.valid, s.fixed, s.invalid, s.blank),
-            (3, 2, 1, 1, 1)
+            (3, 2, 1, 1, 3)
         );
         assert_eq!(s.by_channel, ByChannel { email: 1, sms: 1 });
         assert_eq!(s.by_permission, ByPermission { onay: 1, ret: 1 });

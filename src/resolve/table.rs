@@ -3,10 +3,17 @@
 //! At millions of keys nearly every lookup is a cache miss, so rows are observed in batches and
 //! each batch prefetches the slots it is about to probe ([`KeyTable::prefetch`]); a general-purpose
 //! map cannot be asked where a key will land.
+//!
+//! The slots are mapped straight from the operating system ([`Slots`]) rather than taken from the
+//! allocator: when a table grows, its old slots go back to the system at once. Through the
+//! allocator, the freed tables of every growth step (together as large as the final table) stayed
+//! resident until its delayed purge, which with 64 shards growing at about the same time cost up
+//! to ~50 MB at a few million keys, more or less depending on the machine's speed.
 
 use super::{Entry, Key};
 
 #[derive(Clone, Copy)]
+#[repr(C)]
 struct Slot {
     key: Key,
     entry: Entry,
@@ -23,7 +30,7 @@ const MIN_SLOTS: usize = 64;
 
 #[derive(Default)]
 pub(super) struct KeyTable {
-    slots: Vec<Slot>,
+    slots: Slots,
     len: usize,
 }
 
@@ -103,13 +110,147 @@ impl KeyTable {
 
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(MIN_SLOTS);
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
-        for slot in old.into_iter().filter(|s| s.key != Key::EMPTY) {
+        let old = std::mem::replace(&mut self.slots, Slots::empty(size));
+        for slot in old.iter().filter(|s| s.key != Key::EMPTY) {
             let i = self.probe(&slot.key);
-            self.slots[i] = slot;
+            self.slots[i] = *slot;
+        }
+        // `old` is unmapped here: its memory is the system's again.
+    }
+}
+
+/// A table's slots, all [`EMPTY`] when made. On Unix an anonymous private mapping: zero-filled
+/// pages (an all-zero slot is an empty one) that cost memory only once touched, and are given back
+/// to the system when dropped.
+#[cfg(unix)]
+struct Slots {
+    ptr: std::ptr::NonNull<Slot>,
+    len: usize,
+}
+
+// SAFETY: `Slots` owns its mapping exclusively, like a `Box<[Slot]>`; `Slot` is plain data.
+#[cfg(unix)]
+unsafe impl Send for Slots {}
+// SAFETY: shared access only reads, as for `&[Slot]`.
+#[cfg(unix)]
+unsafe impl Sync for Slots {}
+
+#[cfg(unix)]
+impl Slots {
+    fn empty(len: usize) -> Slots {
+        const { assert!(EMPTY_IS_ZERO) };
+        let Some(bytes) = len
+            .checked_mul(std::mem::size_of::<Slot>())
+            .filter(|&b| b > 0 && b <= isize::MAX as usize)
+        else {
+            return Slots::default();
+        };
+        // Populated at once where the system can (Linux): every page of a new table is written
+        // while the old one is moved into it, and one call is cheaper than a fault a page.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let populate = libc::MAP_POPULATE;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let populate = 0;
+        // SAFETY: a fresh anonymous private mapping; no existing memory is touched.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | populate,
+                -1,
+                0,
+            )
+        };
+        match std::ptr::NonNull::new(ptr.cast::<Slot>()) {
+            Some(ptr) if ptr.as_ptr().cast::<libc::c_void>() != libc::MAP_FAILED => {
+                Slots { ptr, len }
+            }
+            // Out of memory, as for any allocation.
+            _ => std::alloc::handle_alloc_error(
+                std::alloc::Layout::array::<Slot>(len).unwrap_or(std::alloc::Layout::new::<Slot>()),
+            ),
         }
     }
 }
+
+#[cfg(unix)]
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots {
+            ptr: std::ptr::NonNull::dangling(),
+            len: 0,
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Slots {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: the mapping made in `empty`, of this length, unmapped once.
+            unsafe {
+                libc::munmap(
+                    self.ptr.as_ptr().cast(),
+                    self.len * std::mem::size_of::<Slot>(),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+impl std::ops::Deref for Slots {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        // SAFETY: `len` initialised slots (zero-filled pages are EMPTY slots), or empty and dangling.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+#[cfg(unix)]
+impl std::ops::DerefMut for Slots {
+    fn deref_mut(&mut self) -> &mut [Slot] {
+        // SAFETY: as in `deref`, and `&mut self` is exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// Elsewhere, the allocator's memory.
+#[cfg(not(unix))]
+#[derive(Default)]
+struct Slots(Vec<Slot>);
+
+#[cfg(not(unix))]
+impl Slots {
+    fn empty(len: usize) -> Slots {
+        Slots(vec![EMPTY; len])
+    }
+}
+
+#[cfg(not(unix))]
+impl std::ops::Deref for Slots {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        &self.0
+    }
+}
+
+#[cfg(not(unix))]
+impl std::ops::DerefMut for Slots {
+    fn deref_mut(&mut self) -> &mut [Slot] {
+        &mut self.0
+    }
+}
+
+/// Zero-filled memory holds empty slots: a slot is six `u32`s, and [`EMPTY`]'s are all zero.
+const EMPTY_IS_ZERO: bool = std::mem::size_of::<Slot>() == 24
+    && EMPTY.key.0[0] == 0
+    && EMPTY.key.0[1] == 0
+    && EMPTY.key.0[2] == 0
+    && EMPTY.entry.packed[0] == 0
+    && EMPTY.entry.packed[1] == 0
+    && EMPTY.entry.best == 0;
 
 #[cfg(test)]
 mod tests {
@@ -148,6 +289,23 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t.get_mut(&a).map(|e| e.winner().0), Some(1));
         assert_eq!(t.get_mut(&b).map(|e| e.winner().0), Some(2));
+    }
+
+    #[test]
+    fn fresh_slots_are_empty_and_writable_at_any_size() {
+        for len in [0, 1, 170, 171, 4096, 100_000] {
+            let mut slots = Slots::empty(len);
+            assert_eq!(slots.len(), len);
+            assert!(
+                slots
+                    .iter()
+                    .all(|s| s.key == Key::EMPTY && s.entry.raw() == 0)
+            );
+            if let Some(last) = slots.last_mut() {
+                last.key = Key([1, 2, 3]);
+                assert_eq!(slots[len - 1].key, Key([1, 2, 3]));
+            }
+        }
     }
 
     #[test]
