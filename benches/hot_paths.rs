@@ -148,6 +148,7 @@ fn mixed_chunk() -> (Chunk, u64) {
             file: 0,
             first_line: 1,
             data,
+            long_line: None,
         },
         rows,
     )
@@ -266,6 +267,7 @@ fn bench_split(c: &mut Criterion) {
                     file: 0,
                     first_line: 1,
                     data: data.clone(),
+                    long_line: None,
                 };
                 split_chunk(black_box(chunk), MAX_LINES).len()
             })

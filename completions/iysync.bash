@@ -99,7 +99,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__convert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +115,10 @@ _iysync() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 windows-1254 iso-8859-9" -- "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -W "; , tab" -- "${cur}"))
                     return 0
                     ;;
                 --channel)
@@ -317,7 +321,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__resubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +337,10 @@ _iysync() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 windows-1254 iso-8859-9" -- "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -W "; , tab" -- "${cur}"))
                     return 0
                     ;;
                 --channel)
@@ -419,7 +427,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__unsubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +443,10 @@ _iysync() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 windows-1254 iso-8859-9" -- "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -W "; , tab" -- "${cur}"))
                     return 0
                     ;;
                 --channel)
@@ -521,7 +533,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__upsert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +549,10 @@ _iysync() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 windows-1254 iso-8859-9" -- "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -W "; , tab" -- "${cur}"))
                     return 0
                     ;;
                 --channel)
@@ -631,7 +647,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__validate)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --channel --strict --redact --now --report --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,6 +663,10 @@ _iysync() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 windows-1254 iso-8859-9" -- "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -W "; , tab" -- "${cur}"))
                     return 0
                     ;;
                 --channel)

@@ -41,6 +41,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand validate" -l timezone -d '
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
 windows-1254\t''
 iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
@@ -68,6 +71,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand convert" -l timezone -d 'I
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
 windows-1254\t''
 iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
@@ -98,6 +104,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l timezone -d 'IA
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
 windows-1254\t''
 iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
@@ -137,6 +146,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l timezone -
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
 windows-1254\t''
 iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
@@ -173,6 +185,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l timezone -
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
 windows-1254\t''
 iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r

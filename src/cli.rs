@@ -78,6 +78,10 @@ pub struct CommonArgs {
     #[arg(long, value_enum, value_name = "ENCODING", help_heading = "Input")]
     pub encoding: Option<Encoding>,
 
+    /// The delimiter between the input's fields (outputs are always `;`-separated, as Netmera wants).
+    #[arg(long, value_enum, default_value_t = DelimiterArg::Semicolon, value_name = "DELIMITER", help_heading = "Input")]
+    pub delimiter: DelimiterArg,
+
     /// Accept only this channel; rows of the other kind are invalid (`wrong_channel`).
     #[arg(long, value_enum, value_name = "CHANNEL", help_heading = "Rules")]
     pub channel: Option<ChannelArg>,
@@ -356,6 +360,16 @@ pub enum Encoding {
     Windows1254,
     #[value(name = "iso-8859-9")]
     Iso88599,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DelimiterArg {
+    #[value(name = ";", alias = "semicolon")]
+    Semicolon,
+    #[value(name = ",", alias = "comma")]
+    Comma,
+    #[value(name = "tab")]
+    Tab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,11 +6,11 @@
 //! the records of pass two.
 
 use crate::error::Error;
-use crate::input::{ChunkReader, Decoder, Source};
+use crate::input::{self, ChunkReader, Decoder, FileFacts, ReadOptions, Source};
 use crate::output::rejects::Rejects;
 use crate::pipeline;
 use crate::printer::Printer;
-use crate::record::{Outcome, Record, Rules};
+use crate::record::{Code, Field, Outcome, Problem, Record, Rules};
 use crate::report::progress::Progress;
 use crate::report::reporting::Reporting;
 use crate::report::{Located, Summary};
@@ -23,6 +23,9 @@ pub struct Setup {
     pub sources: Vec<Source>,
     pub rules: Rules,
     pub decoder: Decoder,
+    pub read: ReadOptions,
+    /// Each source's file-level facts: the files' from the pre-flight, stdin's once it is read.
+    pub facts: input::SharedFacts,
     pub jobs: usize,
     pub color: bool,
     pub progress: bool,
@@ -32,7 +35,15 @@ pub struct Setup {
 
 impl Setup {
     pub fn reader(&self) -> ChunkReader {
-        ChunkReader::new(self.sources.clone())
+        ChunkReader::with_options(self.sources.clone(), self.read, self.facts.clone())
+    }
+
+    /// The facts of the sources read so far, in order.
+    pub fn file_facts(&self) -> Vec<FileFacts> {
+        self.facts
+            .lock()
+            .map(|f| f.iter().flatten().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// One pass over the inputs: every chunk judged (with `hooks`) and handed to `sink` in order.
@@ -152,6 +163,21 @@ pub fn first_pass(
     )?;
     let resolution = shards.finish();
     summary.add_resolution(&resolution, true);
+    // File-level facts, once per file: a skipped header row is a warning at its line 1.
+    summary.files = setup.file_facts();
+    for facts in summary.files.iter().filter(|f| f.header_row) {
+        let located = Located {
+            file: facts.file.clone(),
+            line: 1,
+            problem: Problem::warning(
+                Field::Row,
+                Code::HeaderRow,
+                "the first line is a header row (its permission is not ONAY/RET and its first field is not a recipient); it was skipped and is not counted as a row",
+            ),
+        };
+        *summary.by_code.entry(Code::HeaderRow.as_str()).or_default() += 1;
+        sink.warning(&located)?;
+    }
     for (pos, warning) in &resolution.warnings {
         let located = Located {
             file: names[pos.file()].to_string(),

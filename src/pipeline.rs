@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::error::Error;
-use crate::input::{Chunk, ChunkReader, Decoder};
+use crate::input::{Chunk, ChunkReader, Decoder, MAX_LINE};
 use crate::record::{self, Outcome, Record, Rules};
 use crate::resolve::key_of;
 
@@ -58,6 +58,9 @@ pub struct Hooks<'a> {
 /// order (e.g. feeding a sharded resolver). Must not depend on the order chunks arrive in.
 pub type Observe<'a> = Option<&'a (dyn Fn(&JudgedChunk) + Sync)>;
 
+/// How many characters of a line too long to read are shown (SPEC §8).
+const LONG_SHOWN: usize = 200;
+
 /// Judges every line of a chunk. A pure function of the chunk and the rules (`bytes_read` is only
 /// carried along).
 pub fn judge_chunk(
@@ -78,15 +81,24 @@ pub fn judge_chunk(
     for (line, bytes) in chunk.lines() {
         // A BOM at the start of a line (files concatenated with `cat`) is a file-level fact too.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let outcome = match decoder.decode(bytes) {
-            Ok(text) => record::judge(&text, rules),
-            Err(lossy) => record::judge_undecodable(&lossy, rules),
+        // A skipped long line is one line holding the first bytes of it.
+        let length = chunk.long_line.unwrap_or(bytes.len() as u64);
+        let (outcome, raw) = if length > MAX_LINE as u64 {
+            // Only a prefix is shown (and, for a skipped line, was kept).
+            let (text, raw) = decoder.cut(&bytes[..bytes.len().min(LONG_SHOWN * 4)], LONG_SHOWN);
+            (record::judge_too_long(&text, length, rules), Some(raw))
+        } else {
+            let outcome = match decoder.decode(bytes) {
+                Ok(text) => record::judge(&text, rules),
+                Err(lossy) => record::judge_undecodable(&lossy, rules),
+            };
+            let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
+            (outcome, raw)
         };
         if matches!(outcome, Outcome::Blank) {
             blank += 1;
             continue;
         }
-        let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
         let key = match &outcome {
             _ if hooks.observe.is_none() => 0,
             Outcome::Valid { record, .. } => key_of(record.channel, &record.recipient),
@@ -126,7 +138,8 @@ pub const MAX_LINES: usize = 2048;
 pub fn split_chunk(mut chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
     let max_lines = max_lines.max(1);
     // Every line but the last takes at least one byte (its line end).
-    if chunk.data.len() < max_lines {
+    // A skipped long line is one line (its prefix): never cut.
+    if chunk.data.len() < max_lines || chunk.long_line.is_some() {
         return vec![chunk];
     }
     let newlines = memchr::memchr_iter(b'\n', &chunk.data).count();
@@ -150,6 +163,7 @@ pub fn split_chunk(mut chunk: Chunk, max_lines: usize) -> Vec<Chunk> {
             file: chunk.file,
             first_line,
             data: chunk.data[start..end].to_vec(),
+            long_line: None,
         });
     }
     // The first piece keeps the chunk's own buffer.
@@ -306,6 +320,7 @@ mod tests {
             file: 3,
             first_line,
             data: data.to_vec(),
+            long_line: None,
         }
     }
 

@@ -8,10 +8,10 @@ pub mod validate;
 use std::io::IsTerminal;
 use std::str::FromStr;
 
-use crate::cli::{ChannelArg, ColorChoice, CommonArgs, Encoding};
+use crate::cli::{ChannelArg, ColorChoice, CommonArgs, DelimiterArg, Encoding};
 use crate::engine::Setup;
 use crate::error::Error;
-use crate::input::{self, Decoder};
+use crate::input::{self, Decoder, Delimiter, ReadOptions};
 use crate::printer::Printer;
 use crate::privacy::Shown;
 use crate::record::{Channel, Rules, timestamp};
@@ -70,10 +70,25 @@ impl Setup {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let delimiter = match args.delimiter {
+            DelimiterArg::Semicolon => Delimiter::SEMICOLON,
+            DelimiterArg::Comma => Delimiter::COMMA,
+            DelimiterArg::Tab => Delimiter::TAB,
+        };
+        rules.delimiter = delimiter.0;
+        let read = ReadOptions {
+            delimiter,
+            legacy: !matches!(args.encoding, None | Some(Encoding::Utf8)),
+        };
+        let sources = input::sources(&args.files)?;
+        // Pre-flight: a file that is not consent text stops the run before anything is written.
+        let facts = input::inspect(&sources, &read)?;
         Ok(Setup {
-            sources: input::sources(&args.files)?,
+            sources,
             rules,
             decoder,
+            read,
+            facts: std::sync::Arc::new(std::sync::Mutex::new(facts)),
             jobs,
             printer: Printer::new(args.quiet),
             color: color_enabled(args.color),

@@ -1,4 +1,5 @@
-//! Splitting one line into `;`-separated fields.
+//! Splitting one line into fields, separated by `;` (the Netmera format) or by the delimiter
+//! `--delimiter` names (`,`, tab).
 //!
 //! A record is one line: a quote never spans lines, so an unclosed quote is a problem of its own
 //! line and cannot swallow the rows after it (SPEC §1). Spreadsheet quoting (RFC 4180, `""` for a
@@ -25,19 +26,24 @@ fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// Whitespace that is not the delimiter (a tab is whitespace, unless it separates the fields).
+fn is_space_but(delimiter: u8) -> impl Fn(char) -> bool {
+    move |c| is_space(c) && c != char::from(delimiter)
+}
+
 /// `trim_start_matches(is_space)` with a fast answer for the common case: an ASCII letter first.
-fn trim_start(s: &str) -> &str {
+fn trim_start(s: &str, delimiter: u8) -> &str {
     match s.as_bytes().first() {
         Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0b => s,
-        _ => s.trim_start_matches(is_space),
+        _ => s.trim_start_matches(is_space_but(delimiter)),
     }
 }
 
 /// `trim_end_matches(is_space)`, fast when the last byte is plain ASCII.
-fn trim_end(s: &str) -> &str {
+fn trim_end(s: &str, delimiter: u8) -> &str {
     match s.as_bytes().last() {
         Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0b => s,
-        _ => s.trim_end_matches(is_space),
+        _ => s.trim_end_matches(is_space_but(delimiter)),
     }
 }
 
@@ -83,17 +89,23 @@ impl<'a> std::ops::Deref for Fields<'a> {
     }
 }
 
-/// Splits a line (without its line terminator) into fields.
+/// Splits a line (without its line terminator) into `;`-separated fields.
 pub fn split(line: &str) -> Result<Fields<'_>, Unbalanced> {
+    split_on(line, b';')
+}
+
+/// Splits a line (without its line terminator) into fields separated by `delimiter` (an ASCII
+/// byte: `;`, `,` or a tab).
+pub fn split_on(line: &str, delimiter: u8) -> Result<Fields<'_>, Unbalanced> {
     let mut fields = Fields::default();
     let mut rest = line;
     loop {
         let column = fields.count();
-        let unspaced = trim_start(rest);
+        let unspaced = trim_start(rest, delimiter);
         let mut trimmed = unspaced.len() != rest.len();
         if let Some(inner) = unspaced.strip_prefix('"') {
             let (text, after) = quoted(inner).ok_or(Unbalanced { column })?;
-            let after_trim = after.trim_start_matches(is_space);
+            let after_trim = after.trim_start_matches(is_space_but(delimiter));
             trimmed |= after_trim.len() != after.len();
             let content_trimmed = text.trim_matches(is_space);
             trimmed |= content_trimmed.len() != text.len();
@@ -109,16 +121,16 @@ pub fn split(line: &str) -> Result<Fields<'_>, Unbalanced> {
             if after_trim.is_empty() {
                 return Ok(fields);
             }
-            match after_trim.strip_prefix(';') {
+            match after_trim.strip_prefix(char::from(delimiter)) {
                 Some(next) => rest = next,
                 None => return Err(Unbalanced { column }),
             }
         } else {
-            let (raw, next) = match memchr::memchr(b';', unspaced.as_bytes()) {
+            let (raw, next) = match memchr::memchr(delimiter, unspaced.as_bytes()) {
                 Some(i) => (&unspaced[..i], Some(&unspaced[i + 1..])),
                 None => (unspaced, None),
             };
-            let text = trim_end(raw);
+            let text = trim_end(raw, delimiter);
             trimmed |= text.len() != raw.len();
             fields.push(RawField {
                 text: Cow::Borrowed(text),
@@ -166,8 +178,14 @@ fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
 /// A forgiving split used only to judge whether a broken row is still readable (SPEC §2):
 /// plain `;` splitting with quotes and whitespace stripped.
 pub fn split_loose(line: &str) -> Vec<&str> {
-    line.split(';')
-        .map(|f| f.trim_matches(|c: char| is_space(c) || c == '"'))
+    split_loose_on(line, b';')
+}
+
+/// [`split_loose`] on another delimiter.
+pub fn split_loose_on(line: &str, delimiter: u8) -> Vec<&str> {
+    let space = is_space_but(delimiter);
+    line.split(char::from(delimiter))
+        .map(|f| f.trim_matches(|c: char| space(c) || c == '"'))
         .collect()
 }
 
@@ -238,6 +256,20 @@ mod tests {
     #[test]
     fn quote_inside_an_unquoted_field_is_literal() {
         assert_eq!(texts("ab\"c;d"), ["ab\"c", "d"]);
+    }
+
+    #[test]
+    fn other_delimiters_split_the_same_way() {
+        let f = split_on("a, \"b,c\" ,ONAY", b',').unwrap_or_default();
+        let t: Vec<&str> = f.iter().map(|f| f.text.as_ref()).collect();
+        assert_eq!(t, ["a", "b,c", "ONAY"]);
+        // A tab delimiter is not trimmed away as whitespace: empty fields stay fields.
+        let f = split_on("a\t\t b\t", b'\t').unwrap_or_default();
+        let t: Vec<&str> = f.iter().map(|f| f.text.as_ref()).collect();
+        assert_eq!(t, ["a", "", "b", ""]);
+        // Under `,` a `;` is data.
+        assert_eq!(split_on("a;b,c", b',').map(|f| f.count()), Ok(2));
+        assert_eq!(split_loose_on("a\t\"RET\"\tx", b'\t'), ["a", "RET", "x"]);
     }
 
     #[test]

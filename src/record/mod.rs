@@ -111,6 +111,8 @@ pub struct Rules {
     /// output), which spares a few allocations on every fixed row; the codes,
     /// and so every count, are the same. Under `--strict` fixes are errors and always described.
     pub fix_messages: bool,
+    /// The byte between fields (`--delimiter`; `;` by default).
+    pub delimiter: u8,
 }
 
 impl Rules {
@@ -127,6 +129,7 @@ impl Rules {
             strict: false,
             shown: Shown::default(),
             fix_messages: true,
+            delimiter: b';',
         }
     }
 }
@@ -149,15 +152,35 @@ pub fn judge_undecodable(lossy: &str, rules: &Rules) -> Outcome {
     }
 }
 
+/// Judges a line longer than [`crate::input::MAX_LINE`], of which only `prefix` was kept: it is
+/// invalid (`line_too_long`), but its first fields may still read as a RET that holds its key back.
+pub fn judge_too_long(prefix: &str, length: u64, rules: &Rules) -> Outcome {
+    let hold = match judge(prefix, rules) {
+        Outcome::Valid { record, .. } => hold_of_record(&record),
+        Outcome::Invalid { hold, .. } => hold,
+        Outcome::Blank => None,
+    };
+    Outcome::Invalid {
+        problems: vec![Problem::error(
+            Field::Row,
+            Code::LineTooLong,
+            format!(
+                "the line is {length} bytes long, more than a consent row can be (64 KiB); it was skipped — check that the file is a consent export and that its line ends are intact"
+            ),
+        )],
+        hold,
+    }
+}
+
 /// Judges one line (decoded, without its line terminator).
 pub fn judge(line: &str, rules: &Rules) -> Outcome {
     if line.trim().is_empty() {
         return Outcome::Blank;
     }
-    let mut fields = match fields::split(line) {
+    let mut fields = match fields::split_on(line, rules.delimiter) {
         Ok(f) => f,
         Err(u) => {
-            let loose = fields::split_loose(line);
+            let loose = fields::split_loose_on(line, rules.delimiter);
             return Outcome::Invalid {
                 problems: vec![Problem::error(
                     Field::of_column(u.column),

@@ -31,10 +31,12 @@ pub enum Code {
     FixInvisible,
     Conflict,
     Withheld,
+    LineTooLong,
+    HeaderRow,
 }
 
 impl Code {
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 27] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -60,6 +62,8 @@ impl Code {
         Code::FixInvisible,
         Code::Conflict,
         Code::Withheld,
+        Code::LineTooLong,
+        Code::HeaderRow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,8 @@ impl Code {
             Code::FixInvisible => "fix_invisible",
             Code::Conflict => "conflict",
             Code::Withheld => "withheld",
+            Code::LineTooLong => "line_too_long",
+            Code::HeaderRow => "header_row",
         }
     }
 

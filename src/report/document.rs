@@ -67,6 +67,8 @@ impl<W: Write> Document<W> {
     ) -> io::Result<W> {
         self.out.write_all(b"\n],\"summary\":")?;
         serde_json::to_writer(&mut self.out, summary)?;
+        self.out.write_all(b",\"files\":")?;
+        serde_json::to_writer(&mut self.out, &summary.files)?;
         if let Some(u) = upload {
             self.out.write_all(b",\"upload\":")?;
             serde_json::to_writer(&mut self.out, u)?;

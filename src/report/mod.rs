@@ -86,6 +86,9 @@ pub struct Summary {
     pub resolved: Option<Resolved>,
     /// Problems by code (fixes included), for a quick look.
     pub by_code: std::collections::BTreeMap<&'static str, u64>,
+    /// The file-level facts of each input (the report's `"files"`, beside the summary).
+    #[serde(skip)]
+    pub files: Vec<crate::input::FileFacts>,
 }
 
 /// What the upload commands add to the report.
@@ -196,6 +199,9 @@ impl Summary {
             .collect();
         if !fixes.is_empty() {
             s.push_str(&format!("  fixes: {}\n", fixes.join(", ")));
+        }
+        for note in self.files.iter().filter_map(|f| f.note()) {
+            s.push_str(&format!("  file {note}\n"));
         }
         let secs = elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
