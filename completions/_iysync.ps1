@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'iysync' -ScriptBlock {
             [CompletionResult]::new('upsert', 'upsert', [CompletionResultType]::ParameterValue, 'Send the resolved records to Insider''s Upsert API (token: INSIDER_UCD_TOKEN)')
             [CompletionResult]::new('unsubscribe', 'unsubscribe', [CompletionResultType]::ParameterValue, 'Send the resolved RET records to Insider''s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)')
             [CompletionResult]::new('resubscribe', 'resubscribe', [CompletionResultType]::ParameterValue, 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)')
+            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the roff man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -213,6 +214,53 @@ Register-ArgumentCompleter -Native -CommandName 'iysync' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'iysync;ledger' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the ledger row and the audit history of each recipient (written as in the input)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count the ledger''s keys per channel and permission, the pending changes, and the last run')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'iysync;ledger;show' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The ledger (default: <user state dir>/iysync/ledger.sqlite3)')
+            [CompletionResult]::new('--partner', '--partner', [CompletionResultType]::ParameterName, 'Only this partner''s keys (default: every partner in the ledger)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text for people, or one JSON document')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Mask recipients (on by default when CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'iysync;ledger;stats' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The ledger (default: <user state dir>/iysync/ledger.sqlite3)')
+            [CompletionResult]::new('--partner', '--partner', [CompletionResultType]::ParameterName, 'Only this partner''s keys (default: every partner in the ledger)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text for people, or one JSON document')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Mask recipients (on by default when CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'iysync;ledger;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the ledger row and the audit history of each recipient (written as in the input)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count the ledger''s keys per channel and permission, the pending changes, and the last run')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'iysync;ledger;help;show' {
+            break
+        }
+        'iysync;ledger;help;stats' {
+            break
+        }
+        'iysync;ledger;help;help' {
+            break
+        }
         'iysync;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -233,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'iysync' -ScriptBlock {
             [CompletionResult]::new('upsert', 'upsert', [CompletionResultType]::ParameterValue, 'Send the resolved records to Insider''s Upsert API (token: INSIDER_UCD_TOKEN)')
             [CompletionResult]::new('unsubscribe', 'unsubscribe', [CompletionResultType]::ParameterValue, 'Send the resolved RET records to Insider''s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)')
             [CompletionResult]::new('resubscribe', 'resubscribe', [CompletionResultType]::ParameterValue, 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)')
+            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the roff man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -251,6 +300,17 @@ Register-ArgumentCompleter -Native -CommandName 'iysync' -ScriptBlock {
             break
         }
         'iysync;help;resubscribe' {
+            break
+        }
+        'iysync;help;ledger' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the ledger row and the audit history of each recipient (written as in the input)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count the ledger''s keys per channel and permission, the pending changes, and the last run')
+            break
+        }
+        'iysync;help;ledger;show' {
+            break
+        }
+        'iysync;help;ledger;stats' {
             break
         }
         'iysync;help;completions' {

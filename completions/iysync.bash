@@ -25,6 +25,9 @@ _iysync() {
             iysync,help)
                 cmd="iysync__subcmd__help"
                 ;;
+            iysync,ledger)
+                cmd="iysync__subcmd__ledger"
+                ;;
             iysync,man)
                 cmd="iysync__subcmd__man"
                 ;;
@@ -49,6 +52,9 @@ _iysync() {
             iysync__subcmd__help,help)
                 cmd="iysync__subcmd__help__subcmd__help"
                 ;;
+            iysync__subcmd__help,ledger)
+                cmd="iysync__subcmd__help__subcmd__ledger"
+                ;;
             iysync__subcmd__help,man)
                 cmd="iysync__subcmd__help__subcmd__man"
                 ;;
@@ -64,6 +70,30 @@ _iysync() {
             iysync__subcmd__help,validate)
                 cmd="iysync__subcmd__help__subcmd__validate"
                 ;;
+            iysync__subcmd__help__subcmd__ledger,show)
+                cmd="iysync__subcmd__help__subcmd__ledger__subcmd__show"
+                ;;
+            iysync__subcmd__help__subcmd__ledger,stats)
+                cmd="iysync__subcmd__help__subcmd__ledger__subcmd__stats"
+                ;;
+            iysync__subcmd__ledger,help)
+                cmd="iysync__subcmd__ledger__subcmd__help"
+                ;;
+            iysync__subcmd__ledger,show)
+                cmd="iysync__subcmd__ledger__subcmd__show"
+                ;;
+            iysync__subcmd__ledger,stats)
+                cmd="iysync__subcmd__ledger__subcmd__stats"
+                ;;
+            iysync__subcmd__ledger__subcmd__help,help)
+                cmd="iysync__subcmd__ledger__subcmd__help__subcmd__help"
+                ;;
+            iysync__subcmd__ledger__subcmd__help,show)
+                cmd="iysync__subcmd__ledger__subcmd__help__subcmd__show"
+                ;;
+            iysync__subcmd__ledger__subcmd__help,stats)
+                cmd="iysync__subcmd__ledger__subcmd__help__subcmd__stats"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +101,7 @@ _iysync() {
 
     case "${cmd}" in
         iysync)
-            opts="-h -V --help --version validate convert upsert unsubscribe resubscribe completions man help"
+            opts="-h -V --help --version validate convert upsert unsubscribe resubscribe ledger completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,7 +211,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__help)
-            opts="validate convert upsert unsubscribe resubscribe completions man help"
+            opts="validate convert upsert unsubscribe resubscribe ledger completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +255,48 @@ _iysync() {
         iysync__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__help__subcmd__ledger)
+            opts="show stats"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__help__subcmd__ledger__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__help__subcmd__ledger__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -299,6 +371,128 @@ _iysync() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger)
+            opts="-h -V --help --version show stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__help)
+            opts="show stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__show)
+            opts="-h -V --state --partner --format --redact --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        iysync__subcmd__ledger__subcmd__stats)
+            opts="-h -V --state --partner --format --redact --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

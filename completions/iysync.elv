@@ -27,6 +27,7 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand upsert 'Send the resolved records to Insider''s Upsert API (token: INSIDER_UCD_TOKEN)'
             cand unsubscribe 'Send the resolved RET records to Insider''s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)'
             cand resubscribe 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
+            cand ledger 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
             cand completions 'Print a shell completion script'
             cand man 'Print the roff man page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -204,6 +205,46 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'iysync;ledger'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Show the ledger row and the audit history of each recipient (written as in the input)'
+            cand stats 'Count the ledger''s keys per channel and permission, the pending changes, and the last run'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'iysync;ledger;show'= {
+            cand --state 'The ledger (default: <user state dir>/iysync/ledger.sqlite3)'
+            cand --partner 'Only this partner''s keys (default: every partner in the ledger)'
+            cand --format 'Output format: text for people, or one JSON document'
+            cand --redact 'Mask recipients (on by default when CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'iysync;ledger;stats'= {
+            cand --state 'The ledger (default: <user state dir>/iysync/ledger.sqlite3)'
+            cand --partner 'Only this partner''s keys (default: every partner in the ledger)'
+            cand --format 'Output format: text for people, or one JSON document'
+            cand --redact 'Mask recipients (on by default when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'iysync;ledger;help'= {
+            cand show 'Show the ledger row and the audit history of each recipient (written as in the input)'
+            cand stats 'Count the ledger''s keys per channel and permission, the pending changes, and the last run'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'iysync;ledger;help;show'= {
+        }
+        &'iysync;ledger;help;stats'= {
+        }
+        &'iysync;ledger;help;help'= {
+        }
         &'iysync;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -222,6 +263,7 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand upsert 'Send the resolved records to Insider''s Upsert API (token: INSIDER_UCD_TOKEN)'
             cand unsubscribe 'Send the resolved RET records to Insider''s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)'
             cand resubscribe 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
+            cand ledger 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
             cand completions 'Print a shell completion script'
             cand man 'Print the roff man page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -235,6 +277,14 @@ set edit:completion:arg-completer[iysync] = {|@words|
         &'iysync;help;unsubscribe'= {
         }
         &'iysync;help;resubscribe'= {
+        }
+        &'iysync;help;ledger'= {
+            cand show 'Show the ledger row and the audit history of each recipient (written as in the input)'
+            cand stats 'Count the ledger''s keys per channel and permission, the pending changes, and the last run'
+        }
+        &'iysync;help;ledger;show'= {
+        }
+        &'iysync;help;ledger;stats'= {
         }
         &'iysync;help;completions'= {
         }

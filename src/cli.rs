@@ -36,6 +36,10 @@ pub enum Command {
     /// Send the resolved ONAY records to Insider's email/SMS resubscribe APIs
     /// (token: INSIDER_RESUBSCRIBE_TOKEN).
     Resubscribe(ResubscribeArgs),
+    /// Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when,
+    /// from which file and line.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate the script for.
@@ -391,4 +395,50 @@ pub enum Format {
 pub enum Target {
     Insider,
     Netmera,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Show the ledger row and the audit history of each recipient (written as in the input).
+    ///
+    /// Example: iysync ledger show user@example.com "0532 123 45 67"
+    Show(LedgerShowArgs),
+    /// Count the ledger's keys per channel and permission, the pending changes, and the last run.
+    Stats(LedgerArgs),
+}
+
+/// Options of every `iysync ledger` command.
+#[derive(Debug, Args, Clone)]
+pub struct LedgerArgs {
+    /// The ledger (default: <user state dir>/iysync/ledger.sqlite3).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Only this partner's keys (default: every partner in the ledger).
+    #[arg(long, env = "INSIDER_PARTNER_NAME", value_name = "NAME")]
+    pub partner: Option<String>,
+
+    /// Output format: text for people, or one JSON document.
+    #[arg(long, value_enum, default_value_t = LedgerFormat::Text)]
+    pub format: LedgerFormat,
+
+    /// Mask recipients (on by default when CI is set).
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerShowArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// Recipients, written as in a consent file (emails in any case, phones in any common form).
+    #[arg(value_name = "RECIPIENT", required = true)]
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    Text,
+    Json,
 }

@@ -14,6 +14,7 @@ mod engine;
 mod error;
 pub mod input;
 pub mod insider;
+pub mod ledger;
 mod lock;
 mod output;
 pub mod pipeline;
@@ -49,6 +50,7 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Upsert(args) => commands::upload::upsert(&args),
         Command::Unsubscribe(args) => commands::upload::unsubscribe(&args),
         Command::Resubscribe(args) => commands::upload::resubscribe(&args),
+        Command::Ledger(cmd) => commands::ledger::run(&cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout().lock();

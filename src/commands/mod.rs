@@ -2,6 +2,7 @@
 //! ([`crate::engine`], [`crate::output`], [`crate::insider`]). Each command reads as its steps.
 
 pub mod convert;
+pub mod ledger;
 pub mod upload;
 pub mod validate;
 

@@ -1,0 +1,313 @@
+//! `iysync ledger show|stats`: reading the consent ledger (SPEC §11), for people (text on stdout)
+//! and for scripts (`--format json`). The ledger is read without its lock, so it can be inspected
+//! while a sync runs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::cli::{LedgerArgs, LedgerCommand, LedgerFormat, LedgerShowArgs};
+use crate::error::{Error, Status};
+use crate::ledger::{self, Ledger, PartnerId, RecipientReport, Stats};
+use crate::privacy::{Shown, sanitize};
+use crate::record::{self, Channel, Outcome, Rules, timestamp};
+
+pub fn run(cmd: &LedgerCommand) -> Result<Status, Error> {
+    match cmd {
+        LedgerCommand::Show(args) => show(args),
+        LedgerCommand::Stats(args) => stats(args),
+    }
+}
+
+fn open(args: &LedgerArgs) -> Result<(Ledger, Option<PartnerId>), Error> {
+    let path: PathBuf = match &args.state {
+        Some(p) => p.clone(),
+        None => ledger::default_path()?,
+    };
+    let ledger = Ledger::open_for_reading(&path)?;
+    let partner = match &args.partner {
+        Some(name) => Some(ledger.find_partner(name)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "the ledger {} has no partner {:?}; `iysync ledger stats` lists its partners",
+                path.display(),
+                name.to_lowercase()
+            ))
+        })?),
+        None => None,
+    };
+    Ok((ledger, partner))
+}
+
+fn shown(args: &LedgerArgs) -> Shown {
+    Shown {
+        redact: args.redact || super::ci_redaction(),
+    }
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write to stdout", e))
+}
+
+/// Normalises a recipient exactly as a consent file's recipient field: a synthetic row is judged
+/// with the record module's rules, so emails are lower-cased and phones written in any common
+/// form become E.164 digits.
+pub fn normalise(recipient: &str) -> Result<(Channel, String), String> {
+    if recipient.contains([';', '\n', '\r']) {
+        return Err("a recipient cannot hold `;` or a line break".to_string());
+    }
+    let rules = Rules::new(timestamp::ISTANBUL, chrono::Utc::now().timestamp());
+    let row = format!("{recipient};ledger;ONAY;01.06.2020 00:00:00");
+    match record::judge(&row, &rules) {
+        Outcome::Valid { record, .. } => Ok((record.channel, record.recipient.to_string())),
+        Outcome::Invalid { problems, .. } => Err(problems
+            .iter()
+            .map(|p| p.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Outcome::Blank => Err("the recipient is empty".to_string()),
+    }
+}
+
+fn time(at: Option<i64>) -> Value {
+    at.map_or(Value::Null, |t| Value::String(timestamp::format_rfc3339(t)))
+}
+
+fn time_text(at: Option<i64>) -> String {
+    at.map_or_else(|| "-".to_string(), timestamp::format_rfc3339)
+}
+
+fn permission_text(p: Option<record::Permission>) -> &'static str {
+    p.map_or("none", record::Permission::as_str)
+}
+
+fn report_json(report: &RecipientReport, shown: Shown) -> Value {
+    let s = &report.state;
+    json!({
+        "partner": report.partner,
+        "channel": report.channel.as_str(),
+        "recipient": shown.recipient(&report.recipient),
+        "permission": s.permission.map(record::Permission::as_str),
+        "consent_at": time(s.consent_at),
+        "sent_at": time(s.sent_at),
+        "pending": s.pending.as_ref().map(|p| json!({
+            "permission": p.permission.as_str(),
+            "consent_at": time(Some(p.consent_at)),
+            "steps": p.steps.iter().map(ledger::Step::as_str).collect::<Vec<_>>(),
+            "refused": p.refused.as_deref().map(|m| sanitize(m).into_owned()),
+        })),
+        "history": report.history.iter().map(|h| json!({
+            "permission": h.permission,
+            "consent_at": time(Some(h.consent_at)),
+            "endpoint": h.endpoint,
+            "sent_at": time(Some(h.sent_at)),
+            "input": h.input,
+            "line": h.line,
+            "run_id": h.run_id,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn report_text(report: &RecipientReport, shown: Shown, out: &mut String) {
+    let s = &report.state;
+    out.push_str(&format!(
+        "  partner {}: {} (consent {}, sent {})\n",
+        sanitize(&report.partner),
+        permission_text(s.permission),
+        time_text(s.consent_at),
+        time_text(s.sent_at)
+    ));
+    if let Some(p) = &s.pending {
+        out.push_str(&format!(
+            "    pending: {} (consent {}), still to send: {}{}\n",
+            p.permission.as_str(),
+            timestamp::format_rfc3339(p.consent_at),
+            p.steps.describe(),
+            p.refused
+                .as_deref()
+                .map(|m| format!("; refused: {}", shown.value(m)))
+                .unwrap_or_default()
+        ));
+    }
+    if report.history.is_empty() {
+        out.push_str("    history: none acknowledged\n");
+    }
+    for h in &report.history {
+        let from = match (&h.input, h.line) {
+            (Some(f), Some(l)) => format!("{}:{l}", sanitize(f)),
+            (Some(f), None) => sanitize(f).into_owned(),
+            _ => "-".to_string(),
+        };
+        out.push_str(&format!(
+            "    {}  {:<17}  {:<4}  consent {}  from {}  run {}\n",
+            timestamp::format_rfc3339(h.sent_at),
+            h.endpoint,
+            h.permission,
+            timestamp::format_rfc3339(h.consent_at),
+            from,
+            h.run_id
+        ));
+    }
+}
+
+fn show(args: &LedgerShowArgs) -> Result<Status, Error> {
+    let shown = shown(&args.ledger);
+    // Every recipient is read before the ledger is opened: a typo stops the command at once.
+    let mut keys = Vec::with_capacity(args.recipients.len());
+    for written in &args.recipients {
+        let key = normalise(written).map_err(|why| {
+            Error::Usage(format!(
+                "{:?} is not a recipient: {why}",
+                shown.recipient(written)
+            ))
+        })?;
+        keys.push((written, key));
+    }
+    let (ledger, partner) = open(&args.ledger)?;
+    let mut text = String::new();
+    let mut docs = Vec::new();
+    for (written, (channel, canonical)) in keys {
+        let reports = ledger.show(partner, channel, &canonical)?;
+        match args.ledger.format {
+            LedgerFormat::Json => docs.push(json!({
+                "input": shown.recipient(written),
+                "channel": channel.as_str(),
+                "recipient": shown.recipient(&canonical),
+                "found": !reports.is_empty(),
+                "partners": reports.iter().map(|r| report_json(r, shown)).collect::<Vec<_>>(),
+            })),
+            LedgerFormat::Text => {
+                text.push_str(&format!(
+                    "{} {}",
+                    channel.as_str(),
+                    shown.recipient(&canonical)
+                ));
+                if written.trim() != canonical {
+                    text.push_str(&format!(" (written {})", shown.recipient(written)));
+                }
+                text.push('\n');
+                if reports.is_empty() {
+                    text.push_str(
+                        "  not in the ledger: nothing was ever acknowledged for this recipient\n",
+                    );
+                }
+                for r in &reports {
+                    report_text(r, shown, &mut text);
+                }
+            }
+        }
+    }
+    if args.ledger.format == LedgerFormat::Json {
+        let doc = json!({"schema": "iysync.ledger/1", "recipients": docs});
+        text = format!("{doc}\n");
+    }
+    print(&text)?;
+    Ok(Status::Success)
+}
+
+fn stats_text(s: &Stats, out: &mut String) {
+    out.push_str(&format!(
+        "partner {}: {} keys\n",
+        sanitize(&s.partner),
+        s.keys
+    ));
+    for (name, c) in [("email", &s.email), ("sms", &s.sms)] {
+        out.push_str(&format!(
+            "  {name:<5}  ONAY {}  RET {}{}\n",
+            c.onay,
+            c.ret,
+            if c.none > 0 {
+                format!("  nothing acknowledged yet {}", c.none)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "  pending {} (refused by Insider {})\n",
+        s.pending, s.refused
+    ));
+    match &s.last_run {
+        Some(r) => out.push_str(&format!(
+            "  last run {} ({}): started {}, finished {}, {}\n",
+            r.run_id,
+            r.mode,
+            timestamp::format_rfc3339(r.started_at),
+            time_text(r.finished_at),
+            r.status.as_deref().unwrap_or("did not finish")
+        )),
+        None => out.push_str("  no run yet\n"),
+    }
+}
+
+fn stats(args: &LedgerArgs) -> Result<Status, Error> {
+    let (ledger, partner) = open(args)?;
+    let names = match partner {
+        Some(id) => ledger
+            .partners()?
+            .into_iter()
+            .filter(|(p, _)| *p == id)
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>(),
+        None => Vec::new(),
+    };
+    let all: Vec<Stats> = ledger
+        .stats()?
+        .into_iter()
+        .filter(|s| partner.is_none() || names.contains(&s.partner))
+        .collect();
+    let text = match args.format {
+        LedgerFormat::Json => {
+            let doc = json!({
+                "schema": "iysync.ledger/1",
+                "path": ledger.path().display().to_string(),
+                "schema_version": ledger.schema_version()?,
+                "partners": all,
+            });
+            format!("{doc}\n")
+        }
+        LedgerFormat::Text => {
+            let mut out = format!(
+                "ledger {} (schema {})\n",
+                sanitize(&ledger.path().display().to_string()),
+                ledger.schema_version()?
+            );
+            if all.is_empty() {
+                out.push_str("  empty: no sync has been acknowledged yet\n");
+            }
+            for s in &all {
+                stats_text(s, &mut out);
+            }
+            out
+        }
+    };
+    print(&text)?;
+    Ok(Status::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_normalised_like_the_input() {
+        assert_eq!(
+            normalise(" User@Example.COM "),
+            Ok((Channel::Email, "user@example.com".to_string()))
+        );
+        assert_eq!(
+            normalise("0532 123 45 67"),
+            Ok((Channel::Sms, "905321234567".to_string()))
+        );
+        assert_eq!(
+            normalise("+90 (532) 123-45-67"),
+            Ok((Channel::Sms, "905321234567".to_string()))
+        );
+        assert!(normalise("0212 123 45 67").is_err(), "a landline");
+        assert!(normalise("a;b@x.com").is_err());
+        assert!(normalise("").is_err());
+    }
+}

@@ -1,0 +1,1378 @@
+//! The ledger database: SQLite (bundled, no system library), one file, `0600`, locked for a run.
+//!
+//! - Journal mode WAL with `synchronous=FULL`: every committed acknowledgement is on disk before
+//!   the next request is sent, even across a power cut (NORMAL would only survive a process
+//!   crash). The cost is one fsync per acknowledged request, nothing next to a request's round trip.
+//! - The schema is versioned: `PRAGMA user_version` holds the version and `schema_migrations` one
+//!   row per applied migration. A ledger of a newer version is refused (exit 2), never changed.
+//! - `PRAGMA application_id` marks the file as an iysync ledger, so that `--state` pointed at
+//!   another SQLite database is refused instead of changed.
+//! - Compact on disk: `consents` and `audit` are WITHOUT ROWID tables keyed by what they are
+//!   looked up by; partners, endpoints and input files are small lookup tables; permissions
+//!   and times are integers (1 ONAY / 0 RET, Unix seconds). See the README ("Nightly sync") for
+//!   every table and column.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::plan::{Action, Origin, Plan};
+use super::{
+    Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
+};
+use crate::error::Error;
+use crate::lock::Lock;
+use crate::record::{Channel, Permission};
+
+/// `PRAGMA application_id` of a ledger: "IYSL".
+pub const APPLICATION_ID: i64 = 0x4959_534c;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Each migration takes the schema from its index to its index + 1.
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "consents, audit, runs and their lookup tables",
+        r#"
+CREATE TABLE schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    applied_at  INTEGER NOT NULL,
+    description TEXT NOT NULL
+);
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) VALUES ('next_key_id', 1);
+CREATE TABLE partners (
+    partner_id INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    keys       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE endpoints (
+    endpoint_id INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE
+);
+INSERT INTO endpoints (endpoint_id, name) VALUES
+    (0, 'baseline'), (1, 'upsert'),
+    (2, 'email_unsubscribe'), (3, 'sms_unsubscribe'),
+    (4, 'email_subscribe'), (5, 'sms_subscribe');
+CREATE TABLE consents (
+    partner_id         INTEGER NOT NULL,
+    channel            INTEGER NOT NULL,
+    recipient          TEXT NOT NULL,
+    key_id             INTEGER NOT NULL,
+    permission         INTEGER,
+    consent_at         INTEGER,
+    sent_at            INTEGER,
+    pending_permission INTEGER,
+    pending_consent_at INTEGER,
+    pending_steps      INTEGER,
+    pending_refused    TEXT,
+    pending_input      INTEGER,
+    pending_line       INTEGER,
+    PRIMARY KEY (partner_id, channel, recipient)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+    run_id      INTEGER PRIMARY KEY,
+    partner_id  INTEGER NOT NULL,
+    mode        TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    status      TEXT,
+    counts      TEXT
+);
+CREATE TABLE inputs (
+    input_id INTEGER PRIMARY KEY,
+    run_id   INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    path     TEXT NOT NULL
+);
+CREATE TABLE requests (
+    request_id  INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL,
+    endpoint_id INTEGER NOT NULL,
+    sent_at     INTEGER NOT NULL,
+    records     INTEGER NOT NULL
+);
+CREATE TABLE audit (
+    key_id     INTEGER NOT NULL,
+    request_id INTEGER NOT NULL,
+    permission INTEGER NOT NULL,
+    consent_at INTEGER NOT NULL,
+    input_id   INTEGER,
+    line       INTEGER,
+    PRIMARY KEY (key_id, request_id)
+) WITHOUT ROWID;
+"#,
+    ),
+    (
+        "pending index and readable views",
+        r#"
+CREATE INDEX consents_pending ON consents (partner_id) WHERE pending_steps IS NOT NULL;
+CREATE VIEW consent_state AS
+SELECT p.name AS partner,
+       CASE c.channel WHEN 0 THEN 'email' ELSE 'sms' END AS channel,
+       c.recipient,
+       CASE c.permission WHEN 1 THEN 'ONAY' WHEN 0 THEN 'RET' END AS permission,
+       datetime(c.consent_at, 'unixepoch') AS consent_at_utc,
+       datetime(c.sent_at, 'unixepoch') AS sent_at_utc,
+       CASE c.pending_permission WHEN 1 THEN 'ONAY' WHEN 0 THEN 'RET' END AS pending_permission,
+       datetime(c.pending_consent_at, 'unixepoch') AS pending_consent_at_utc,
+       c.pending_steps,
+       c.pending_refused
+FROM consents c JOIN partners p USING (partner_id);
+CREATE VIEW audit_log AS
+SELECT p.name AS partner,
+       CASE c.channel WHEN 0 THEN 'email' ELSE 'sms' END AS channel,
+       c.recipient,
+       CASE a.permission WHEN 1 THEN 'ONAY' ELSE 'RET' END AS permission,
+       datetime(a.consent_at, 'unixepoch') AS consent_at_utc,
+       e.name AS endpoint,
+       datetime(r.sent_at, 'unixepoch') AS sent_at_utc,
+       i.path AS input,
+       a.line,
+       r.run_id
+FROM audit a
+JOIN requests r USING (request_id)
+JOIN endpoints e USING (endpoint_id)
+JOIN consents c ON c.key_id = a.key_id
+JOIN partners p ON p.partner_id = c.partner_id
+LEFT JOIN inputs i ON i.input_id = a.input_id;
+"#,
+    ),
+];
+
+/// A partner's row in `partners`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartnerId(pub i64);
+
+/// A run's row in `runs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RunId(pub i64);
+
+/// What a run did, as written in `runs.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    Sync,
+    Baseline,
+}
+
+impl RunMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunMode::Sync => "sync",
+            RunMode::Baseline => "baseline",
+        }
+    }
+}
+
+/// The Insider endpoints an acknowledgement can come from (`endpoints` table), plus the
+/// baseline, which records a state without sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Baseline,
+    Upsert,
+    EmailUnsubscribe,
+    SmsUnsubscribe,
+    EmailSubscribe,
+    SmsSubscribe,
+}
+
+impl Endpoint {
+    pub fn id(self) -> i64 {
+        match self {
+            Endpoint::Baseline => 0,
+            Endpoint::Upsert => 1,
+            Endpoint::EmailUnsubscribe => 2,
+            Endpoint::SmsUnsubscribe => 3,
+            Endpoint::EmailSubscribe => 4,
+            Endpoint::SmsSubscribe => 5,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Baseline => "baseline",
+            Endpoint::Upsert => "upsert",
+            Endpoint::EmailUnsubscribe => "email_unsubscribe",
+            Endpoint::SmsUnsubscribe => "sms_unsubscribe",
+            Endpoint::EmailSubscribe => "email_subscribe",
+            Endpoint::SmsSubscribe => "sms_subscribe",
+        }
+    }
+
+    /// The endpoint that carries `step` for `channel`.
+    pub fn for_step(step: Step, channel: Channel) -> Endpoint {
+        match (step, channel) {
+            (Step::Upsert, _) => Endpoint::Upsert,
+            (Step::Unsubscribe, Channel::Email) => Endpoint::EmailUnsubscribe,
+            (Step::Unsubscribe, Channel::Sms) => Endpoint::SmsUnsubscribe,
+            (Step::Resubscribe, Channel::Email) => Endpoint::EmailSubscribe,
+            (Step::Resubscribe, Channel::Sms) => Endpoint::SmsSubscribe,
+        }
+    }
+
+    /// The step this endpoint carries, and the one channel it accepts (`None`: both).
+    fn step(self) -> Option<(Step, Option<Channel>)> {
+        match self {
+            Endpoint::Baseline => None,
+            Endpoint::Upsert => Some((Step::Upsert, None)),
+            Endpoint::EmailUnsubscribe => Some((Step::Unsubscribe, Some(Channel::Email))),
+            Endpoint::SmsUnsubscribe => Some((Step::Unsubscribe, Some(Channel::Sms))),
+            Endpoint::EmailSubscribe => Some((Step::Resubscribe, Some(Channel::Email))),
+            Endpoint::SmsSubscribe => Some((Step::Resubscribe, Some(Channel::Sms))),
+        }
+    }
+
+    fn of_id(id: i64) -> Option<Endpoint> {
+        [
+            Endpoint::Baseline,
+            Endpoint::Upsert,
+            Endpoint::EmailUnsubscribe,
+            Endpoint::SmsUnsubscribe,
+            Endpoint::EmailSubscribe,
+            Endpoint::SmsSubscribe,
+        ]
+        .into_iter()
+        .find(|e| e.id() == id)
+    }
+}
+
+/// A change planned for a key and not yet fully acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingState {
+    pub permission: Permission,
+    pub consent_at: i64,
+    /// The steps still to send.
+    pub steps: Steps,
+    /// Insider's message when it refused the last attempt; `None` when the change was merely
+    /// not acknowledged yet (e.g. the second step of a run that was stopped).
+    pub refused: Option<String>,
+    pub input_id: Option<i64>,
+    pub line: Option<i64>,
+}
+
+/// A key's row in `consents`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyState {
+    pub key_id: i64,
+    /// The last word Insider acknowledged (`None`: nothing acknowledged yet).
+    pub permission: Option<Permission>,
+    pub consent_at: Option<i64>,
+    pub sent_at: Option<i64>,
+    pub pending: Option<PendingState>,
+}
+
+/// One audit row, joined with its request, endpoint and input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub permission: &'static str,
+    pub consent_at: i64,
+    pub endpoint: &'static str,
+    pub sent_at: i64,
+    pub input: Option<String>,
+    pub line: Option<i64>,
+    pub run_id: i64,
+}
+
+/// `iysync ledger show`: a key's row and history under one partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientReport {
+    pub partner: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub state: KeyState,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// `iysync ledger stats`, per partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub partner: String,
+    pub keys: u64,
+    /// `[channel][ONAY, RET, none]`: keys by channel and acknowledged permission.
+    pub email: PermissionCounts,
+    pub sms: PermissionCounts,
+    pub pending: u64,
+    pub refused: u64,
+    pub last_run: Option<RunSummary>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PermissionCounts {
+    #[serde(rename = "ONAY")]
+    pub onay: u64,
+    #[serde(rename = "RET")]
+    pub ret: u64,
+    /// Keys with nothing acknowledged yet (their first change was refused).
+    pub none: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub mode: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub status: Option<String>,
+    pub counts: Option<serde_json::Value>,
+}
+
+/// An open ledger. Opened with [`Ledger::open`] it holds the ledger's lock for as long as it
+/// lives; [`Ledger::open_for_reading`] reads beside a running sync (WAL readers never block).
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    _lock: Option<Lock>,
+    /// The input files of the runs begun by this handle: (run, position) → `inputs.input_id`.
+    inputs: HashMap<(i64, usize), i64>,
+}
+
+fn db_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    Error::Usage(format!(
+        "ledger {}: cannot {what}: {e}; check the file (sqlite3 {} 'PRAGMA integrity_check'), or pass another --state",
+        path.display(),
+        path.display()
+    ))
+}
+
+/// The lock file beside a ledger: `ledger.sqlite3.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+impl Ledger {
+    /// Opens (creating it `0600` when missing) the ledger at `path` for a run: takes its lock
+    /// (a second run stops with exit 2 naming the first's pid), refuses a newer schema or a file
+    /// that is not a ledger, and migrates an older schema.
+    pub fn open(path: &Path) -> Result<Ledger, Error> {
+        crate::insider::journal::create_parent(path).map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot create the directory of the ledger {}",
+                    path.display()
+                ),
+                e,
+            )
+        })?;
+        let lock = Lock::acquire(&lock_path(path), &format!("the ledger {}", path.display()))?;
+        create_private_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_error(path, "open it", e))?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+            inputs: HashMap::new(),
+        };
+        ledger.configure()?;
+        ledger.migrate(SCHEMA_VERSION)?;
+        Ok(ledger)
+    }
+
+    /// Opens an existing ledger to read it (`iysync ledger show|stats`), without its lock, so it
+    /// can be read while a sync runs. An older schema is migrated under the lock first.
+    pub fn open_for_reading(path: &Path) -> Result<Ledger, Error> {
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::Usage(format!(
+                    "no ledger at {} (iysync sync creates it; pass --state PATH for another one)",
+                    path.display()
+                )));
+            }
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        }
+        let version = {
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .map_err(|e| db_error(path, "open it", e))?;
+            check_identity(&conn, path)?
+        };
+        if version < SCHEMA_VERSION {
+            drop(Ledger::open(path)?);
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| db_error(path, "open it", e))?;
+        let ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+            inputs: HashMap::new(),
+        };
+        ledger
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| db_error(path, "set its busy timeout", e))?;
+        check_identity(&ledger.conn, path)?;
+        Ok(ledger)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<(), Error> {
+        let path = self.path.clone();
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| db_error(&path, "switch it to WAL mode", e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Usage(format!(
+                "ledger {}: SQLite refused WAL mode (journal mode {mode}); put the ledger on a local file system",
+                path.display()
+            )));
+        }
+        self.conn
+            .execute_batch(
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16384;",
+            )
+            .map_err(|e| db_error(&path, "configure it", e))?;
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| db_error(&path, "set its busy timeout", e))?;
+        Ok(())
+    }
+
+    /// Takes the schema to `target` (≤ [`SCHEMA_VERSION`]), each migration in its own
+    /// transaction. A newer ledger is refused untouched.
+    fn migrate(&mut self, target: i64) -> Result<(), Error> {
+        let path = self.path.clone();
+        let mut version = check_identity(&self.conn, &path)?;
+        while version < target {
+            let (description, sql) = MIGRATIONS[version as usize];
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|e| db_error(&path, "begin a migration", e))?;
+            tx.execute_batch(sql)
+                .map_err(|e| db_error(&path, &format!("migrate to version {}", version + 1), e))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at, description) VALUES (?1, ?2, ?3)",
+                params![version + 1, chrono::Utc::now().timestamp(), description],
+            )
+            .map_err(|e| db_error(&path, "record a migration", e))?;
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
+                version + 1
+            ))
+            .map_err(|e| db_error(&path, "record the schema version", e))?;
+            tx.commit()
+                .map_err(|e| db_error(&path, "commit a migration", e))?;
+            version += 1;
+        }
+        Ok(())
+    }
+
+    /// The partner's id, created on first use (names are lower-cased, as sent to Insider).
+    pub fn partner(&mut self, name: &str) -> Result<PartnerId, Error> {
+        let name = name.trim().to_lowercase();
+        let path = self.path.clone();
+        self.conn
+            .execute(
+                "INSERT INTO partners (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+                [&name],
+            )
+            .map_err(|e| db_error(&path, "record the partner", e))?;
+        self.conn
+            .query_row(
+                "SELECT partner_id FROM partners WHERE name = ?1",
+                [&name],
+                |r| r.get(0),
+            )
+            .map(PartnerId)
+            .map_err(|e| db_error(&path, "read the partner", e))
+    }
+
+    /// An existing partner's id (`None` when the ledger has never seen it).
+    pub fn find_partner(&self, name: &str) -> Result<Option<PartnerId>, Error> {
+        let name = name.trim().to_lowercase();
+        self.conn
+            .query_row(
+                "SELECT partner_id FROM partners WHERE name = ?1",
+                [&name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|o| o.map(PartnerId))
+            .map_err(|e| db_error(&self.path, "read the partner", e))
+    }
+
+    /// The ledger's keys under `partner` (kept as a counter: no scan).
+    pub fn key_count(&self, partner: PartnerId) -> Result<u64, Error> {
+        self.conn
+            .query_row(
+                "SELECT keys FROM partners WHERE partner_id = ?1",
+                [partner.0],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|k| k.unwrap_or(0).max(0) as u64)
+            .map_err(|e| db_error(&self.path, "count its keys", e))
+    }
+
+    /// Starts a run: its row in `runs`, and one row per input file in `inputs` (`inputs[i]` is the
+    /// file that [`Origin::Input`]'s `file: i` refers to).
+    pub fn begin_run(
+        &mut self,
+        partner: PartnerId,
+        mode: RunMode,
+        inputs: &[String],
+        started_at: i64,
+    ) -> Result<RunId, Error> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin a run", e))?;
+        tx.execute(
+            "INSERT INTO runs (partner_id, mode, started_at) VALUES (?1, ?2, ?3)",
+            params![partner.0, mode.as_str(), started_at],
+        )
+        .map_err(|e| db_error(&path, "record the run", e))?;
+        let run = tx.last_insert_rowid();
+        let mut ids = Vec::with_capacity(inputs.len());
+        for (position, input) in inputs.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO inputs (run_id, position, path) VALUES (?1, ?2, ?3)",
+                params![run, position as i64, input],
+            )
+            .map_err(|e| db_error(&path, "record the run's inputs", e))?;
+            ids.push(((run, position), tx.last_insert_rowid()));
+        }
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit the run", e))?;
+        self.inputs.extend(ids);
+        Ok(RunId(run))
+    }
+
+    /// Ends a run: its finish time, status (`ok`, `refused`, `interrupted`, `guard`, …) and the
+    /// `sync` counts.
+    pub fn finish_run(
+        &mut self,
+        run: RunId,
+        finished_at: i64,
+        status: &str,
+        counts: &SyncCounts,
+    ) -> Result<(), Error> {
+        let counts = serde_json::to_string(counts).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_at = ?2, status = ?3, counts = ?4 WHERE run_id = ?1",
+                params![run.0, finished_at, status, counts],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error(&self.path, "record the end of the run", e))
+    }
+
+    /// Records one acknowledged request: for every action, the step `endpoint` carries is done;
+    /// the key's row takes the action's word (creating the row on a key's first acknowledgement),
+    /// its remaining steps stay pending, and one audit row is appended. All in ONE transaction,
+    /// with the request's row: an error (or a crash) part-way records nothing of the request.
+    pub fn record_ack(
+        &mut self,
+        partner: PartnerId,
+        run: RunId,
+        endpoint: Endpoint,
+        actions: &[&Action],
+        sent_at: i64,
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let inputs = &self.inputs;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin recording an acknowledgement", e))?;
+        let request = insert_request(&tx, run, endpoint, actions.len(), sent_at)
+            .map_err(|e| db_error(&path, "record the request", e))?;
+        for action in actions {
+            let step = match endpoint.step() {
+                Some((step, channel)) => {
+                    if channel.is_some_and(|c| c != action.channel) || !action.steps.contains(step)
+                    {
+                        return Err(Error::Usage(format!(
+                            "internal error: {} acknowledged for a {} record whose plan is {}; nothing of this request was recorded",
+                            endpoint.as_str(),
+                            action.channel.as_str(),
+                            action.steps.describe()
+                        )));
+                    }
+                    Some(step)
+                }
+                None => None,
+            };
+            acknowledge(&tx, inputs, partner, run, request, action, step, sent_at)
+                .map_err(|e| db_error(&path, "record an acknowledgement", e))?;
+        }
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit an acknowledgement", e))
+    }
+
+    /// Records that Insider refused `endpoint`'s step for these actions (with its message): the
+    /// change stays pending, marked refused, and is planned again by the next run. The
+    /// acknowledged word is unchanged.
+    pub fn record_refused(
+        &mut self,
+        partner: PartnerId,
+        run: RunId,
+        endpoint: Endpoint,
+        refused: &[(&Action, &str)],
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let inputs = &self.inputs;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin recording a refusal", e))?;
+        for (action, message) in refused {
+            let message = format!("{}: {message}", endpoint.as_str());
+            mark_pending(&tx, inputs, partner, run, action, Some(&message))
+                .map_err(|e| db_error(&path, "record a refusal", e))?;
+        }
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit a refusal", e))
+    }
+
+    /// `--baseline`: records the plan's words as acknowledged without sending anything (one
+    /// audit row per key, endpoint `baseline`), and the later consent times of unchanged keys.
+    /// Stale records change nothing; pending changes of keys the inputs do not mention stay.
+    pub fn baseline(
+        &mut self,
+        partner: PartnerId,
+        run: RunId,
+        plan: &Plan,
+        at: i64,
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let inputs = &self.inputs;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin the baseline", e))?;
+        let mentioned: Vec<&Action> = plan
+            .actions
+            .iter()
+            .filter(|a| matches!(a.origin, Origin::Input { .. }))
+            .collect();
+        let request = insert_request(&tx, run, Endpoint::Baseline, mentioned.len(), at)
+            .map_err(|e| db_error(&path, "record the baseline", e))?;
+        for action in mentioned {
+            acknowledge(&tx, inputs, partner, run, request, action, None, at)
+                .map_err(|e| db_error(&path, "record the baseline", e))?;
+        }
+        apply_updates_in(&tx, partner, plan)
+            .map_err(|e| db_error(&path, "record the baseline", e))?;
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit the baseline", e))
+    }
+
+    /// Before the first request of a run: records every planned change as pending
+    /// (unacknowledged; the acknowledged words are untouched) and the plan's ledger-only
+    /// updates, in one transaction. A run stopped before its changes are acknowledged thus
+    /// leaves them pending, and the next run plans them again even when its inputs no longer
+    /// mention the keys. Never call it under `--dry-run`, or when the guard stopped the run.
+    pub fn begin_sending(
+        &mut self,
+        partner: PartnerId,
+        run: RunId,
+        plan: &Plan,
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let inputs = &self.inputs;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin recording the plan", e))?;
+        apply_updates_in(&tx, partner, plan)
+            .map_err(|e| db_error(&path, "update consent times", e))?;
+        for action in &plan.actions {
+            mark_pending(&tx, inputs, partner, run, action, None)
+                .map_err(|e| db_error(&path, "record the plan", e))?;
+        }
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit the plan", e))
+    }
+
+    /// Records the plan's ledger-only updates (a later consent time for the same permission,
+    /// pending changes superseded by the input's word): nothing is sent for them. One
+    /// transaction; call it once the run is going to send (never under `--dry-run`).
+    pub fn apply_updates(&mut self, partner: PartnerId, plan: &Plan) -> Result<(), Error> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin the ledger updates", e))?;
+        apply_updates_in(&tx, partner, plan)
+            .map_err(|e| db_error(&path, "update consent times", e))?;
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit the ledger updates", e))
+    }
+
+    /// Of the plan's resubscribes, those whose upsert Insider has acknowledged (the ledger no
+    /// longer lists it as pending for the same word): only these may be sent (SPEC §11: nobody
+    /// is resubscribed before Insider has their consent).
+    pub fn ready_to_resubscribe<'p>(
+        &self,
+        partner: PartnerId,
+        plan: &'p Plan,
+    ) -> Result<Vec<&'p Action>, Error> {
+        let mut ready = Vec::new();
+        for action in plan.resubscribes() {
+            let state = self.state(partner, action.channel, &action.recipient)?;
+            let ok = state.is_some_and(|s| {
+                s.permission == Some(Permission::Onay)
+                    && s.pending.as_ref().is_some_and(|p| {
+                        p.permission == Permission::Onay
+                            && p.consent_at == action.consent_at
+                            && p.steps.contains(Step::Resubscribe)
+                            && !p.steps.contains(Step::Upsert)
+                    })
+            });
+            if ok {
+                ready.push(action);
+            }
+        }
+        Ok(ready)
+    }
+
+    /// A key's row, if the ledger has one.
+    pub fn state(
+        &self,
+        partner: PartnerId,
+        channel: Channel,
+        recipient: &str,
+    ) -> Result<Option<KeyState>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3"
+            ))
+            .map_err(|e| db_error(&self.path, "read a key", e))?;
+        stmt.query_row(
+            params![partner.0, channel_code(channel), recipient],
+            key_state,
+        )
+        .optional()
+        .map_err(|e| db_error(&self.path, "read a key", e))
+    }
+
+    /// Visits the ledger rows of the `n` keys `key(0..n)` (sorted by channel, then recipient
+    /// bytes, without duplicates), calling `found(i, state)` for each key the ledger holds, in
+    /// order. Either one ordered scan of the partner's rows (a merge join) or one lookup per key,
+    /// whichever reads less; both in one read transaction.
+    pub(crate) fn visit_keys(
+        &self,
+        partner: PartnerId,
+        n: usize,
+        key: &KeyAt<'_>,
+        found: &mut dyn FnMut(usize, KeyState),
+    ) -> Result<(), Error> {
+        let ledger_keys = self.key_count(partner)?;
+        let seek = (n as u64).saturating_mul(SEEK_RATIO) < ledger_keys;
+        self.visit_keys_with(partner, n, key, seek, found)
+    }
+
+    pub(crate) fn visit_keys_with(
+        &self,
+        partner: PartnerId,
+        n: usize,
+        key: &KeyAt<'_>,
+        seek: bool,
+        found: &mut dyn FnMut(usize, KeyState),
+    ) -> Result<(), Error> {
+        let path = &self.path;
+        let err = |e| db_error(path, "read the ledger", e);
+        self.conn.execute_batch("BEGIN").map_err(err)?;
+        let result = if seek {
+            self.seek_keys(partner, n, key, found)
+        } else {
+            self.scan_keys(partner, n, key, found)
+        };
+        let end = self.conn.execute_batch("COMMIT").map_err(err);
+        result.map_err(err)?;
+        end
+    }
+
+    fn seek_keys(
+        &self,
+        partner: PartnerId,
+        n: usize,
+        key: &KeyAt<'_>,
+        found: &mut dyn FnMut(usize, KeyState),
+    ) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3"
+        ))?;
+        for i in 0..n {
+            let (channel, recipient) = key(i);
+            let text = std::str::from_utf8(recipient).unwrap_or_default();
+            if let Some(state) = stmt
+                .query_row(params![partner.0, channel_code(channel), text], key_state)
+                .optional()?
+            {
+                found(i, state);
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_keys(
+        &self,
+        partner: PartnerId,
+        n: usize,
+        key: &KeyAt<'_>,
+        found: &mut dyn FnMut(usize, KeyState),
+    ) -> rusqlite::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT channel, recipient, {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 ORDER BY channel, recipient"
+        ))?;
+        let mut rows = stmt.query([partner.0])?;
+        let mut i = 0usize;
+        let mut current = key(0);
+        while let Some(row) = rows.next()? {
+            let channel = match channel_of_code(row.get(0)?) {
+                Some(c) => c,
+                None => continue,
+            };
+            let recipient = row.get_ref(1)?.as_bytes()?;
+            // Skip the input keys before this row; stop when all are past.
+            while current < (channel, recipient) {
+                i += 1;
+                if i == n {
+                    return Ok(());
+                }
+                current = key(i);
+            }
+            if current == (channel, recipient) {
+                found(i, key_state_at(row, 2)?);
+                i += 1;
+                if i == n {
+                    return Ok(());
+                }
+                current = key(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of `partner` with a pending change, sorted like the plan's keys.
+    pub(crate) fn pending_keys(
+        &self,
+        partner: PartnerId,
+    ) -> Result<Vec<(Channel, String, KeyState)>, Error> {
+        let path = &self.path;
+        let err = |e| db_error(path, "read the pending changes", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT channel, recipient, {STATE_COLUMNS} FROM consents INDEXED BY consents_pending WHERE partner_id = ?1 AND pending_steps IS NOT NULL"
+            ))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        let mut rows = stmt.query([partner.0]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let Some(channel) = channel_of_code(row.get(0).map_err(err)?) else {
+                continue;
+            };
+            let recipient: String = row.get(1).map_err(err)?;
+            out.push((channel, recipient, key_state_at(row, 2).map_err(err)?));
+        }
+        out.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
+        Ok(out)
+    }
+
+    /// The partners the ledger knows, by name.
+    pub fn partners(&self) -> Result<Vec<(PartnerId, String)>, Error> {
+        let err = |e| db_error(&self.path, "read the partners", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT partner_id, name FROM partners ORDER BY name")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((PartnerId(r.get(0)?), r.get(1)?)))
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    /// `iysync ledger show`: the row and the audit history of a key, under every partner that
+    /// has it (or only `partner`).
+    pub fn show(
+        &self,
+        partner: Option<PartnerId>,
+        channel: Channel,
+        recipient: &str,
+    ) -> Result<Vec<RecipientReport>, Error> {
+        let err = |e| db_error(&self.path, "read a key's history", e);
+        let mut out = Vec::new();
+        for (id, name) in self.partners()? {
+            if partner.is_some_and(|p| p != id) {
+                continue;
+            }
+            let Some(state) = self.state(id, channel, recipient)? else {
+                continue;
+            };
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT a.permission, a.consent_at, r.endpoint_id, r.sent_at, i.path, a.line, r.run_id
+                     FROM audit a JOIN requests r ON r.request_id = a.request_id
+                     LEFT JOIN inputs i ON i.input_id = a.input_id
+                     WHERE a.key_id = ?1 ORDER BY a.request_id",
+                )
+                .map_err(err)?;
+            let history = stmt
+                .query_map([state.key_id], |r| {
+                    Ok(HistoryEntry {
+                        permission: permission_of_code(r.get(0)?).map_or("?", Permission::as_str),
+                        consent_at: r.get(1)?,
+                        endpoint: Endpoint::of_id(r.get(2)?).map_or("?", Endpoint::as_str),
+                        sent_at: r.get(3)?,
+                        input: r.get(4)?,
+                        line: r.get(5)?,
+                        run_id: r.get(6)?,
+                    })
+                })
+                .map_err(err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?;
+            out.push(RecipientReport {
+                partner: name,
+                channel,
+                recipient: recipient.to_string(),
+                state,
+                history,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `iysync ledger stats`, one entry per partner.
+    pub fn stats(&self) -> Result<Vec<Stats>, Error> {
+        let err = |e| db_error(&self.path, "count its keys", e);
+        let mut out = Vec::new();
+        for (id, name) in self.partners()? {
+            let mut stats = Stats {
+                partner: name,
+                keys: self.key_count(id)?,
+                email: PermissionCounts::default(),
+                sms: PermissionCounts::default(),
+                pending: 0,
+                refused: 0,
+                last_run: None,
+            };
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT channel, permission, count(*) FROM consents WHERE partner_id = ?1 GROUP BY channel, permission",
+                )
+                .map_err(err)?;
+            let mut rows = stmt.query([id.0]).map_err(err)?;
+            while let Some(row) = rows.next().map_err(err)? {
+                let counts = match channel_of_code(row.get(0).map_err(err)?) {
+                    Some(Channel::Email) => &mut stats.email,
+                    Some(Channel::Sms) => &mut stats.sms,
+                    None => continue,
+                };
+                let n = row.get::<_, i64>(2).map_err(err)?.max(0) as u64;
+                match row
+                    .get::<_, Option<i64>>(1)
+                    .map_err(err)?
+                    .and_then(permission_of_code)
+                {
+                    Some(Permission::Onay) => counts.onay += n,
+                    Some(Permission::Ret) => counts.ret += n,
+                    None => counts.none += n,
+                }
+            }
+            drop(rows);
+            let (pending, refused): (i64, i64) = self
+                .conn
+                .query_row(
+                    "SELECT count(*), count(pending_refused) FROM consents INDEXED BY consents_pending WHERE partner_id = ?1 AND pending_steps IS NOT NULL",
+                    [id.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(err)?;
+            stats.pending = pending.max(0) as u64;
+            stats.refused = refused.max(0) as u64;
+            stats.last_run = self
+                .conn
+                .query_row(
+                    "SELECT run_id, mode, started_at, finished_at, status, counts FROM runs WHERE partner_id = ?1 ORDER BY run_id DESC LIMIT 1",
+                    [id.0],
+                    |r| {
+                        let counts: Option<String> = r.get(5)?;
+                        Ok(RunSummary {
+                            run_id: r.get(0)?,
+                            mode: r.get(1)?,
+                            started_at: r.get(2)?,
+                            finished_at: r.get(3)?,
+                            status: r.get(4)?,
+                            counts: counts.and_then(|c| serde_json::from_str(&c).ok()),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(err)?;
+            out.push(stats);
+        }
+        Ok(out)
+    }
+
+    /// The schema version of the open ledger.
+    pub fn schema_version(&self) -> Result<i64, Error> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db_error(&self.path, "read its schema version", e))
+    }
+
+    /// The connection, for tests and tools that inspect the tables.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Opens a ledger at an older schema `version`, for the migration tests.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, version: i64) -> Result<Ledger, Error> {
+        let lock = Lock::acquire(&lock_path(path), "the ledger")?;
+        create_private_file(path)?;
+        let conn = Connection::open(path).map_err(|e| db_error(path, "open it", e))?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+            inputs: HashMap::new(),
+        };
+        ledger.configure()?;
+        ledger.migrate(version.min(SCHEMA_VERSION))?;
+        Ok(ledger)
+    }
+}
+
+/// The `i`-th key of a sorted key list: its channel and recipient bytes.
+pub(crate) type KeyAt<'k> = dyn Fn(usize) -> (Channel, &'k [u8]) + 'k;
+
+/// How many more ledger keys than input keys make one lookup per key cheaper than a scan.
+const SEEK_RATIO: u64 = 16;
+
+const STATE_COLUMNS: &str = "key_id, permission, consent_at, sent_at, pending_permission, pending_consent_at, pending_steps, pending_refused, pending_input, pending_line";
+
+fn key_state(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyState> {
+    key_state_at(row, 0)
+}
+
+fn key_state_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<KeyState> {
+    let pending_permission: Option<i64> = row.get(at + 4)?;
+    let pending_consent_at: Option<i64> = row.get(at + 5)?;
+    let pending_steps: Option<i64> = row.get(at + 6)?;
+    let pending = match (
+        pending_permission.and_then(permission_of_code),
+        pending_consent_at,
+        pending_steps,
+    ) {
+        (Some(permission), Some(consent_at), Some(steps)) if steps & 7 != 0 => Some(PendingState {
+            permission,
+            consent_at,
+            steps: Steps((steps & 7) as u8),
+            refused: row.get(at + 7)?,
+            input_id: row.get(at + 8)?,
+            line: row.get(at + 9)?,
+        }),
+        _ => None,
+    };
+    Ok(KeyState {
+        key_id: row.get(at)?,
+        permission: row
+            .get::<_, Option<i64>>(at + 1)?
+            .and_then(permission_of_code),
+        consent_at: row.get(at + 2)?,
+        sent_at: row.get(at + 3)?,
+        pending,
+    })
+}
+
+/// Reads the schema version, refusing a file that is not an iysync ledger or is newer.
+fn check_identity(conn: &Connection, path: &Path) -> Result<i64, Error> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| db_error(path, "read its schema version", e))?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| db_error(path, "read its application id", e))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| db_error(path, "read its tables", e))?;
+    if (app != APPLICATION_ID && (version != 0 || tables != 0)) || (app == 0 && tables != 0) {
+        return Err(Error::Usage(format!(
+            "{} is an SQLite database but not an iysync ledger; pass --state with the ledger's path (or a new file)",
+            path.display()
+        )));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::Usage(format!(
+            "the ledger {} has schema version {version}, newer than this iysync understands ({SCHEMA_VERSION}); it was written by a newer iysync: upgrade iysync (the ledger is left untouched)",
+            path.display()
+        )));
+    }
+    Ok(version)
+}
+
+/// Creates the ledger file `0600` when missing (SQLite would create it with the umask's mode);
+/// refuses a symlink at its path (SPEC §9). Its `-wal` and `-shm` files take its mode.
+fn create_private_file(path: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::Usage(format!(
+                "the ledger path {} is a symlink; give the real path with --state (outputs are never written through symlinks)",
+                path.display()
+            )));
+        }
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    }
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(
+            format!("cannot create the ledger {}", path.display()),
+            e,
+        )),
+    }
+}
+
+fn insert_request(
+    tx: &Transaction<'_>,
+    run: RunId,
+    endpoint: Endpoint,
+    records: usize,
+    sent_at: i64,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO requests (run_id, endpoint_id, sent_at, records) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![run.0, endpoint.id(), sent_at, records as i64])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn current(
+    tx: &Transaction<'_>,
+    partner: PartnerId,
+    action: &Action,
+) -> rusqlite::Result<Option<KeyState>> {
+    tx.prepare_cached(&format!(
+        "SELECT {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3"
+    ))?
+    .query_row(
+        params![
+            partner.0,
+            channel_code(action.channel),
+            action.recipient.as_str()
+        ],
+        key_state,
+    )
+    .optional()
+}
+
+fn new_key_id(tx: &Transaction<'_>, partner: PartnerId) -> rusqlite::Result<i64> {
+    let id: i64 = tx
+        .prepare_cached(
+            "UPDATE meta SET value = value + 1 WHERE name = 'next_key_id' RETURNING value - 1",
+        )?
+        .query_row([], |r| r.get(0))?;
+    tx.prepare_cached("UPDATE partners SET keys = keys + 1 WHERE partner_id = ?1")?
+        .execute([partner.0])?;
+    Ok(id)
+}
+
+fn origin_ids(
+    inputs: &HashMap<(i64, usize), i64>,
+    run: RunId,
+    origin: &Origin,
+) -> (Option<i64>, Option<i64>) {
+    match origin {
+        Origin::Input { file, line } => (
+            inputs.get(&(run.0, *file)).copied(),
+            Some(i64::try_from(*line).unwrap_or(i64::MAX)),
+        ),
+        Origin::Earlier { input_id, line } => (*input_id, *line),
+    }
+}
+
+/// One action's acknowledgement of `step` (`None`: every step, the baseline).
+#[allow(clippy::too_many_arguments)]
+fn acknowledge(
+    tx: &Transaction<'_>,
+    inputs: &HashMap<(i64, usize), i64>,
+    partner: PartnerId,
+    run: RunId,
+    request: i64,
+    action: &Action,
+    step: Option<Step>,
+    sent_at: i64,
+) -> rusqlite::Result<()> {
+    let state = current(tx, partner, action)?;
+    // The steps still to send for this word: those recorded for it, or the action's own.
+    let steps = match state.as_ref().and_then(|s| s.pending.as_ref()) {
+        Some(p) if p.permission == action.permission && p.consent_at == action.consent_at => {
+            p.steps
+        }
+        _ => action.steps,
+    };
+    let left = match step {
+        Some(step) => steps.without(step),
+        None => Steps::NONE,
+    };
+    let (input_id, line) = origin_ids(inputs, run, &action.origin);
+    let key_id = match &state {
+        Some(s) => s.key_id,
+        None => new_key_id(tx, partner)?,
+    };
+    let permission = permission_code(action.permission);
+    let (pending_permission, pending_at, pending_steps, pending_input, pending_line) =
+        if left.is_empty() {
+            (None, None, None, None, None)
+        } else {
+            (
+                Some(permission),
+                Some(action.consent_at),
+                Some(i64::from(left.0)),
+                input_id,
+                line,
+            )
+        };
+    tx.prepare_cached(
+        "INSERT INTO consents (partner_id, channel, recipient, key_id, permission, consent_at, sent_at,
+             pending_permission, pending_consent_at, pending_steps, pending_refused, pending_input, pending_line)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
+         ON CONFLICT (partner_id, channel, recipient) DO UPDATE SET
+             permission = excluded.permission, consent_at = excluded.consent_at, sent_at = excluded.sent_at,
+             pending_permission = excluded.pending_permission, pending_consent_at = excluded.pending_consent_at,
+             pending_steps = excluded.pending_steps,
+             pending_refused = CASE WHEN excluded.pending_steps IS NULL THEN NULL ELSE consents.pending_refused END,
+             pending_input = excluded.pending_input, pending_line = excluded.pending_line",
+    )?
+    .execute(params![
+        partner.0,
+        channel_code(action.channel),
+        action.recipient.as_str(),
+        key_id,
+        permission,
+        action.consent_at,
+        sent_at,
+        pending_permission,
+        pending_at,
+        pending_steps,
+        pending_input,
+        pending_line
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO audit (key_id, request_id, permission, consent_at, input_id, line)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key_id, request_id) DO NOTHING",
+    )?
+    .execute(params![
+        key_id,
+        request,
+        permission,
+        action.consent_at,
+        input_id,
+        line
+    ])?;
+    Ok(())
+}
+
+/// Marks an action's change as pending (refused with `message`, or merely unacknowledged),
+/// keeping the steps already acknowledged for the same word.
+fn mark_pending(
+    tx: &Transaction<'_>,
+    inputs: &HashMap<(i64, usize), i64>,
+    partner: PartnerId,
+    run: RunId,
+    action: &Action,
+    message: Option<&str>,
+) -> rusqlite::Result<()> {
+    let state = current(tx, partner, action)?;
+    let same_word = state
+        .as_ref()
+        .and_then(|s| s.pending.as_ref())
+        .filter(|p| p.permission == action.permission && p.consent_at == action.consent_at);
+    let steps = same_word.map_or(action.steps, |p| p.steps);
+    // Planned again, a refused change keeps its message until it is acknowledged.
+    let message = message.or_else(|| same_word.and_then(|p| p.refused.as_deref()));
+    let (input_id, line) = origin_ids(inputs, run, &action.origin);
+    let key_id = match &state {
+        Some(s) => s.key_id,
+        None => new_key_id(tx, partner)?,
+    };
+    tx.prepare_cached(
+        "INSERT INTO consents (partner_id, channel, recipient, key_id, permission, consent_at, sent_at,
+             pending_permission, pending_consent_at, pending_steps, pending_refused, pending_input, pending_line)
+         VALUES (?1, ?2, ?3, ?4, NULL, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (partner_id, channel, recipient) DO UPDATE SET
+             pending_permission = excluded.pending_permission, pending_consent_at = excluded.pending_consent_at,
+             pending_steps = excluded.pending_steps, pending_refused = excluded.pending_refused,
+             pending_input = excluded.pending_input, pending_line = excluded.pending_line",
+    )?
+    .execute(params![
+        partner.0,
+        channel_code(action.channel),
+        action.recipient.as_str(),
+        key_id,
+        permission_code(action.permission),
+        action.consent_at,
+        i64::from(steps.0),
+        message,
+        input_id,
+        line
+    ])?;
+    Ok(())
+}
+
+fn apply_updates_in(tx: &Transaction<'_>, partner: PartnerId, plan: &Plan) -> rusqlite::Result<()> {
+    let mut later = tx.prepare_cached(
+        "UPDATE consents SET consent_at = ?4 WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3 AND consent_at < ?4",
+    )?;
+    let mut clear = tx.prepare_cached(
+        "UPDATE consents SET pending_permission = NULL, pending_consent_at = NULL, pending_steps = NULL,
+             pending_refused = NULL, pending_input = NULL, pending_line = NULL
+         WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3",
+    )?;
+    for update in &plan.updates {
+        let key = params![
+            partner.0,
+            channel_code(update.channel),
+            update.recipient.as_str(),
+            update.consent_at
+        ];
+        if update.clear_pending {
+            clear.execute(params![
+                partner.0,
+                channel_code(update.channel),
+                update.recipient.as_str()
+            ])?;
+        }
+        later.execute(key)?;
+    }
+    Ok(())
+}

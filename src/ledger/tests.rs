@@ -1,0 +1,865 @@
+//! The ledger's rules: SPEC §11's table and order, pending changes, the guard, the schema and the
+//! acknowledgement transactions, and a property test against a plain model of the table.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::record::{Channel, Permission};
+use crate::resolve::Pos;
+
+const T0: i64 = 1_750_000_000;
+const NOW: i64 = 1_795_338_000;
+
+/// Opens the test's ledger. A process spawned by a test running in parallel holds a copy of every
+/// descriptor between its fork and its exec, so a lock just released may stay taken for that
+/// instant: retry for a while.
+fn open_retry(path: &Path) -> Result<Ledger, crate::error::Error> {
+    let mut tries = 0;
+    loop {
+        match Ledger::open(path) {
+            Err(e) if e.to_string().contains("is using") && tries < 200 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn ledger(dir: &Path) -> Ledger {
+    open_retry(&dir.join("ledger.sqlite3")).expect("open the ledger")
+}
+
+type In = (Channel, &'static str, Permission, i64);
+
+fn email(r: &'static str, p: Permission, t: i64) -> In {
+    (Channel::Email, r, p, t)
+}
+
+/// What a step sent: (endpoint, recipient, optin for upserts).
+type Sent = (Endpoint, String, Option<bool>);
+
+/// A driver as `iysync sync` will be: plan, guard-free, begin_sending, then the three phases in
+/// SPEC §11's order; `refuse(action, step)` makes Insider refuse that record.
+fn sync_day(
+    ledger: &mut Ledger,
+    partner: PartnerId,
+    inputs: &[In],
+    refuse: &dyn Fn(&Action, Step) -> bool,
+) -> (Plan, Vec<Sent>) {
+    let run = ledger
+        .begin_run(partner, RunMode::Sync, &["day.csv".to_string()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    for (i, (c, r, p, t)) in inputs.iter().enumerate() {
+        planner
+            .push_key(Pos::new(0, i as u64 + 1), *c, r, *p, *t)
+            .expect("push");
+    }
+    let plan = planner.plan(ledger, partner).expect("plan");
+    ledger.begin_sending(partner, run, &plan).expect("begin");
+    let mut sent = Vec::new();
+    let mut phase = |ledger: &mut Ledger, step: Step, actions: Vec<&Action>| {
+        for channel in [Channel::Email, Channel::Sms] {
+            let endpoint = Endpoint::for_step(step, channel);
+            let batch: Vec<&Action> = actions
+                .iter()
+                .copied()
+                .filter(|a| endpoint == Endpoint::Upsert || a.channel == channel)
+                .filter(|_| endpoint != Endpoint::Upsert || channel == Channel::Email)
+                .collect();
+            if batch.is_empty() {
+                continue;
+            }
+            let (refused, acked): (Vec<&Action>, Vec<&Action>) =
+                batch.iter().partition(|a| refuse(a, step));
+            for a in &batch {
+                sent.push((
+                    endpoint,
+                    a.recipient.to_string(),
+                    (step == Step::Upsert).then(|| a.optin()),
+                ));
+            }
+            ledger
+                .record_ack(partner, run, endpoint, &acked, NOW)
+                .expect("ack");
+            let refused: Vec<(&Action, &str)> = refused.iter().map(|a| (*a, "refused")).collect();
+            ledger
+                .record_refused(partner, run, endpoint, &refused)
+                .expect("refused");
+        }
+    };
+    phase(ledger, Step::Unsubscribe, plan.unsubscribes().collect());
+    phase(ledger, Step::Upsert, plan.upserts().collect());
+    let ready = ledger.ready_to_resubscribe(partner, &plan).expect("ready");
+    phase(ledger, Step::Resubscribe, ready);
+    ledger
+        .finish_run(run, NOW, "ok", &plan.counts)
+        .expect("finish");
+    (plan, sent)
+}
+
+fn never(_: &Action, _: Step) -> bool {
+    false
+}
+
+fn sent_names(sent: &[Sent]) -> Vec<String> {
+    sent.iter()
+        .map(|(e, r, o)| match o {
+            Some(o) => format!("{}:{r}:{o}", e.as_str()),
+            None => format!("{}:{r}", e.as_str()),
+        })
+        .collect()
+}
+
+fn word(ledger: &Ledger, partner: PartnerId, r: &str) -> Option<(Permission, i64)> {
+    ledger
+        .state(partner, Channel::Email, r)
+        .expect("state")
+        .and_then(|s| s.permission.zip(s.consent_at))
+}
+
+use Permission::{Onay, Ret};
+
+#[test]
+fn absent_onay_is_one_upsert_true() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("Acme").expect("partner");
+    let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Onay, T0)], &never);
+    assert_eq!(sent_names(&sent), ["upsert:a@x.com:true"]);
+    assert_eq!(plan.counts.new, 1);
+    assert_eq!(word(&l, p, "a@x.com"), Some((Onay, T0)));
+}
+
+#[test]
+fn absent_ret_is_unsubscribe_then_upsert_false() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let (_, sent) = sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.permission, Some(Ret));
+    assert_eq!(state.pending, None, "both steps acknowledged");
+}
+
+#[test]
+fn the_second_day_sends_exactly_the_table_in_its_order() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let day1 = [
+        email("out@x.com", Onay, T0),
+        email("in@x.com", Ret, T0),
+        email("same@x.com", Onay, T0),
+        email("stale@x.com", Ret, T0 + 100),
+    ];
+    sync_day(&mut l, p, &day1, &never);
+    let day2 = [
+        email("out@x.com", Ret, T0 + 10),
+        email("in@x.com", Onay, T0 + 10),
+        email("same@x.com", Onay, T0 + 50),
+        email("stale@x.com", Onay, T0 + 50),
+        email("new@x.com", Onay, T0 + 10),
+    ];
+    let (plan, sent) = sync_day(&mut l, p, &day2, &never);
+    assert_eq!(
+        sent_names(&sent),
+        [
+            "email_unsubscribe:out@x.com",
+            "upsert:in@x.com:true",
+            "upsert:new@x.com:true",
+            "upsert:out@x.com:false",
+            "email_subscribe:in@x.com",
+        ]
+    );
+    assert_eq!(
+        plan.counts,
+        SyncCounts {
+            unchanged: 1,
+            new: 1,
+            opt_out: 1,
+            opt_in: 1,
+            stale: 1,
+            pending: 0
+        }
+    );
+    assert_eq!(plan.stale.len(), 1);
+    assert_eq!(plan.stale[0].recipient, "stale@x.com");
+    assert_eq!(plan.stale[0].ledger_permission, Ret);
+    // Same permission: nothing sent, the later consent time kept.
+    assert_eq!(word(&l, p, "same@x.com"), Some((Onay, T0 + 50)));
+    assert_eq!(word(&l, p, "stale@x.com"), Some((Ret, T0 + 100)));
+    // The same file again sends nothing.
+    let (plan, sent) = sync_day(&mut l, p, &day2, &never);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(plan.counts.unchanged, 4);
+    assert_eq!(plan.counts.stale, 1);
+}
+
+#[test]
+fn same_permission_earlier_time_keeps_the_ledgers_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Onay, T0 + 10)], &never);
+    let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Onay, T0)], &never);
+    assert!(sent.is_empty());
+    assert!(plan.updates.is_empty());
+    assert_eq!(word(&l, p, "a@x.com"), Some((Onay, T0 + 10)));
+}
+
+#[test]
+fn other_permission_at_the_same_time_ret_wins_onay_is_stale() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(
+        &mut l,
+        p,
+        &[email("a@x.com", Onay, T0), email("b@x.com", Ret, T0)],
+        &never,
+    );
+    let (plan, sent) = sync_day(
+        &mut l,
+        p,
+        &[email("a@x.com", Ret, T0), email("b@x.com", Onay, T0)],
+        &never,
+    );
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+    assert_eq!(plan.counts.stale, 1);
+    assert_eq!(plan.stale[0].recipient, "b@x.com");
+}
+
+#[test]
+fn keys_the_input_does_not_mention_are_left_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    let (plan, sent) = sync_day(&mut l, p, &[email("b@x.com", Onay, T0)], &never);
+    assert_eq!(sent_names(&sent), ["upsert:b@x.com:true"]);
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(word(&l, p, "a@x.com"), Some((Ret, T0)));
+}
+
+#[test]
+fn a_refused_unsubscribe_stays_pending_and_is_planned_again_without_the_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Onay, T0)], &never);
+    let refuse_unsub = |_: &Action, s: Step| s == Step::Unsubscribe;
+    let (_, sent) = sync_day(&mut l, p, &[email("a@x.com", Ret, T0 + 5)], &refuse_unsub);
+    // The upsert (false) is still sent: opt-outs never wait.
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.permission, Some(Ret));
+    let pending = state.pending.expect("unsubscribe pending");
+    assert_eq!(pending.steps, Steps(Step::Unsubscribe.bit()));
+    // The next night's file does not mention the key: the unsubscribe is planned again.
+    let (plan, sent) = sync_day(&mut l, p, &[], &never);
+    assert_eq!(plan.counts.pending, 1);
+    assert_eq!(sent_names(&sent), ["email_unsubscribe:a@x.com"]);
+    assert_eq!(
+        l.state(p, Channel::Email, "a@x.com")
+            .expect("s")
+            .expect("row")
+            .pending,
+        None
+    );
+}
+
+#[test]
+fn a_refused_upsert_blocks_the_resubscribe_until_it_is_acknowledged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    let refuse_upsert = |_: &Action, s: Step| s == Step::Upsert;
+    let (_, sent) = sync_day(&mut l, p, &[email("a@x.com", Onay, T0 + 5)], &refuse_upsert);
+    assert_eq!(sent_names(&sent), ["upsert:a@x.com:true"], "no resubscribe");
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.permission, Some(Ret), "nothing acknowledged");
+    let pending = state.pending.expect("pending");
+    assert_eq!(pending.refused.as_deref(), Some("upsert: refused"));
+    // Next night, same word in the input: the pending change is planned again, in order.
+    let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Onay, T0 + 5)], &never);
+    assert_eq!(plan.counts.pending, 1);
+    assert_eq!(plan.counts.unchanged, 0);
+    assert_eq!(
+        sent_names(&sent),
+        ["upsert:a@x.com:true", "email_subscribe:a@x.com"]
+    );
+    assert_eq!(word(&l, p, "a@x.com"), Some((Onay, T0 + 5)));
+}
+
+#[test]
+fn a_later_ret_supersedes_a_pending_opt_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    let refuse_upsert = |_: &Action, s: Step| s == Step::Upsert;
+    sync_day(&mut l, p, &[email("a@x.com", Onay, T0 + 5)], &refuse_upsert);
+    // The person opts out again later: Insider still has RET, nothing to send.
+    let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Ret, T0 + 9)], &never);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(plan.counts.unchanged, 1);
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.pending, None, "the pending opt-in is dropped");
+    assert_eq!(state.consent_at, Some(T0 + 9));
+    // An input older than the pending word is stale, and the pending steps are still planned.
+    sync_day(&mut l, p, &[email("b@x.com", Ret, T0)], &never);
+    sync_day(&mut l, p, &[email("b@x.com", Onay, T0 + 5)], &refuse_upsert);
+    let (plan, sent) = sync_day(&mut l, p, &[email("b@x.com", Ret, T0 + 2)], &never);
+    assert_eq!(plan.counts.stale, 1);
+    assert_eq!(plan.counts.pending, 1);
+    assert_eq!(
+        sent_names(&sent),
+        ["upsert:b@x.com:true", "email_subscribe:b@x.com"]
+    );
+}
+
+#[test]
+fn a_run_stopped_before_acknowledgements_leaves_its_plan_pending() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let run = l
+        .begin_run(p, RunMode::Sync, &["d.csv".into()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    planner
+        .push_key(Pos::new(0, 1), Channel::Sms, "905321234567", Ret, T0)
+        .expect("push");
+    let plan = planner.plan(&l, p).expect("plan");
+    l.begin_sending(p, run, &plan).expect("begin");
+    drop(l); // killed before any answer
+    let mut l = ledger(dir.path());
+    let state = l
+        .state(p, Channel::Sms, "905321234567")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.permission, None, "nothing recorded as acknowledged");
+    let (_, sent) = sync_day(&mut l, p, &[], &never);
+    assert_eq!(
+        sent_names(&sent),
+        ["sms_unsubscribe:905321234567", "upsert:905321234567:false"]
+    );
+}
+
+#[test]
+fn merge_join_and_lookups_make_the_same_plan() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let day1: Vec<In> = (0..40)
+        .map(|i| {
+            let r: &'static str = Box::leak(format!("u{i:02}@x.com").into_boxed_str());
+            email(r, if i % 3 == 0 { Ret } else { Onay }, T0 + i)
+        })
+        .collect();
+    sync_day(&mut l, p, &day1, &never);
+    let plan_with = |seek: bool| {
+        let mut planner = Planner::new();
+        for i in (0..60).rev().step_by(2) {
+            let r = format!("u{i:02}@x.com");
+            let perm = if i % 3 == 1 { Ret } else { Onay };
+            planner
+                .push_key(Pos::new(0, i as u64 + 1), Channel::Email, &r, perm, T0 + 30)
+                .expect("push");
+        }
+        planner
+            .push_key(Pos::new(0, 99), Channel::Sms, "905321234567", Onay, T0)
+            .expect("push");
+        planner.plan_with(&l, p, Some(seek)).expect("plan")
+    };
+    let a = plan_with(true);
+    let b = plan_with(false);
+    assert_eq!(a, b);
+    assert!(a.counts.opt_in > 0 && a.counts.opt_out > 0 && a.counts.new > 0);
+}
+
+#[test]
+fn a_key_pushed_twice_keeps_the_later_word() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let (_, sent) = sync_day(
+        &mut l,
+        p,
+        &[email("a@x.com", Ret, T0), email("a@x.com", Onay, T0)],
+        &never,
+    );
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+}
+
+// ---- the guard ----
+
+#[test]
+fn guard_percent_has_a_floor_of_100_keys() {
+    let ten = MaxChanges::default();
+    assert_eq!(ten, MaxChanges::Percent(1000));
+    assert_eq!(ten.allowed(500), 100, "10% of 500 is under the floor");
+    assert_eq!(ten.allowed(5_000), 500);
+    assert!(check_guard(100, 500, ten).is_ok());
+    let err = check_guard(101, 500, ten).expect_err("over the floor");
+    assert!(matches!(err, crate::error::Error::Usage(_)));
+    let text = err.to_string();
+    assert!(
+        text.contains("flips 101 of the ledger's 500 keys"),
+        "{text}"
+    );
+    assert!(text.contains("--max-changes 101 (or 21%)"), "{text}");
+    assert!(check_guard(500, 5_000, ten).is_ok());
+    assert!(check_guard(501, 5_000, ten).is_err());
+}
+
+#[test]
+fn guard_absolute_and_fractional_limits() {
+    let five: MaxChanges = "5".parse().expect("parse");
+    assert_eq!(five, MaxChanges::Keys(5));
+    assert!(check_guard(5, 1_000_000, five).is_ok());
+    assert!(check_guard(6, 1_000_000, five).is_err());
+    let half: MaxChanges = "2.5%".parse().expect("parse");
+    assert_eq!(half, MaxChanges::Percent(250));
+    assert_eq!(half.to_string(), "2.5%");
+    assert_eq!(half.allowed(100_000), 2_500);
+    assert_eq!(
+        "50%".parse::<MaxChanges>().expect("p").allowed(10_000),
+        5_000
+    );
+    for bad in ["", "%", "ten", "-5", "1.234%", "101%", "5 %x"] {
+        assert!(bad.parse::<MaxChanges>().is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_first_sync_flips_nothing_and_half_flipped_is_stopped() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let day1: Vec<In> = (0..400)
+        .map(|i| {
+            let r: &'static str = Box::leak(format!("k{i}@x.com").into_boxed_str());
+            email(r, Onay, T0)
+        })
+        .collect();
+    let (plan, _) = sync_day(&mut l, p, &day1, &never);
+    assert_eq!(plan.flips(), 0);
+    assert!(check_guard(plan.flips(), plan.ledger_keys, MaxChanges::default()).is_ok());
+    let day2: Vec<In> = day1
+        .iter()
+        .take(200)
+        .map(|(c, r, _, _)| (*c, *r, Ret, T0 + 1))
+        .collect();
+    let mut planner = Planner::new();
+    for (i, (c, r, perm, t)) in day2.iter().enumerate() {
+        planner
+            .push_key(Pos::new(0, i as u64), *c, r, *perm, *t)
+            .expect("push");
+    }
+    let plan = planner.plan(&l, p).expect("plan");
+    assert_eq!(plan.ledger_keys, 400);
+    assert_eq!(plan.flips(), 200);
+    assert!(check_guard(plan.flips(), plan.ledger_keys, MaxChanges::default()).is_err());
+}
+
+// ---- the store ----
+
+#[test]
+fn a_fresh_ledger_is_0600_wal_and_at_the_current_version() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("state").join("ledger.sqlite3");
+    let l = Ledger::open(&path).expect("open");
+    assert_eq!(l.schema_version().expect("v"), store::SCHEMA_VERSION);
+    let mode: String = l
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    let sync: i64 = l
+        .connection()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .expect("sync");
+    assert_eq!(sync, 2, "FULL");
+    let migrations: i64 = l
+        .connection()
+        .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+        .expect("migrations");
+    assert_eq!(migrations, store::SCHEMA_VERSION);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = std::fs::metadata(path.parent().expect("parent"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+    }
+}
+
+#[test]
+fn an_older_ledger_is_migrated_keeping_its_rows() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ledger.sqlite3");
+    {
+        let mut old = Ledger::create_at_version(&path, 1).expect("v1");
+        assert_eq!(old.schema_version().expect("v"), 1);
+        let p = old.partner("acme").expect("partner");
+        let run = old.begin_run(p, RunMode::Sync, &[], NOW).expect("run");
+        let action = Action {
+            channel: Channel::Email,
+            recipient: "a@x.com".into(),
+            kind: Kind::New,
+            acknowledged: None,
+            permission: Onay,
+            consent_at: T0,
+            steps: Steps(Step::Upsert.bit()),
+            origin: Origin::Earlier {
+                input_id: None,
+                line: None,
+            },
+            refused: None,
+        };
+        old.record_ack(p, run, Endpoint::Upsert, &[&action], NOW)
+            .expect("ack at v1");
+    }
+    let l = open_retry(&path).expect("migrated");
+    assert_eq!(l.schema_version().expect("v"), store::SCHEMA_VERSION);
+    let p = l.find_partner("ACME").expect("p").expect("known");
+    assert_eq!(word(&l, p, "a@x.com"), Some((Onay, T0)));
+    let shown: i64 = l
+        .connection()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .expect("the view of version 2");
+    assert_eq!(shown, 1);
+}
+
+#[test]
+fn a_newer_ledger_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ledger.sqlite3");
+    drop(Ledger::open(&path).expect("open"));
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw");
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = {}",
+            store::SCHEMA_VERSION + 1
+        ))
+        .expect("bump");
+    }
+    let before = std::fs::read(&path).expect("bytes");
+    let err = open_retry(&path).err().expect("refused");
+    assert_eq!(crate::error::exit_code(&Err(err.clone_usage())), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("newer than this iysync understands"),
+        "{text}"
+    );
+    assert!(text.contains("upgrade iysync"), "{text}");
+    assert!(Ledger::open_for_reading(&path).is_err());
+    assert_eq!(std::fs::read(&path).expect("bytes"), before);
+}
+
+trait CloneUsage {
+    fn clone_usage(&self) -> crate::error::Error;
+}
+
+impl CloneUsage for crate::error::Error {
+    fn clone_usage(&self) -> crate::error::Error {
+        match self {
+            crate::error::Error::Usage(m) => crate::error::Error::Usage(m.clone()),
+            other => crate::error::Error::Aborted(other.to_string()),
+        }
+    }
+}
+
+#[test]
+fn another_sqlite_database_is_not_taken_for_a_ledger() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw");
+        conn.execute_batch("CREATE TABLE t (x)").expect("table");
+    }
+    let err = Ledger::open(&path).err().expect("refused");
+    assert!(err.to_string().contains("not an iysync ledger"), "{err}");
+}
+
+#[test]
+fn a_second_opener_is_refused_naming_the_pid() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first = ledger(dir.path());
+    let err = Ledger::open(first.path()).err().expect("refused");
+    assert!(matches!(err, crate::error::Error::Usage(_)));
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("pid {}", std::process::id())),
+        "{text}"
+    );
+    assert!(text.contains("ledger.sqlite3"), "{text}");
+    // Reading beside a run is allowed.
+    assert!(Ledger::open_for_reading(first.path()).is_ok());
+}
+
+#[test]
+fn a_failure_mid_request_records_nothing_of_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let run = l.begin_run(p, RunMode::Sync, &[], NOW).expect("run");
+    let make = |r: &str, channel| Action {
+        channel,
+        recipient: r.into(),
+        kind: Kind::New,
+        acknowledged: None,
+        permission: Ret,
+        consent_at: T0,
+        steps: Steps::to_reach(None, Ret),
+        origin: Origin::Earlier {
+            input_id: None,
+            line: None,
+        },
+        refused: None,
+    };
+    let good = make("a@x.com", Channel::Email);
+    let bad = make("905321234567", Channel::Sms);
+    let err = l
+        .record_ack(p, run, Endpoint::EmailUnsubscribe, &[&good, &bad], NOW)
+        .expect_err("an SMS record in an email request");
+    assert!(err.to_string().contains("nothing of this request"), "{err}");
+    let count = |table: &str| -> i64 {
+        l.connection()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(count("consents"), 0);
+    assert_eq!(count("audit"), 0);
+    assert_eq!(count("requests"), 0);
+    assert_eq!(l.key_count(p).expect("keys"), 0);
+}
+
+#[test]
+fn the_audit_answers_what_was_said_when_and_from_which_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    let shown = l.show(None, Channel::Email, "a@x.com").expect("show");
+    assert_eq!(shown.len(), 1);
+    let endpoints: Vec<&str> = shown[0].history.iter().map(|h| h.endpoint).collect();
+    assert_eq!(endpoints, ["email_unsubscribe", "upsert"]);
+    for h in &shown[0].history {
+        assert_eq!(h.permission, "RET");
+        assert_eq!(h.consent_at, T0);
+        assert_eq!(h.sent_at, NOW);
+        assert_eq!(h.input.as_deref(), Some("day.csv"));
+        assert_eq!(h.line, Some(1));
+    }
+    let stats = l.stats().expect("stats");
+    assert_eq!(stats[0].email.ret, 1);
+    assert_eq!(stats[0].keys, 1);
+    assert_eq!(
+        stats[0].last_run.as_ref().map(|r| r.mode.as_str()),
+        Some("sync")
+    );
+}
+
+#[test]
+fn baseline_records_the_state_without_sending() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let run = l
+        .begin_run(p, RunMode::Baseline, &["full.csv".into()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    planner
+        .push_key(Pos::new(0, 1), Channel::Email, "a@x.com", Ret, T0)
+        .expect("push");
+    planner
+        .push_key(Pos::new(0, 2), Channel::Email, "b@x.com", Onay, T0)
+        .expect("push");
+    let plan = planner.plan(&l, p).expect("plan");
+    l.baseline(p, run, &plan, NOW).expect("baseline");
+    assert_eq!(word(&l, p, "a@x.com"), Some((Ret, T0)));
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.pending, None);
+    let shown = l.show(Some(p), Channel::Email, "b@x.com").expect("show");
+    assert_eq!(shown[0].history[0].endpoint, "baseline");
+    // The next day with the same file sends nothing.
+    let (_, sent) = sync_day(
+        &mut l,
+        p,
+        &[email("a@x.com", Ret, T0), email("b@x.com", Onay, T0)],
+        &never,
+    );
+    assert!(sent.is_empty());
+}
+
+#[test]
+fn partners_have_their_own_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let a = l.partner("acme").expect("partner");
+    let b = l.partner("other").expect("partner");
+    sync_day(&mut l, a, &[email("x@x.com", Ret, T0)], &never);
+    let (plan, sent) = sync_day(&mut l, b, &[email("x@x.com", Ret, T0)], &never);
+    assert_eq!(plan.counts.new, 1);
+    assert_eq!(sent.len(), 2);
+}
+
+// ---- the model ----
+
+/// SPEC §11's table as a plain model: the word Insider has per key, and what a day sends.
+#[derive(Default)]
+struct Model {
+    ledger: BTreeMap<String, (Permission, i64)>,
+}
+
+impl Model {
+    fn day(&mut self, inputs: &BTreeMap<String, (Permission, i64)>) -> Vec<String> {
+        let (mut unsub, mut upsert, mut resub) = (Vec::new(), Vec::new(), Vec::new());
+        for (r, &(p, t)) in inputs {
+            match self.ledger.get(r).copied() {
+                None => {
+                    if p == Ret {
+                        unsub.push(format!("email_unsubscribe:{r}"));
+                    }
+                    upsert.push(format!("upsert:{r}:{}", p == Onay));
+                    self.ledger.insert(r.clone(), (p, t));
+                }
+                Some((lp, lt)) if lp == p => {
+                    self.ledger.insert(r.clone(), (p, t.max(lt)));
+                }
+                Some((lp, lt)) if t > lt || (t == lt && p == Ret && lp == Onay) => {
+                    if p == Ret {
+                        unsub.push(format!("email_unsubscribe:{r}"));
+                        upsert.push(format!("upsert:{r}:false"));
+                    } else {
+                        upsert.push(format!("upsert:{r}:true"));
+                        resub.push(format!("email_subscribe:{r}"));
+                    }
+                    self.ledger.insert(r.clone(), (p, t));
+                }
+                Some(_) => {} // stale
+            }
+        }
+        unsub.into_iter().chain(upsert).chain(resub).collect()
+    }
+}
+
+fn day_strategy() -> impl Strategy<Value = BTreeMap<String, (Permission, i64)>> {
+    proptest::collection::btree_map(
+        (0u8..12).prop_map(|k| format!("k{k}@x.com")),
+        (any::<bool>(), 0i64..6).prop_map(|(onay, t)| (if onay { Onay } else { Ret }, T0 + t)),
+        0..12,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn sync_matches_the_model_of_the_table(days in proptest::collection::vec(day_strategy(), 1..6)) {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut l = ledger(dir.path());
+        let p = l.partner("acme").expect("partner");
+        let mut model = Model::default();
+        for day in &days {
+            let inputs: Vec<In> = day
+                .iter()
+                .map(|(r, &(perm, t))| {
+                    let r: &'static str = Box::leak(r.clone().into_boxed_str());
+                    email(r, perm, t)
+                })
+                .collect();
+            let (_, sent) = sync_day(&mut l, p, &inputs, &never);
+            prop_assert_eq!(sent_names(&sent), model.day(day));
+        }
+        for (r, w) in &model.ledger {
+            prop_assert_eq!(word(&l, p, r), Some(*w));
+        }
+        prop_assert_eq!(l.key_count(p).expect("keys"), model.ledger.len() as u64);
+    }
+
+    /// With refusals, nobody whose latest word is RET is ever sent opted in or resubscribed,
+    /// and once Insider accepts everything the ledger holds every key's latest word.
+    #[test]
+    fn refusals_never_opt_in_a_ret_and_are_caught_up(
+        days in proptest::collection::vec((day_strategy(), any::<u16>()), 1..6)
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut l = ledger(dir.path());
+        let p = l.partner("acme").expect("partner");
+        let mut latest: BTreeMap<String, (Permission, i64)> = BTreeMap::new();
+        for (day, mask) in &days {
+            for (r, &(perm, t)) in day {
+                let keep = latest.get(r).is_some_and(|&(lp, lt)| !supersedes(perm, t, lp, lt));
+                if !keep {
+                    latest.insert(r.clone(), (perm, t));
+                }
+            }
+            let inputs: Vec<In> = day
+                .iter()
+                .map(|(r, &(perm, t))| {
+                    let r: &'static str = Box::leak(r.clone().into_boxed_str());
+                    email(r, perm, t)
+                })
+                .collect();
+            let mask = *mask;
+            let refuse = move |a: &Action, s: Step| {
+                let k: u32 = a.recipient.bytes().map(u32::from).sum();
+                mask & (1 << ((k + s.bit() as u32) % 16)) != 0
+            };
+            let (_, sent) = sync_day(&mut l, p, &inputs, &refuse);
+            for (endpoint, r, optin) in &sent {
+                let opted_in = *optin == Some(true) || *endpoint == Endpoint::EmailSubscribe;
+                if opted_in {
+                    prop_assert_eq!(latest.get(r).map(|w| w.0), Some(Onay), "{} {:?}", r, endpoint);
+                }
+            }
+        }
+        sync_day(&mut l, p, &[], &never);
+        for (r, w) in &latest {
+            let state = l.state(p, Channel::Email, r).expect("state").expect("row");
+            prop_assert_eq!(state.permission.zip(state.consent_at), Some(*w), "{}", r);
+            prop_assert_eq!(state.pending, None);
+        }
+    }
+}
