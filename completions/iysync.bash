@@ -515,7 +515,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__resubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,19 +557,11 @@ _iysync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --external-id-as)
+                --max-contacts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --consent-event)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-users)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-bytes)
+                --group-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -610,18 +602,6 @@ _iysync() {
                     return 0
                     ;;
                 --contact-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-contacts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -641,7 +621,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__unsubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -683,19 +663,11 @@ _iysync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --external-id-as)
+                --max-contacts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --consent-event)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-users)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-bytes)
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -736,18 +708,6 @@ _iysync() {
                     return 0
                     ;;
                 --contact-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-contacts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -767,7 +727,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__upsert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --max-contacts --group --group-id --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -862,18 +822,6 @@ _iysync() {
                     return 0
                     ;;
                 --contact-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-contacts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --group-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

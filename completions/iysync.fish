@@ -127,9 +127,6 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l timeout -d 'Sec
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l max-contacts -d 'Records per contact API request' -r
-complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l group-id -d 'Email resubscribe group id' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l journal -d 'Resume journal (default: in the user\'s state directory, keyed by inputs and options)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l rejects -d 'Where to write the rejects file (default: ./iysync-rejects-<time>.csv)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s q -l quiet -d 'Print nothing but errors (no summary)'
@@ -158,10 +155,8 @@ sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-users -d 'Users per Upsert request' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-bytes -d 'Bytes per Upsert request body' -r
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-contacts -d 'Records per contact API request' -r
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l partner -d 'Partner name (sent lower-case)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l token-file -d 'Read the API token from this file instead of the environment' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
@@ -172,16 +167,12 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l timeout -d
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-contacts -d 'Records per contact API request' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l group-id -d 'Email resubscribe group id' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l journal -d 'Resume journal (default: in the user\'s state directory, keyed by inputs and options)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l rejects -d 'Where to write the rejects file (default: ./iysync-rejects-<time>.csv)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s q -l quiet -d 'Print nothing but errors (no summary)'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l no-progress -d 'Never show a progress bar'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l strict -d 'Treat rows that needed a repair as invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l redact -d 'Mask recipients in every message and report (on by default when CI is set)'
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l skip-hook -d 'Set `skip_hook: true` so imported data does not trigger journeys'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l dry-run -d 'Do everything but the network: print the plan; with --out, write the exact bodies'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l restart -d 'Ignore the journal and send everything again'
@@ -203,10 +194,8 @@ sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-users -d 'Users per Upsert request' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-bytes -d 'Bytes per Upsert request body' -r
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-contacts -d 'Records per contact API request' -r
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l group-id -d 'Email resubscribe group id' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l partner -d 'Partner name (sent lower-case)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l token-file -d 'Read the API token from this file instead of the environment' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
@@ -217,16 +206,12 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l timeout -d
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-contacts -d 'Records per contact API request' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l group-id -d 'Email resubscribe group id' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l journal -d 'Resume journal (default: in the user\'s state directory, keyed by inputs and options)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l rejects -d 'Where to write the rejects file (default: ./iysync-rejects-<time>.csv)' -r -F
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s q -l quiet -d 'Print nothing but errors (no summary)'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l no-progress -d 'Never show a progress bar'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l strict -d 'Treat rows that needed a repair as invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l redact -d 'Mask recipients in every message and report (on by default when CI is set)'
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l skip-hook -d 'Set `skip_hook: true` so imported data does not trigger journeys'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l dry-run -d 'Do everything but the network: print the plan; with --out, write the exact bodies'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l restart -d 'Ignore the journal and send everything again'

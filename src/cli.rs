@@ -2,7 +2,16 @@
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::insider::{DEFAULT_CONTACT_URL, DEFAULT_UNIFICATION_URL};
+use crate::output::insider::{DEFAULT_MAX_BYTES, DEFAULT_MAX_CONTACTS, DEFAULT_MAX_USERS};
+
+/// A count that must be at least 1 (`--jobs`, `--concurrency`, …).
+fn at_least_one() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..)
+}
 
 /// Move İYS consent records (ONAY/RET) between systems: validate Netmera-format consent files,
 /// convert them to Insider Upsert batches or clean Netmera uploads, and send them to Insider.
@@ -20,13 +29,13 @@ pub enum Command {
     /// Write Insider Upsert request bodies or Netmera upload files, and a rejects file.
     Convert(ConvertArgs),
     /// Send the resolved records to Insider's Upsert API (token: INSIDER_UCD_TOKEN).
-    Upsert(UploadArgs),
+    Upsert(UpsertArgs),
     /// Send the resolved RET records to Insider's email/SMS unsubscribe APIs
     /// (token: INSIDER_UNSUBSCRIBE_TOKEN).
-    Unsubscribe(UploadArgs),
+    Unsubscribe(UnsubscribeArgs),
     /// Send the resolved ONAY records to Insider's email/SMS resubscribe APIs
     /// (token: INSIDER_RESUBSCRIBE_TOKEN).
-    Resubscribe(UploadArgs),
+    Resubscribe(ResubscribeArgs),
     /// Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when,
     /// from which file and line.
     #[command(subcommand)]
@@ -49,52 +58,57 @@ pub struct CommonArgs {
     pub files: Vec<PathBuf>,
 
     /// Print nothing but errors (no summary).
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Reporting")]
     pub quiet: bool,
 
     /// When to use colours on stderr (honours NO_COLOR).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Reporting")]
     pub color: ColorChoice,
 
     /// Never show a progress bar.
-    #[arg(long)]
+    #[arg(long, help_heading = "Reporting")]
     pub no_progress: bool,
 
     /// IANA time zone of the input timestamps.
-    #[arg(long, default_value = "Europe/Istanbul", value_name = "TZ")]
+    #[arg(
+        long,
+        default_value = "Europe/Istanbul",
+        value_name = "TZ",
+        help_heading = "Input"
+    )]
     pub timezone: String,
 
     /// Encoding of the input (default: UTF-8, rows with other bytes are invalid).
-    #[arg(long, value_enum, value_name = "ENCODING")]
+    #[arg(long, value_enum, value_name = "ENCODING", help_heading = "Input")]
     pub encoding: Option<Encoding>,
 
     /// The delimiter between the input's fields (outputs are always `;`-separated, as Netmera wants).
-    #[arg(long, value_enum, default_value_t = DelimiterArg::Semicolon, value_name = "DELIMITER")]
+    #[arg(long, value_enum, default_value_t = DelimiterArg::Semicolon, value_name = "DELIMITER", help_heading = "Input")]
     pub delimiter: DelimiterArg,
 
     /// Accept only this channel; rows of the other kind are invalid (`wrong_channel`).
-    #[arg(long, value_enum, value_name = "CHANNEL")]
+    #[arg(long, value_enum, value_name = "CHANNEL", help_heading = "Rules")]
     pub channel: Option<ChannelArg>,
 
     /// Treat rows that needed a repair as invalid.
-    #[arg(long)]
+    #[arg(long, help_heading = "Rules")]
     pub strict: bool,
 
     /// Mask recipients in every message and report (on by default when CI is set).
-    #[arg(long)]
+    #[arg(long, help_heading = "Reporting")]
     pub redact: bool,
 
     /// The "current time" for future-timestamp checks, RFC 3339 with offset
     /// (e.g. 2026-11-22T12:00:00+03:00).
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(long, value_name = "RFC3339", help_heading = "Rules")]
     pub now: Option<String>,
 
     /// Write the summary and every problem as one JSON document to PATH.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Reporting")]
     pub report: Option<PathBuf>,
 
     /// Worker threads for parsing and validation (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one(), help_heading = "Input")]
     pub jobs: Option<usize>,
 }
 
@@ -104,23 +118,23 @@ pub struct ValidateArgs {
     pub common: CommonArgs,
 
     /// Report format: text (for people, on stderr) or a machine format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Reporting")]
     pub format: Format,
 
     /// Print at most N problems (counting is never limited).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Reporting")]
     pub max_problems: Option<u64>,
 
     /// Write the valid rows, normalised to the exact Netmera format, to PATH, in time order.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub valid_out: Option<PathBuf>,
 
     /// Write the invalid rows, verbatim, to PATH.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub invalid_out: Option<PathBuf>,
 
     /// Overwrite existing output files.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
 }
 
@@ -130,30 +144,30 @@ pub struct ConvertArgs {
     pub common: CommonArgs,
 
     /// Target format.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Output")]
     pub to: Target,
 
     /// Output directory, or `-` for stdout (Insider: one body per line).
-    #[arg(long, value_name = "DIR|-")]
+    #[arg(long, value_name = "DIR|-", help_heading = "Output")]
     pub out: PathBuf,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub insider: InsiderBodyArgs,
 
     /// Netmera: keep every valid row instead of the resolved state, in time order (ONAY before RET at an equal time).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub keep_history: bool,
 
     /// Netmera: start a new file every N rows (email-000001.csv, …).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Output")]
     pub split_rows: Option<u64>,
 
     /// Where to write the rejects file (default: <out>/rejects.csv, or ./iysync-rejects-<time>.csv).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub rejects: Option<PathBuf>,
 
     /// Overwrite existing output files.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
 }
 
@@ -173,22 +187,96 @@ pub struct InsiderBodyArgs {
     pub consent_event: Option<String>,
 
     /// Users per Upsert request.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_MAX_USERS, value_name = "N", value_parser = at_least_one())]
     pub max_users: usize,
 
     /// Bytes per Upsert request body.
-    #[arg(long, default_value_t = 5_000_000, value_name = "BYTES")]
+    #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES", value_parser = RangedU64ValueParser::<usize>::new().range(64..))]
     pub max_bytes: usize,
 }
 
+impl Default for InsiderBodyArgs {
+    /// The values of an upload command without these flags.
+    fn default() -> InsiderBodyArgs {
+        InsiderBodyArgs {
+            external_id_as: None,
+            skip_hook: false,
+            consent_event: None,
+            max_users: DEFAULT_MAX_USERS,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
-pub struct UploadArgs {
+pub struct UpsertArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten, next_help_heading = "Upload")]
+    pub insider: InsiderBodyArgs,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsubscribeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
     #[command(flatten)]
-    pub insider: InsiderBodyArgs,
+    pub contacts: ContactArgs,
 
+    /// Email unsubscribe group name (3–29 characters).
+    #[arg(long, value_name = "NAME", value_parser = group_name, help_heading = "Upload")]
+    pub group: Option<String>,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResubscribeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub contacts: ContactArgs,
+
+    /// Email resubscribe group id.
+    #[arg(long, value_name = "N", help_heading = "Upload")]
+    pub group_id: Option<u64>,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// `--group`: Insider's limit on unsubscribe group names.
+fn group_name(text: &str) -> Result<String, String> {
+    let n = text.chars().count();
+    if (3..=29).contains(&n) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "must be 3 to 29 characters long (Insider's limit); {n} given"
+        ))
+    }
+}
+
+/// Options of the contact (unsubscribe/resubscribe) APIs.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Upload")]
+pub struct ContactArgs {
+    /// Records per contact API request.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONTACTS, value_name = "N", value_parser = at_least_one())]
+    pub max_contacts: usize,
+}
+
+/// Options every upload command shares: where to send, how fast, and what to keep.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Upload")]
+pub struct SendArgs {
     /// Partner name (sent lower-case).
     #[arg(long, env = "INSIDER_PARTNER_NAME", value_name = "NAME")]
     pub partner: Option<String>,
@@ -202,7 +290,12 @@ pub struct UploadArgs {
     pub dry_run: bool,
 
     /// With --dry-run: write the exact request bodies to DIR.
-    #[arg(long, value_name = "DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "dry_run",
+        help_heading = "Output"
+    )]
     pub out: Option<PathBuf>,
 
     /// Send nothing when any row is invalid.
@@ -210,11 +303,11 @@ pub struct UploadArgs {
     pub fail_on_invalid: bool,
 
     /// Requests per minute (default: 25000 for upsert, 600 for the contact APIs).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate: Option<u32>,
 
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = at_least_one())]
     pub concurrency: usize,
 
     /// Retries per request after 5xx, timeouts and connection errors (429s slow the run down
@@ -232,32 +325,12 @@ pub struct UploadArgs {
     pub max_wait: u64,
 
     /// Base URL of the Upsert API (https only, except loopback).
-    #[arg(
-        long,
-        default_value = "https://unification.useinsider.com",
-        value_name = "URL"
-    )]
+    #[arg(long, default_value = DEFAULT_UNIFICATION_URL, value_name = "URL")]
     pub unification_url: String,
 
     /// Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback).
-    #[arg(
-        long,
-        default_value = "https://contact.useinsider.com",
-        value_name = "URL"
-    )]
+    #[arg(long, default_value = DEFAULT_CONTACT_URL, value_name = "URL")]
     pub contact_url: String,
-
-    /// Records per contact API request.
-    #[arg(long, default_value_t = 500, value_name = "N")]
-    pub max_contacts: usize,
-
-    /// Email unsubscribe group name (3–29 characters).
-    #[arg(long, value_name = "NAME")]
-    pub group: Option<String>,
-
-    /// Email resubscribe group id.
-    #[arg(long, value_name = "N")]
-    pub group_id: Option<u64>,
 
     /// Resume journal (default: in the user's state directory, keyed by inputs and options).
     #[arg(long, value_name = "PATH")]
@@ -268,11 +341,11 @@ pub struct UploadArgs {
     pub restart: bool,
 
     /// Where to write the rejects file (default: ./iysync-rejects-<time>.csv).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub rejects: Option<PathBuf>,
 
     /// Overwrite existing output files.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
 }
 

@@ -5,14 +5,13 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Error;
 
 /// A held lock; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct Lock {
-    path: PathBuf,
     _file: File,
 }
 
@@ -57,14 +56,7 @@ impl Lock {
             .and_then(|_| file.write_all(pid.as_bytes()))
             .and_then(|()| file.flush())
             .map_err(|e| Error::io(format!("cannot write the lock file {}", path.display()), e))?;
-        Ok(Lock {
-            path: path.to_path_buf(),
-            _file: file,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Lock { _file: file })
     }
 }
 

@@ -104,6 +104,39 @@ impl Shown {
     }
 }
 
+/// Masks tokens that look like an email address or a phone number.
+pub fn scrub_recipients(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, token) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = token.trim_matches(|c: char| "\"'`,;:.!?()[]{}<>".contains(c));
+        if looks_like_email(core) || looks_like_phone(core) {
+            out.push_str(&token.replace(core, "***"));
+        } else {
+            out.push_str(token);
+        }
+    }
+    out
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !s.contains(['^', '$', '\\', '(', ')', '[', ']', '{', '}', '*', '|'])
+}
+
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 7
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +186,25 @@ mod tests {
         assert_eq!(sanitize("Şükrü"), "Şükrü");
         assert!(matches!(sanitize("plain"), Cow::Borrowed(_)));
         assert_eq!(sanitize("x\u{202E}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn scrubbing() {
+        assert_eq!(
+            scrub_recipients(
+                "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: a.b@c.com"
+            ),
+            "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: ***"
+        );
+        assert_eq!(
+            scrub_recipients(
+                "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: +905321234567"
+            ),
+            "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: ***"
+        );
+        assert_eq!(
+            scrub_recipients("event_group_id parameter is required on purchase event"),
+            "event_group_id parameter is required on purchase event"
+        );
     }
 }

@@ -456,8 +456,10 @@ fn too_many_requests_without_retry_after_backs_off() {
     assert_eq!(r.unwrap().requests, 6);
     assert!(!seen.retries.is_empty());
     for (_, attempt, wait, _) in &seen.retries {
-        let ceiling = cfg.backoff_base * 4u32.pow((attempt - 1).min(6));
-        assert!(*wait <= ceiling.min(cfg.backoff_cap), "{attempt}: {wait:?}");
+        // The schedule's ceiling, shortened by at most 10 % of jitter: bounded on both sides.
+        let ceiling = (cfg.backoff_base * 4u32.pow((attempt - 1).min(6))).min(cfg.backoff_cap);
+        assert!(*wait <= ceiling, "{attempt}: {wait:?}");
+        assert!(*wait >= ceiling.mul_f64(0.9), "{attempt}: {wait:?}");
     }
 }
 

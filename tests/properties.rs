@@ -74,10 +74,16 @@ proptest! {
     fn arbitrary_bytes_never_panic_and_every_line_counts_once(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
         let outcomes = judge(&data);
         prop_assert_eq!(outcomes.len(), line_count(&data));
-        let blank = outcomes.iter().filter(|o| matches!(o, Outcome::Blank)).count();
-        let valid = outcomes.iter().filter(|o| matches!(o, Outcome::Valid { .. })).count();
-        let invalid = outcomes.iter().filter(|o| matches!(o, Outcome::Invalid { .. })).count();
-        prop_assert_eq!(valid + invalid + blank, outcomes.len());
+        // A line is blank exactly when it holds nothing but white space, and an invalid row
+        // always says why.
+        let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').take(outcomes.len()).collect();
+        for (line, outcome) in lines.iter().zip(&outcomes) {
+            let blank = String::from_utf8_lossy(line).trim().is_empty();
+            prop_assert_eq!(matches!(outcome, Outcome::Blank), blank, "{:?}", line);
+            if let Outcome::Invalid { problems, .. } = outcome {
+                prop_assert!(!problems.is_empty(), "{:?}", line);
+            }
+        }
     }
 
     #[test]

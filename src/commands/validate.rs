@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::cli::ValidateArgs;
-use crate::commands::{RowSink, Setup, first_pass, second_pass};
+use crate::engine::{RowSink, Setup, first_pass, second_pass};
 use crate::error::{Error, Status};
 use crate::output::{AtomicFile, Outputs, netmera};
 use crate::report::Located;
@@ -100,7 +100,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let printer = Printer::new(
         args.format,
         BufWriter::new(crate::output::Stdout::new()),
-        crate::report::formats::problem_stream(),
+        setup.printer.problems(),
         setup.color,
         args.max_problems,
     )
@@ -149,7 +149,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     if let Some(r) = sinks.report {
         r.finish(&summary, None, elapsed)?;
     }
-    setup.say(&summary.human(elapsed));
+    setup.printer.say(&summary.human(elapsed));
     Ok(if summary.invalid > 0 {
         Status::DataProblems
     } else {

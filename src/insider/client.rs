@@ -45,7 +45,7 @@ const SNIPPET_CHARS: usize = 80;
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// One of Insider's five endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Endpoint {
     Upsert,
     EmailUnsubscribe,
@@ -66,23 +66,20 @@ impl Endpoint {
         }
     }
 
-    /// Name of the body's array whose indexes [`RequestResult::Accepted`] refers to.
-    pub fn items_key(&self) -> &'static str {
+    /// The endpoint's name in file names and plans: `upsert`, `email-unsubscribe`, …
+    pub fn name(&self) -> &'static str {
         match self {
-            Endpoint::Upsert => "users",
-            Endpoint::EmailUnsubscribe | Endpoint::EmailSubscribe => "emails",
-            Endpoint::SmsUnsubscribe | Endpoint::SmsSubscribe => "phone_numbers",
+            Endpoint::Upsert => "upsert",
+            Endpoint::EmailUnsubscribe => "email-unsubscribe",
+            Endpoint::EmailSubscribe => "email-subscribe",
+            Endpoint::SmsUnsubscribe => "sms-unsubscribe",
+            Endpoint::SmsSubscribe => "sms-subscribe",
         }
     }
 
     /// Insider's documented default rate (requests per minute).
     pub fn default_rate_per_min(&self) -> u32 {
         if self.is_contact() { 600 } else { 25_000 }
-    }
-
-    /// Insider's documented default number of items per request.
-    pub fn default_max_items(&self) -> usize {
-        if self.is_contact() { 500 } else { 1000 }
     }
 
     /// True for the four contact.useinsider.com endpoints.

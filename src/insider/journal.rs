@@ -16,6 +16,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::privacy::scrub_recipients;
 use serde::{Deserialize, Serialize};
 
 const MAGIC: &str = "iysync";
@@ -404,39 +405,6 @@ fn parse(content: &[u8], key: &Key) -> Result<Parsed, String> {
     Ok((entries, pos as u64, skipped))
 }
 
-/// Masks tokens that look like an email address or a phone number.
-pub fn scrub_recipients(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for (i, token) in message.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let core = token.trim_matches(|c: char| "\"'`,;:.!?()[]{}<>".contains(c));
-        if looks_like_email(core) || looks_like_phone(core) {
-            out.push_str(&token.replace(core, "***"));
-        } else {
-            out.push_str(token);
-        }
-    }
-    out
-}
-
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !s.contains(['^', '$', '\\', '(', ')', '[', ']', '{', '}', '*', '|'])
-}
-
-fn looks_like_phone(s: &str) -> bool {
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    digits >= 7
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,25 +455,5 @@ mod tests {
             Opened::Discarded(why) => assert!(why.contains("--unification-url"), "{why}"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn scrubbing() {
-        assert_eq!(
-            scrub_recipients(
-                "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: a.b@c.com"
-            ),
-            "identifiers.*.regexp(^.+@.+\\..+$): not a valid email address: ***"
-        );
-        assert_eq!(
-            scrub_recipients(
-                "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: +905321234567"
-            ),
-            "identifiers.*.regexp(^\\+[1-9]\\d{6,14}$): user has an invalid phone number: ***"
-        );
-        assert_eq!(
-            scrub_recipients("event_group_id parameter is required on purchase event"),
-            "event_group_id parameter is required on purchase event"
-        );
     }
 }

@@ -75,12 +75,7 @@ impl Limiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The spacing between two slots at the configured rate.
-    pub fn interval(&self) -> Duration {
-        self.base
-    }
-
-    /// The current spacing (longer than [`Limiter::interval`] after 429s).
+    /// The current spacing (longer than the configured rate's after 429s).
     pub fn current_interval(&self) -> Duration {
         self.state().interval
     }
@@ -235,7 +230,7 @@ mod tests {
         for _ in 0..200 {
             lim.speed_up();
         }
-        assert_eq!(lim.current_interval(), lim.interval(), "back to the rate");
+        assert_eq!(lim.current_interval(), lim.base, "back to the rate");
         // Never slower than one a minute.
         for _ in 0..40 {
             lim.slow_down(lim.epoch());

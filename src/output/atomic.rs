@@ -55,11 +55,6 @@ impl AtomicFile {
         })
     }
 
-    /// The final path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// A second handle on the temporary file, from its start (to read back what was written).
     pub fn reopen(&self) -> Result<File, Error> {
         self.tmp
@@ -157,11 +152,6 @@ impl OutputDir {
         })
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The staging directory: the new set is written there until [`OutputDir::commit`].
     pub fn staging(&self) -> PathBuf {
         match &self.staging {
@@ -171,6 +161,7 @@ impl OutputDir {
     }
 
     /// Where a file of the new set is written until [`OutputDir::commit`].
+    #[cfg(test)]
     pub fn staged(&self, name: &str) -> PathBuf {
         self.staging().join(name)
     }

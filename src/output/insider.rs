@@ -2,7 +2,7 @@
 //! contact API batches (unsubscribe/subscribe, ≤ 500 items). Bodies are built here and only here,
 //! for `convert --to insider` and the upload commands alike.
 
-use crate::record::{Channel, Permission, Record, timestamp};
+use crate::record::{Channel, Code, Field, Permission, Problem, Record, timestamp};
 
 /// How the external id is sent (`--external-id-as`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,14 @@ impl ExternalIdAs {
     }
 }
 
+/// Users per Upsert request: Insider's cap, and the default of `--max-users`.
+pub const DEFAULT_MAX_USERS: usize = 1000;
+/// Bytes per Upsert request body: Insider's cap, and the default of `--max-bytes`.
+pub const DEFAULT_MAX_BYTES: usize = 5_000_000;
+
+/// Records per contact API request: the default of `--max-contacts`.
+pub const DEFAULT_MAX_CONTACTS: usize = 500;
+
 /// Everything that shapes an Upsert user object and body.
 #[derive(Debug, Clone)]
 pub struct UpsertOptions {
@@ -51,8 +59,8 @@ impl Default for UpsertOptions {
             external_id_as: ExternalIdAs::None,
             skip_hook: false,
             consent_event: None,
-            max_users: 1000,
-            max_bytes: 5_000_000,
+            max_users: DEFAULT_MAX_USERS,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -162,6 +170,20 @@ pub struct Batcher<T> {
 pub struct TooLarge {
     pub bytes: usize,
     pub max: usize,
+}
+
+impl TooLarge {
+    /// The problem of the record whose user object is too large (it goes to the rejects file).
+    pub fn problem(&self) -> Problem {
+        Problem::error(
+            Field::Row,
+            Code::ApiRefused,
+            format!(
+                "this record's Upsert user object alone is {} bytes, over the {}-byte body limit (--max-bytes); shorten its fields",
+                self.bytes, self.max
+            ),
+        )
+    }
 }
 
 impl<T> Batcher<T> {

@@ -10,47 +10,12 @@ pub mod guard;
 pub mod insider;
 pub mod netmera;
 pub mod rejects;
+pub mod writers;
 
-use std::fs::{File, OpenOptions};
 use std::io;
-use std::path::Path;
-
-use crate::error::Error;
 
 pub use atomic::{AtomicFile, OutputDir};
-pub use guard::{Outputs, is_ours};
-
-/// Creates a file that will hold recipients: mode 0600, and never over an existing file unless `force`.
-pub fn create_private(path: &Path, force: bool) -> Result<File, Error> {
-    let mut opts = OpenOptions::new();
-    opts.write(true);
-    if force {
-        opts.create(true).truncate(true);
-    } else {
-        opts.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    match opts.open(path) {
-        Ok(f) => {
-            #[cfg(unix)]
-            if force {
-                // An existing file keeps its mode on truncation: tighten it.
-                use std::os::unix::fs::PermissionsExt;
-                let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
-            }
-            Ok(f)
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Usage(format!(
-            "{} already exists; pass --force to overwrite it, or choose another path",
-            path.display()
-        ))),
-        Err(e) => Err(Error::io(format!("cannot create {}", path.display()), e)),
-    }
-}
+pub use guard::Outputs;
 
 /// Standard output for machine output. A closed stdout (`iysync … | head`) is not an error: once
 /// the reader is gone, further output is dropped and the run goes on, so its exit code, report and
@@ -67,6 +32,15 @@ impl Stdout {
             inner: io::stdout(),
             closed: false,
         }
+    }
+}
+
+impl Stdout {
+    /// Writes `text` to stdout at once (a closed stdout is not an error, see [`Stdout`]).
+    pub fn print(text: &str) {
+        use std::io::Write;
+        let mut out = Stdout::new();
+        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
 }
 
@@ -101,33 +75,5 @@ impl io::Write for Stdout {
             }
             other => other,
         }
-    }
-}
-
-/// Creates an output directory (and parents) if needed.
-pub fn ensure_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("cannot create the directory {}", dir.display()), e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn private_files_are_0600_and_not_overwritten() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let p = dir.path().join("out.csv");
-        create_private(&p, false).unwrap_or_else(|e| panic!("{e}"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p)
-                .map(|m| m.permissions().mode() & 0o777)
-                .unwrap_or(0);
-            assert_eq!(mode, 0o600);
-        }
-        assert!(matches!(create_private(&p, false), Err(Error::Usage(_))));
-        assert!(create_private(&p, true).is_ok());
     }
 }

@@ -81,14 +81,6 @@ impl Rejects {
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// One rejected row: its first problem's code, all its messages joined by ` | `.
     pub fn write(
         &mut self,
@@ -214,6 +206,22 @@ fn remove_earlier(path: &Path) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+/// How the summary line names the rejects file: its path, or "no rejects" when there is none.
+pub fn rejects_shown(path: Option<&Path>) -> String {
+    match path {
+        Some(p) => format!("rejects: {}", p.display()),
+        None => "no rejects".to_string(),
+    }
+}
+
+/// The default rejects path when no output directory holds it: `./iysync-rejects-<time>.csv`.
+pub fn default_rejects_path(now: i64) -> PathBuf {
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ");
+    PathBuf::from(format!("iysync-rejects-{stamp}.csv"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `validate --format text|json|jsonl|github|junit`. Text goes to stderr for people; the others are
 //! stable machine contracts on stdout. `--max-problems` limits what is printed, never what is counted.
 
-use std::io::{self, IsTerminal, Seek, Write};
+use std::io::{self, Seek, Write};
 use std::time::Duration;
 
 use super::document::Document;
@@ -9,18 +9,6 @@ use super::{Located, Summary, is_shown};
 use crate::cli::Format;
 use crate::privacy::sanitize;
 use crate::record::Severity;
-
-/// Where text problems go: standard error, a line at a time for a person at a terminal, in 64 KiB
-/// blocks otherwise (one `write` per block instead of several per line: on a file with 100,000
-/// problems, that was a second of system time).
-pub fn problem_stream() -> Box<dyn Write> {
-    let err = io::stderr();
-    if err.is_terminal() {
-        Box::new(io::LineWriter::new(err))
-    } else {
-        Box::new(io::BufWriter::with_capacity(64 * 1024, err))
-    }
-}
 
 /// Prints problems in one format as they arrive; nothing is held back for the end but the JUnit
 /// cases (spooled to a temporary file) and the summary.

@@ -4,6 +4,7 @@
 pub mod document;
 pub mod formats;
 pub mod progress;
+pub mod reporting;
 
 use std::time::Duration;
 
@@ -99,6 +100,21 @@ pub struct Upload {
     pub records_refused: u64,
     pub retries: u64,
     pub skipped: u64,
+}
+
+impl Upload {
+    /// The upload's line of the people's summary; `rejects` names the rejects file.
+    pub fn human(&self, rejects: &str) -> String {
+        format!(
+            "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; {rejects}\n",
+            self.requests,
+            self.records_sent,
+            self.records_accepted,
+            self.records_refused,
+            self.retries,
+            self.skipped,
+        )
+    }
 }
 
 impl Summary {

@@ -40,8 +40,9 @@ impl Progress {
         }
     }
 
-    pub fn hidden() -> Progress {
-        Progress::new(false, None, "")
+    /// The bar on the screen, if any (for [`crate::printer::Printer::attach`]).
+    pub fn bar(&self) -> Option<&ProgressBar> {
+        self.bar.as_ref()
     }
 
     /// Reading progress: bytes of input consumed and rows judged.
@@ -76,14 +77,6 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(position);
             bar.set_message(msg);
-        }
-    }
-
-    /// Prints a line above the bar (or plainly when there is none).
-    pub fn println(&self, line: &str) {
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
         }
     }
 

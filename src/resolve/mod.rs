@@ -509,6 +509,23 @@ impl Resolution {
     pub fn is_winner(&self, pos: Pos) -> bool {
         self.winners.contains(pos.file(), pos.line())
     }
+
+    /// Whether the valid row at `pos` may be selected by [`Resolution::selects`], known before
+    /// its record is decoded: with `keep_history` any row may, otherwise only the winners.
+    pub fn may_select(&self, pos: Pos, keep_history: bool) -> bool {
+        keep_history || self.is_winner(pos)
+    }
+
+    /// Whether pass two writes or sends the valid `record` at `pos`: its key's resolved record;
+    /// with `keep_history` (SPEC §9), every row of a key that is not withheld, except an ONAY tied
+    /// with a RET at the key's latest time (so that a last-wins import never ends opted in).
+    pub fn selects(&self, pos: Pos, record: &Record, keep_history: bool) -> bool {
+        if !keep_history {
+            return self.is_winner(pos);
+        }
+        let key = key_of(record.channel, &record.recipient);
+        !self.is_withheld_key(key) && !self.is_losing_tie(key, record.permission, record.timestamp)
+    }
 }
 
 #[cfg(test)]

@@ -279,3 +279,33 @@ fn sharded_batches_resolve_like_one_resolver() {
         assert_eq!(outcome(s.finish()), expected, "{shards} shards");
     }
 }
+
+#[test]
+fn selection_without_history_is_the_winners_and_with_history_every_row_but_a_losing_tie() {
+    let rows = [
+        ("a@b.co", Onay, 5),
+        ("a@b.co", Onay, 10),
+        ("a@b.co", Ret, 10),
+        ("c@d.co", Onay, 3),
+    ];
+    let (res, _) = resolve(&rows);
+    let records: Vec<Record> = rows.iter().map(|(a, p, t)| rec(a, *p, *t)).collect();
+    let selected = |history: bool| -> Vec<u64> {
+        (1..=records.len() as u64)
+            .filter(|&line| {
+                let pos = Pos::new(0, line);
+                res.may_select(pos, history)
+                    && res.selects(pos, &records[line as usize - 1], history)
+            })
+            .collect()
+    };
+    // The resolved records: the RET of the tie, and c@d.co.
+    assert_eq!(selected(false), [3, 4]);
+    // The history: the earlier ONAY too, but never the ONAY tied with the winning RET.
+    assert_eq!(selected(true), [1, 3, 4]);
+    // A withheld key gives nothing, with or without history.
+    let held = with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", None));
+    let r = rec("a@b.co", Onay, 10);
+    assert!(!held.selects(Pos::new(0, 1), &r, false));
+    assert!(!held.selects(Pos::new(0, 1), &r, true));
+}

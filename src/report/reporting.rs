@@ -1,0 +1,166 @@
+//! Problems of the commands that write or send data: a few on stderr, every one in `--report`,
+//! every invalid or refused row in the rejects file.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::Format;
+use crate::engine::{RowSink, Setup};
+use crate::error::Error;
+use crate::input::Decoder;
+use crate::output::rejects::Rejects;
+use crate::record::Problem;
+use crate::report::document::ReportFile;
+use crate::report::formats::Printer;
+use crate::report::{Located, Summary, Upload};
+
+/// Problems of commands that write or send data: a few on stderr (all of them are in the rejects
+/// file and the report), every one in `--report`, every invalid row in the rejects file.
+pub struct Reporting {
+    printer: Option<Printer<io::Sink>>,
+    pub report: Option<ReportFile>,
+    pub rejects: Rejects,
+    decoder: Decoder,
+}
+
+/// How many problems commands other than `validate` print on stderr before pointing to the rejects file.
+pub const SHOWN_PROBLEMS: u64 = 20;
+
+impl Reporting {
+    pub fn new(setup: &Setup, report: Option<&Path>, rejects: Rejects) -> Result<Reporting, Error> {
+        let printer = if setup.printer.is_quiet() {
+            None
+        } else {
+            Some(
+                Printer::new(
+                    Format::Text,
+                    io::sink(),
+                    setup.printer.problems(),
+                    setup.color,
+                    Some(SHOWN_PROBLEMS),
+                )
+                .map_err(|e| Error::io("cannot write to stderr", e))?,
+            )
+        };
+        Ok(Reporting {
+            printer,
+            report: report.map(ReportFile::create).transpose()?,
+            rejects,
+            decoder: setup.decoder,
+        })
+    }
+
+    /// Writes one row to the rejects file (its original bytes, decoded as the input was).
+    pub fn reject(
+        &mut self,
+        file: &str,
+        line: u64,
+        problems: &[Problem],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let text = match self.decoder.decode(raw) {
+            Ok(t) | Err(t) => t,
+        };
+        self.rejects.write(file, line, problems, &text)
+    }
+
+    /// Adds a problem found after the first pass (a record the API refused) to the report and stderr.
+    pub fn late_problem(&mut self, located: &Located) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.row(std::slice::from_ref(located), true)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.problem(located)?;
+        }
+        Ok(())
+    }
+
+    /// A record refused after the first pass (by the API, or too large for any body): on stderr,
+    /// in the report, and its row (`raw`, the record in Netmera form) in the rejects file.
+    pub fn refuse(
+        &mut self,
+        file: &str,
+        line: u64,
+        problem: Problem,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let located = Located {
+            file: file.to_string(),
+            line,
+            problem,
+        };
+        self.late_problem(&located)?;
+        self.reject(file, line, std::slice::from_ref(&located.problem), raw)
+    }
+
+    /// Writes out the problems printed so far (stderr is block-buffered when not a terminal).
+    pub fn flush(&mut self) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.flush()
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the rejects file, the printed problems and the report. The rejects file's path when
+    /// something was rejected (otherwise there is none, SPEC §9).
+    pub fn finish(
+        self,
+        summary: &Summary,
+        upload: Option<&Upload>,
+        elapsed: Duration,
+    ) -> Result<Option<PathBuf>, Error> {
+        let path = self.rejects.finish()?;
+        if let Some(p) = self.printer {
+            p.finish(summary, elapsed)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report {
+            r.finish(summary, upload, elapsed)?;
+        }
+        Ok(path)
+    }
+}
+
+impl RowSink for Reporting {
+    fn problems(
+        &mut self,
+        located: &[Located],
+        invalid: bool,
+        raw: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.row(located, invalid)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.problems(located)?;
+        }
+        if let (true, Some(raw), Some(first)) = (invalid, raw, located.first()) {
+            let problems: Vec<Problem> = located.iter().map(|l| l.problem.clone()).collect();
+            self.reject(&first.file, first.line, &problems, raw)?;
+        }
+        Ok(())
+    }
+
+    /// Fixes are never printed on stderr here (only errors and warnings are); the report has them.
+    fn wants_fixes(&self) -> bool {
+        self.report.is_some()
+    }
+
+    fn warning(&mut self, located: &Located) -> Result<(), Error> {
+        if let Some(p) = self.printer.as_mut() {
+            p.warning(located)
+                .map_err(|e| Error::io("cannot write to stderr", e))?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.problem(located)?;
+        }
+        if located.problem.code == crate::record::Code::Withheld {
+            self.rejects.withholding(&located.file, located.line);
+        }
+        Ok(())
+    }
+}
