@@ -17,6 +17,7 @@ use crate::commands::{
 };
 use crate::error::{Error, Status};
 use crate::output::atomic::create_new_private;
+use crate::output::guard::DIR_REJECTS;
 use crate::output::insider::{Batcher, Body, ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::{OutputDir, Outputs, netmera};
 use crate::record::{Channel, Code, Field, Problem, Record};
@@ -86,13 +87,14 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     }
     let rejects_path = match (&args.rejects, &out) {
         (Some(p), _) => p.clone(),
-        (None, Out::Dir(dir)) => dir.join("rejects.csv"),
+        (None, Out::Dir(dir)) => dir.join(DIR_REJECTS),
         (None, Out::Stdout) => default_rejects_path(setup.rules.now),
     };
     // SPEC §9, before anything is read or written: no output is an input or another output.
     let mut outputs = Outputs::new(&setup.sources)
-        .file("the rejects file (--rejects)", &rejects_path)
-        .maybe("--report", args.common.report.as_deref());
+        .force(args.force)
+        .rejects("the rejects file (--rejects)", &rejects_path)
+        .report(args.common.report.as_deref());
     if let Out::Dir(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }
@@ -169,8 +171,12 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     )?;
     let written = writer.finish()?;
     crate::signals::check()?;
-    // The new set is complete: only now does it replace the earlier one (with --force).
+    // The new set is complete: only now does it replace the earlier one (with --force). The
+    // rejects file in the directory belongs to the set: it is moved into place with it.
     if let Some(d) = out_dir.as_mut() {
+        if rejects_path == d.dir().join(DIR_REJECTS) {
+            reporting.rejects.stage(&d.staged(DIR_REJECTS))?;
+        }
         d.commit()?;
     }
     progress.finish();
@@ -188,6 +194,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         rejects_shown(rejects_path.as_deref())
     ));
     drop(out_dir);
+    // A signal that came while the set was being replaced (too late to stop it) is reported now.
+    crate::signals::check()?;
     Ok(if summary.invalid > 0 || refused_records > 0 {
         Status::DataProblems
     } else {
