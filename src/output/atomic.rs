@@ -4,9 +4,10 @@
 //!
 //! - [`AtomicFile`]: one file (`--report`, the rejects file, `--valid-out`, `--invalid-out`).
 //! - [`OutputDir`]: a directory of converted files (`convert --out DIR`, `--dry-run --out DIR`):
-//!   locked for the run, its files staged in a hidden directory inside it and moved into place
-//!   together at the end; with `--force`, the earlier run's files are replaced (and those the new
-//!   run did not write removed) only then.
+//!   locked for the run, its files staged in a hidden directory inside it (mode 0700) and moved
+//!   into place together at the end; with `--force`, the earlier run's set is replaced as a whole
+//!   only then, under the marker `.iysync-incomplete` (see [`OutputDir::commit`]). Leftovers of
+//!   killed runs are removed when the directory is opened.
 
 use std::fs::File;
 use std::io::{self, Write};

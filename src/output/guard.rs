@@ -1,6 +1,9 @@
 //! The same-file rule of SPEC §9, checked once before a run reads or writes anything: no output
 //! may be an input (same device and inode, whatever symlinks or hard links lead there) or another
-//! output of the same run, and no output path may be a symbolic link.
+//! output of the same run, and no output path may be a symbolic link. Standard input redirected
+//! from a regular file is that file. Every output's directory must exist (but an output
+//! directory's own, created by the run), and a rejects file or report replaces only an earlier
+//! one of its kind without `--force`.
 //!
 //! An output directory (`convert --out DIR`, `--dry-run --out DIR`) counts as all the files the run
 //! may write or replace in it (see [`is_ours`]): an input named `DIR/email.csv` clashes with it.
