@@ -308,7 +308,7 @@ impl<'a> Outputs<'a> {
             let Some(path) = &source.path else {
                 if let Some(inode) = stdin_file() {
                     inputs.push((
-                        "<stdin>, redirected from that file,".to_string(),
+                        "<stdin> (redirected from it with `<`)".to_string(),
                         inode,
                         None,
                     ));
@@ -406,7 +406,7 @@ impl<'a> Outputs<'a> {
             for (input, inode, link_abs) in &inputs {
                 if out.inode == Some(*inode) || link_abs.as_ref() == Some(&out.abs) {
                     return Err(Error::Usage(format!(
-                        "{what} {} is the input {input} (the same file): writing it would destroy the input; choose another path for {what}",
+                        "{what} {} is the same file as the input {input}: writing it would destroy the input; choose another path for {what}",
                         out.shown.display(),
                     )));
                 }
