@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use assert_cmd::prelude::OutputAssertExt;
 use predicates::prelude::*;
 use support::*;
 
@@ -579,4 +580,299 @@ fn a_second_run_on_the_same_directory_stops_naming_the_first() {
         }
     }
     assert_eq!(users, 300_000);
+}
+
+// ---- stdin, interrupted replacement, replacing other files, missing directories, leftovers ----
+
+/// `iysync CMD … < path`: the binary as [`iysync`] sets it up, with `path` opened as its stdin
+/// (a real redirect, not a pipe).
+fn redirected(cmd: &str, path: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("iysync"));
+    c.env_remove("CI")
+        .env("NO_COLOR", "1")
+        .arg(cmd)
+        .args(["--now", NOW])
+        .stdin(std::fs::File::open(path).expect("open the stdin file"));
+    c
+}
+
+#[test]
+fn stdin_redirected_from_a_file_is_an_input_no_output_may_replace() {
+    let dir = tempdir();
+    let clean = write(
+        dir.path(),
+        "clean.csv",
+        "ayse@example.com;web;ONAY;15.05.2025 14:23:00\n",
+    );
+    // Implied stdin (no FILE).
+    redirected("validate", &clean)
+        .arg("--report")
+        .arg(&clean)
+        .arg("-q")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("<stdin>").and(predicate::str::contains("same file")));
+    assert!(read(&clean).starts_with("ayse@"), "clean.csv was replaced");
+    let data = input(dir.path(), "data.csv");
+    redirected("convert", &data)
+        .args(["-", "--to", "insider", "--out", "-", "--rejects"])
+        .arg(&data)
+        .assert()
+        .code(2)
+        .stdout("");
+    assert_untouched(&data);
+    redirected("validate", &data)
+        .args(["-", "--force", "--valid-out"])
+        .arg(&data)
+        .assert()
+        .code(2);
+    assert_untouched(&data);
+    // A file of the set in the output directory, replaced with --force.
+    let email = input(dir.path(), "email.csv");
+    redirected("convert", &email)
+        .args(["--to", "netmera", "--out", ".", "--force"])
+        .current_dir(dir.path())
+        .assert()
+        .code(2);
+    assert_untouched(&email);
+    // A pipe is not a file: it is read as before.
+    let report = dir.path().join("r.json");
+    iysync("validate")
+        .arg("--report")
+        .arg(&report)
+        .arg("-q")
+        .write_stdin(ROWS)
+        .assert()
+        .code(1);
+    assert_eq!(json(read(&report).as_bytes())["summary"]["invalid"], 1);
+}
+
+#[test]
+fn a_failed_replacement_never_leaves_two_runs_mixed() {
+    let dir = tempdir();
+    let small = input(dir.path(), "small.csv");
+    let big = big_input(dir.path(), 300_000);
+    let out = dir.path().join("o3");
+    std::fs::create_dir(&out).expect("mkdir");
+    // The earlier set: 30 bodies and its rejects file.
+    for n in 1..=30 {
+        write(&out, &format!("upsert-{n:06}.json"), "old");
+    }
+    write(
+        &out,
+        "rejects.csv",
+        "\u{feff}file;line;code;message;row\nold.csv;1;x;y;z\n",
+    );
+    write(&out, "notes.txt", "mine");
+    let mut child = spawn_convert(
+        &[
+            big.as_os_str(),
+            "--to".as_ref(),
+            "insider".as_ref(),
+            "--force".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+        dir.path(),
+    );
+    stop_when_writing(&mut child, &out);
+    // Meanwhile one file of the earlier set becomes one that cannot be removed: a non-empty
+    // directory of that name.
+    let obstacle = out.join("upsert-000015.json");
+    std::fs::remove_file(&obstacle).expect("rm");
+    std::fs::create_dir(&obstacle).expect("mkdir");
+    write(&obstacle, "x", "x");
+    signal(&child, libc::SIGCONT);
+    let done = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("incomplete") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    // Part of the earlier set and the marker; nothing of the new run.
+    assert!(out.join(".iysync-incomplete").exists(), "{:?}", names(&out));
+    for name in names(&out) {
+        let path = out.join(&name);
+        if name.starts_with('.') || path.is_dir() || name == "notes.txt" {
+            continue;
+        }
+        assert_eq!(read(&path), "old", "{name} is from the new run");
+    }
+    assert!(
+        !out.join("rejects.csv").exists(),
+        "the earlier rejects file went first"
+    );
+    assert_eq!(read(&out.join("notes.txt")), "mine");
+    // The next run is told what it finds (once the cause is gone).
+    std::fs::remove_dir_all(&obstacle).expect("rm -r");
+    iysync("convert")
+        .arg(&small)
+        .args(["--to", "insider", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("incomplete set from an interrupted run")
+                .and(predicate::str::contains("--force")),
+        );
+    // --force replaces it as usual: one run's set, alone.
+    iysync("convert")
+        .arg(&small)
+        .args(["--to", "insider", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(
+        names(&out),
+        [
+            ".iysync.lock",
+            "notes.txt",
+            "rejects.csv",
+            "upsert-000001.json"
+        ]
+    );
+    assert!(read(&out.join("rejects.csv")).contains("bad-email"));
+    assert!(read(&out.join("upsert-000001.json")).contains("ayse@example.com"));
+}
+
+#[test]
+fn rejects_and_report_replace_only_their_own_earlier_files_without_force() {
+    let dir = tempdir();
+    let input = input(dir.path(), "in.csv");
+    let notes = write(dir.path(), "notes.txt", "my notes");
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "insider", "--out", "-", "--rejects"])
+        .arg(&notes)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("notes.txt").and(predicate::str::contains("--force")));
+    iysync("validate")
+        .arg(&input)
+        .arg("--report")
+        .arg(&notes)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("notes.txt"));
+    assert_eq!(read(&notes), "my notes");
+    // The default rejects file in the output directory too.
+    let n = dir.path().join("n");
+    std::fs::create_dir(&n).expect("mkdir");
+    write(&n, "rejects.csv", "my notes");
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "netmera", "--out"])
+        .arg(&n)
+        .assert()
+        .code(2);
+    assert_eq!(read(&n.join("rejects.csv")), "my notes");
+    // An earlier run's rejects file and report are replaced without --force.
+    let rejects = dir.path().join("r.csv");
+    let report = dir.path().join("r.json");
+    for _ in 0..2 {
+        iysync("convert")
+            .arg(&input)
+            .args(["--to", "insider", "--out", "-", "--rejects"])
+            .arg(&rejects)
+            .arg("--report")
+            .arg(&report)
+            .assert()
+            .code(1);
+    }
+    assert!(read(&rejects).contains("bad-email"));
+    assert_eq!(json(read(&report).as_bytes())["summary"]["invalid"], 1);
+    // Anything else only with --force.
+    iysync("validate")
+        .arg(&input)
+        .arg("--report")
+        .arg(&notes)
+        .arg("--force")
+        .assert()
+        .code(1);
+    assert_eq!(json(read(&notes).as_bytes())["summary"]["invalid"], 1);
+}
+
+#[test]
+fn an_output_in_a_missing_directory_is_refused_before_anything_is_sent() {
+    let dir = tempdir();
+    let input = input(dir.path(), "in.csv");
+    let said = |flag: &str| {
+        predicate::str::contains(format!(
+            "the directory {}/",
+            dir.path().join("nd").display()
+        ))
+        .and(predicate::str::contains(flag))
+        .and(predicate::str::contains("does not exist"))
+        .and(predicate::str::contains(".part").not())
+    };
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "insider", "--out", "-", "--rejects"])
+        .arg(dir.path().join("nd/r.csv"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(said("--rejects"));
+    iysync("validate")
+        .arg(&input)
+        .arg("--report")
+        .arg(dir.path().join("nd/x.json"))
+        .assert()
+        .code(2)
+        .stderr(said("--report"));
+    let sim = Sim::start(SimConfig::default());
+    iysync("upsert")
+        .arg(&input)
+        .env("INSIDER_UCD_TOKEN", "t")
+        .env("INSIDER_PARTNER_NAME", "brand")
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--journal")
+        .arg(dir.path().join("j/upsert.journal"))
+        .arg("--rejects")
+        .arg(dir.path().join("nd/r.csv"))
+        .assert()
+        .code(2)
+        .stderr(said("--rejects"));
+    assert_eq!(sim.requests_total(), 0, "nothing was sent");
+    assert!(!dir.path().join("nd").exists());
+    // The --out directory itself is still created, with the rejects file in it.
+    let out = dir.path().join("new/out");
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "netmera", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert!(out.join("rejects.csv").exists());
+}
+
+#[test]
+fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
+    let dir = tempdir();
+    let input = input(dir.path(), "in.csv");
+    let out = dir.path().join("out");
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "netmera", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    // What a SIGKILL mid-run leaves: a staging directory full of bodies, a temporary file.
+    let staging = out.join(".iysync-staging-AbC123");
+    std::fs::create_dir(&staging).expect("mkdir");
+    write(&staging, "email.csv", "ayse@example.com;...\n");
+    write(&out, ".iysync-Xy12Z9.part", "half a rejects file");
+    iysync("convert")
+        .arg(&input)
+        .args(["--to", "netmera", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(
+        names(&out),
+        [".iysync.lock", "email.csv", "rejects.csv", "sms.csv"]
+    );
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
 use crate::engine::{Render, Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
+use crate::output::guard::DIR_REJECTS;
 use crate::output::insider::{ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::output::writers::{self, Layout};
@@ -34,13 +35,14 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     let layout = layout(args, out.is_some())?;
     let rejects_path = match (&args.rejects, &out) {
         (Some(p), _) => p.clone(),
-        (None, Some(dir)) => dir.join("rejects.csv"),
+        (None, Some(dir)) => dir.join(DIR_REJECTS),
         (None, None) => default_rejects_path(setup.rules.now),
     };
     // SPEC §9, before anything is read or written: no output is an input or another output.
     let mut outputs = Outputs::new(&setup.sources)
-        .file("the rejects file (--rejects)", &rejects_path)
-        .maybe("--report", args.common.report.as_deref());
+        .force(args.force)
+        .rejects("the rejects file (--rejects)", &rejects_path)
+        .report(args.common.report.as_deref());
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }
@@ -91,8 +93,12 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     )?;
     let written = writer.finish()?;
     crate::signals::check()?;
-    // The new set is complete: only now does it replace the earlier one (with --force).
+    // The new set is complete: only now does it replace the earlier one (with --force). The
+    // rejects file in the directory belongs to the set: it is moved into place with it.
     if let Some(d) = out_dir.as_mut() {
+        if rejects_path == d.dir().join(DIR_REJECTS) {
+            reporting.rejects.stage(&d.staged(DIR_REJECTS))?;
+        }
         d.commit()?;
     }
     progress.finish();
@@ -110,6 +116,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         rejects_shown(rejects_path.as_deref())
     ));
     drop(out_dir);
+    // A signal that came while the set was being replaced (too late to stop it) is reported now.
+    crate::signals::check()?;
     Ok(if summary.invalid > 0 || refused_records > 0 {
         Status::DataProblems
     } else {

@@ -76,9 +76,10 @@ fn run(
         .unwrap_or_else(|| default_rejects_path(setup.rules.now));
     // SPEC §9: no output is an input or another output; an output directory is locked and staged.
     let mut outputs = Outputs::new(&setup.sources)
-        .file("the rejects file (--rejects)", &rejects_path)
-        .maybe("--report", common.report.as_deref())
-        .maybe("--journal", args.journal.as_deref());
+        .force(args.force)
+        .rejects("the rejects file (--rejects)", &rejects_path)
+        .report(common.report.as_deref())
+        .maybe_creating_dir("--journal", args.journal.as_deref());
     if let Some(dir) = &args.out {
         outputs = outputs.dir("--out", dir);
     }

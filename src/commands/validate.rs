@@ -86,7 +86,8 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     let setup = Setup::new(&args.common)?;
     // SPEC §9, before anything is read or written: no output is an input or another output.
     Outputs::new(&setup.sources)
-        .maybe("--report", args.common.report.as_deref())
+        .force(args.force)
+        .report(args.common.report.as_deref())
         .maybe("--valid-out", args.valid_out.as_deref())
         .maybe("--invalid-out", args.invalid_out.as_deref())
         .check()?;

@@ -4,9 +4,10 @@
 //!
 //! - [`AtomicFile`]: one file (`--report`, the rejects file, `--valid-out`, `--invalid-out`).
 //! - [`OutputDir`]: a directory of converted files (`convert --out DIR`, `--dry-run --out DIR`):
-//!   locked for the run, its files staged in a hidden directory inside it and moved into place
-//!   together at the end; with `--force`, the earlier run's files are replaced (and those the new
-//!   run did not write removed) only then.
+//!   locked for the run, its files staged in a hidden directory inside it (mode 0700) and moved
+//!   into place together at the end; with `--force`, the earlier run's set is replaced as a whole
+//!   only then, under the marker `.iysync-incomplete` (see [`OutputDir::commit`]). Leftovers of
+//!   killed runs are removed when the directory is opened.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::lock::Lock;
-use crate::output::guard::is_ours;
+use crate::output::guard::is_in_set;
 
 fn parent_of(path: &Path) -> &Path {
     match path.parent() {
@@ -23,8 +24,25 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// The error without the temporary path `tempfile` adds to its messages: messages name the final
+/// path, which is what the user gave.
+fn plain(e: io::Error) -> io::Error {
+    let code = e.raw_os_error().or_else(|| {
+        e.get_ref()
+            .and_then(|inner| inner.source())
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .and_then(io::Error::raw_os_error)
+    });
+    match code {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::from(e.kind()),
+    }
+}
+
 /// A file being written under a temporary name (`.iysync-*.part`, mode 0600) beside its final
-/// path. [`AtomicFile::commit`] renames it into place; dropping it removes it.
+/// path. [`AtomicFile::commit`] renames it into place; dropping it removes it. The temporary is
+/// locked (`flock`) while it is written, so that [`OutputDir::open`] can tell a live run's
+/// temporary from one left behind by a killed run.
 #[derive(Debug)]
 pub struct AtomicFile {
     path: PathBuf,
@@ -44,10 +62,13 @@ impl AtomicFile {
         }
         // tempfile creates the file 0600 with O_EXCL, under a random name.
         let tmp = tempfile::Builder::new()
-            .prefix(".iysync-")
-            .suffix(".part")
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
             .tempfile_in(parent_of(path))
-            .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+            .map_err(|e| Error::io(format!("cannot create {}", path.display()), plain(e)))?;
+        // Best effort: without the lock the temporary is only at risk of being taken for a
+        // leftover by a run on the same directory.
+        let _ = tmp.as_file().try_lock();
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -57,25 +78,35 @@ impl AtomicFile {
 
     /// A second handle on the temporary file, from its start (to read back what was written).
     pub fn reopen(&self) -> Result<File, Error> {
-        self.tmp
-            .reopen()
-            .map_err(|e| Error::io(format!("cannot read back {}", self.path.display()), e))
+        self.tmp.reopen().map_err(|e| {
+            Error::io(
+                format!("cannot read back {}", self.path.display()),
+                plain(e),
+            )
+        })
     }
 
     /// Moves the complete file into place (a rename: a symlink planted there meanwhile is
     /// replaced, never followed).
-    pub fn commit(mut self) -> Result<(), Error> {
+    pub fn commit(self) -> Result<(), Error> {
+        let to = self.path.clone();
+        self.commit_as(&to)
+    }
+
+    /// Moves the complete file to `to` instead of its path (into a staging directory, to be
+    /// moved into place with the set there); messages still name its path.
+    pub fn commit_as(mut self, to: &Path) -> Result<(), Error> {
         let ctx = |p: &Path| format!("cannot write {}", p.display());
         self.tmp
             .flush()
             .map_err(|e| Error::io(ctx(&self.path), e))?;
         let path = self.path;
         let persisted = if self.overwrite {
-            self.tmp.persist(&path)
+            self.tmp.persist(to)
         } else {
-            self.tmp.persist_noclobber(&path)
+            self.tmp.persist_noclobber(to)
         };
-        persisted.map_err(|e| Error::io(ctx(&path), e.error))?;
+        persisted.map_err(|e| Error::io(ctx(&path), plain(e.error)))?;
         Ok(())
     }
 }
@@ -108,8 +139,21 @@ pub fn create_new_private(path: &Path) -> Result<File, Error> {
         .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))
 }
 
+/// How temporary files ([`AtomicFile`]) are named: `.iysync-<random>.part`.
+const TMP_PREFIX: &str = ".iysync-";
+const TMP_SUFFIX: &str = ".part";
+/// How staging directories are named: `.iysync-staging-<random>`.
+const STAGING_PREFIX: &str = ".iysync-staging-";
+/// Present while an output directory's set of files is being replaced ([`OutputDir::commit`]):
+/// what is there then is an incomplete set.
+pub const INCOMPLETE: &str = ".iysync-incomplete";
+
 /// An output directory for the run: locked (`.iysync.lock`), checked for an earlier run's files,
-/// and written through a staging directory (`.iysync-staging-*`) inside it.
+/// and written through a staging directory (`.iysync-staging-*`, mode 0700) inside it.
+///
+/// The set of files a run leaves there (see [`is_in_set`]) is replaced as a whole by
+/// [`OutputDir::commit`]: at any moment the directory holds either the earlier set, or a part of
+/// ONE run's set together with the marker `.iysync-incomplete`, never a mix of two runs.
 #[derive(Debug)]
 pub struct OutputDir {
     dir: PathBuf,
@@ -120,8 +164,10 @@ pub struct OutputDir {
 
 impl OutputDir {
     /// Creates the directory if needed and takes its lock (a second run on it stops here, exit
-    /// 2, naming this one's pid). Without `force`, an earlier run's files there are an error;
-    /// with it they stay untouched until [`OutputDir::commit`].
+    /// 2, naming this one's pid), then removes what killed runs left behind (staging directories,
+    /// temporary files). Without `force`, an earlier run's files there are an error, and so is
+    /// the marker of a run that was stopped while replacing them; with `force` they stay
+    /// untouched until [`OutputDir::commit`].
     pub fn open(dir: &Path, force: bool) -> Result<OutputDir, Error> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create the directory {}", dir.display()), e))?;
@@ -129,21 +175,33 @@ impl OutputDir {
             &dir.join(".iysync.lock"),
             &format!("the output directory {}", dir.display()),
         )?;
-        if !force && let Some(name) = ours_in(dir)?.into_iter().next() {
+        remove_leftovers(dir)?;
+        if !force && std::fs::symlink_metadata(dir.join(INCOMPLETE)).is_ok() {
+            return Err(Error::Usage(format!(
+                "the files in {} are an incomplete set from an interrupted run (it was stopped while replacing them; see {}): pass --force to replace them, or choose another --out",
+                dir.display(),
+                dir.join(INCOMPLETE).display()
+            )));
+        }
+        if !force && let Some(name) = set_in(dir)?.into_iter().next() {
             return Err(Error::Usage(format!(
                 "{} already holds converted output ({name}); pass --force to replace it, or choose another --out",
                 dir.display()
             )));
         }
-        let staging = tempfile::Builder::new()
-            .prefix(".iysync-staging-")
-            .tempdir_in(dir)
-            .map_err(|e| {
-                Error::io(
-                    format!("cannot create a staging directory in {}", dir.display()),
-                    e,
-                )
-            })?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(STAGING_PREFIX);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let staging = builder.tempdir_in(dir).map_err(|e| {
+            Error::io(
+                format!("cannot create a staging directory in {}", dir.display()),
+                plain(e),
+            )
+        })?;
         Ok(OutputDir {
             dir: dir.to_path_buf(),
             force,
@@ -160,59 +218,179 @@ impl OutputDir {
         }
     }
 
+    /// The output directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where a file of the new set is written until [`OutputDir::commit`].
-    #[cfg(test)]
     pub fn staged(&self, name: &str) -> PathBuf {
         self.staging().join(name)
     }
 
-    /// Moves the complete new set into place; with `force`, then removes the earlier run's files
-    /// that the new set did not replace. The lock is kept until the `OutputDir` is dropped.
+    /// Replaces the earlier set with the complete new one, in a critical section (a second
+    /// Ctrl-C or SIGTERM waits for its end): the marker `.iysync-incomplete` is written, every
+    /// file of the earlier set removed, the new set moved in, and the marker removed. A failure
+    /// at any step stops there (exit 2) and leaves the marker, so the next run knows what it
+    /// finds is incomplete. The lock is kept until the `OutputDir` is dropped.
     pub fn commit(&mut self) -> Result<(), Error> {
         let Some(staging) = self.staging.take() else {
             return Ok(());
         };
-        let earlier = if self.force {
-            ours_in(&self.dir)?
-        } else {
-            Vec::new()
-        };
+        let _critical = crate::signals::Critical::enter();
+        let earlier = set_in(&self.dir)?;
+        if !self.force
+            && let Some(name) = earlier.first()
+        {
+            return Err(Error::Usage(format!(
+                "{} holds converted output ({name}) that appeared during the run; pass --force to replace it, or choose another --out",
+                self.dir.display()
+            )));
+        }
         let mut names: Vec<String> = std::fs::read_dir(staging.path())
             .map_err(|e| Error::io(format!("cannot read {}", staging.path().display()), e))?
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
+        let marker = self.dir.join(INCOMPLETE);
+        let incomplete = |what: String| {
+            format!(
+                "{what}; {} now holds an incomplete set of files (marked by {}): fix the cause and run again with --force",
+                self.dir.display(),
+                marker.display()
+            )
+        };
+        write_marker(&marker)?;
+        sync_dir(&self.dir)
+            .map_err(|e| Error::io(incomplete(format!("cannot sync {}", self.dir.display())), e))?;
+        for name in &earlier {
+            let stale = self.dir.join(name);
+            std::fs::remove_file(&stale).map_err(|e| {
+                Error::io(
+                    incomplete(format!(
+                        "cannot remove the earlier run's {}",
+                        stale.display()
+                    )),
+                    e,
+                )
+            })?;
+        }
         for name in &names {
             let to = self.dir.join(name);
-            std::fs::rename(staging.path().join(name), &to)
-                .map_err(|e| Error::io(format!("cannot move {} into place", to.display()), e))?;
+            std::fs::rename(staging.path().join(name), &to).map_err(|e| {
+                Error::io(
+                    incomplete(format!("cannot move {} into place", to.display())),
+                    e,
+                )
+            })?;
         }
-        for name in earlier {
-            if names.binary_search(&name).is_err() {
-                let stale = self.dir.join(&name);
-                std::fs::remove_file(&stale).map_err(|e| {
-                    Error::io(
-                        format!("cannot remove the earlier run's {}", stale.display()),
-                        e,
-                    )
-                })?;
-            }
-        }
+        sync_dir(&self.dir)
+            .map_err(|e| Error::io(incomplete(format!("cannot sync {}", self.dir.display())), e))?;
+        std::fs::remove_file(&marker)
+            .map_err(|e| Error::io(incomplete(format!("cannot remove {}", marker.display())), e))?;
         staging
             .close()
             .map_err(|e| Error::io(format!("cannot clean up in {}", self.dir.display()), e))
     }
 }
 
-/// The names of our files in `dir`, sorted.
-fn ours_in(dir: &Path) -> Result<Vec<String>, Error> {
+/// Writes the marker of a set being replaced (0600; never through a symlink).
+fn write_marker(marker: &Path) -> Result<(), Error> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let text = format!(
+        "iysync (pid {}) is replacing the files in this directory. If this file is still here when no\n\
+         iysync runs, that run was stopped midway: the files here are an incomplete set. Run again\n\
+         with --force to replace them.\n",
+        std::process::id()
+    );
+    opts.open(marker)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))
+}
+
+/// Makes the directory's entries (renames, removals) durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Removes what runs killed at once (SIGKILL, a second Ctrl-C) left in `dir`: staging
+/// directories (full of bodies) and temporary files. Called with the directory's lock held, so
+/// no other run is staging there; a temporary file a live run is still writing (another command
+/// writing its report there) is locked by that run and left alone.
+fn remove_leftovers(dir: &Path) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if name.starts_with(STAGING_PREFIX) && kind.is_dir() {
+            // `remove_dir_all` never follows a symlink inside.
+            std::fs::remove_dir_all(&path).map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot remove {}, left by an interrupted run",
+                        path.display()
+                    ),
+                    e,
+                )
+            })?;
+        } else if name.starts_with(TMP_PREFIX)
+            && name.ends_with(TMP_SUFFIX)
+            && kind.is_file()
+            && is_abandoned(&path)
+        {
+            std::fs::remove_file(&path).map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot remove {}, left by an interrupted run",
+                        path.display()
+                    ),
+                    e,
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// A temporary file no live run holds (its writer locks it, see [`AtomicFile::create`]).
+fn is_abandoned(path: &Path) -> bool {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    opts.open(path).is_ok_and(|f| f.try_lock().is_ok())
+}
+
+/// The names of the files of the set in `dir` (see [`is_in_set`]), sorted.
+fn set_in(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
     let mut names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| is_ours(n))
+        .filter(|n| is_in_set(dir, n))
         .collect();
     names.sort();
     Ok(names)
@@ -296,5 +474,88 @@ mod tests {
         assert_eq!(names(dir.path()), [".iysync.lock", "email.csv"]);
         let p = dir.path().join("email.csv");
         assert_eq!(std::fs::read_to_string(p).expect("r"), "old");
+    }
+    #[cfg(unix)]
+    #[test]
+    fn staging_is_private_and_leftovers_of_killed_runs_are_removed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let stale = dir.path().join(".iysync-staging-old");
+        std::fs::create_dir(&stale).expect("mkdir");
+        std::fs::write(stale.join("upsert-000001.json"), "{}").expect("w");
+        std::fs::write(dir.path().join(".iysync-dead.part"), "half").expect("w");
+        // A temporary a live run is still writing there (a report) is left alone.
+        let mut live = AtomicFile::create(&dir.path().join("report.json"), false).expect("create");
+        live.write_all(b"whole").expect("write");
+        let mut out = OutputDir::open(dir.path(), false).expect("open");
+        let staging = out.staging();
+        let mode = std::fs::metadata(&staging)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "staging directory mode");
+        let hidden: Vec<String> = names(dir.path())
+            .into_iter()
+            .filter(|n| n != ".iysync.lock" && !n.starts_with(".iysync-staging-"))
+            .collect();
+        assert_eq!(
+            hidden.len(),
+            1,
+            "only the live temporary is left: {hidden:?}"
+        );
+        assert!(!stale.exists());
+        live.commit().expect("the live run's file lands");
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).expect("r"),
+            b"whole"
+        );
+        out.commit().expect("commit");
+    }
+
+    #[test]
+    fn a_failed_replacement_leaves_the_marker_and_the_next_run_needs_force() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        for n in 1..=3 {
+            std::fs::write(dir.path().join(format!("upsert-{n:06}.json")), "old").expect("w");
+        }
+        let mut out = OutputDir::open(dir.path(), true).expect("open");
+        std::fs::write(out.staged("upsert-000001.json"), "new").expect("w");
+        // The second earlier file cannot be removed.
+        let obstacle = dir.path().join("upsert-000002.json");
+        std::fs::remove_file(&obstacle).expect("rm");
+        std::fs::create_dir(&obstacle).expect("mkdir");
+        std::fs::write(obstacle.join("x"), "x").expect("w");
+        let err = out.commit().expect_err("cannot remove a directory");
+        assert!(err.to_string().contains(INCOMPLETE), "{err}");
+        drop(out);
+        // The marker and what is left of the earlier set; nothing of the new one.
+        assert_eq!(
+            names(dir.path()),
+            [
+                INCOMPLETE,
+                ".iysync.lock",
+                "upsert-000002.json",
+                "upsert-000003.json"
+            ]
+        );
+        std::fs::remove_dir_all(&obstacle).expect("rm -r");
+        let err = OutputDir::open(dir.path(), false).expect_err("incomplete");
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        assert!(err.to_string().contains("incomplete set"), "{err}");
+        let mut out = OutputDir::open(dir.path(), true).expect("open with --force");
+        std::fs::write(out.staged("upsert-000001.json"), "new").expect("w");
+        out.commit().expect("commit");
+        drop(out);
+        assert_eq!(names(dir.path()), [".iysync.lock", "upsert-000001.json"]);
+    }
+
+    #[test]
+    fn messages_name_the_final_path_not_the_temporary() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let p = dir.path().join("nd").join("r.json");
+        let err = AtomicFile::create(&p, true).expect_err("no directory");
+        let text = err.to_string();
+        assert!(text.contains(&p.display().to_string()), "{text}");
+        assert!(!text.contains(".part"), "{text}");
     }
 }

@@ -28,6 +28,8 @@ pub struct Rejects {
     shown: Shown,
     /// Rows (file cell, line) that withhold a key: their message gets a note at the end.
     withholding: HashSet<(String, u64)>,
+    /// Already ended by [`Rejects::stage`].
+    staged: bool,
 }
 
 /// A cell that begins with `=`, `+`, `-`, `@`, a tab or a CR is prefixed with `'`, so a
@@ -78,6 +80,7 @@ impl Rejects {
             rows: 0,
             shown,
             withholding: HashSet::new(),
+            staged: false,
         }
     }
 
@@ -98,6 +101,12 @@ impl Rejects {
             .map(|p| p.message.as_str())
             .collect::<Vec<_>>()
             .join(" | ");
+        if self.staged {
+            return Err(Error::io(
+                format!("cannot write {}", self.path.display()),
+                std::io::Error::other("the rejects file was already complete"),
+            ));
+        }
         let writer = match &mut self.writer {
             Some(w) => w,
             None => self.writer.insert(start(&self.path)?),
@@ -123,24 +132,46 @@ impl Rejects {
 
     /// Ends the file: moved into place when something was rejected (`Some(path)`); otherwise
     /// nothing is written, and a rejects file an earlier run left at the same path is removed
-    /// (it would describe rows this run did not reject).
+    /// (it would describe rows this run did not reject). After [`Rejects::stage`], only says
+    /// whether there is a file.
     pub fn finish(mut self) -> Result<Option<PathBuf>, Error> {
+        if self.staged {
+            return Ok((self.rows > 0).then_some(self.path));
+        }
         let Some(writer) = self.writer.take() else {
             remove_earlier(&self.path)?;
             return Ok(None);
         };
-        let file = close(&self.path, writer)?;
-        if self.withholding.is_empty() {
-            file.commit()?;
-        } else {
-            self.rewrite_with_notes(file)?;
-        }
+        let to = self.path.clone();
+        self.complete(writer, &to)?;
         Ok(Some(self.path))
     }
 
+    /// Ends the file now and, when something was rejected, moves it to `staged` instead of its
+    /// path: the default rejects file of `convert --out DIR` belongs to the set of files there,
+    /// and is moved into place with it ([`crate::output::OutputDir::commit`]), which also removes
+    /// an earlier run's. Nothing can be written after this.
+    pub fn stage(&mut self, staged: &Path) -> Result<(), Error> {
+        self.staged = true;
+        match self.writer.take() {
+            Some(writer) => self.complete(writer, staged),
+            None => Ok(()),
+        }
+    }
+
+    /// Closes the file (adding the withholding notes) and moves it to `to`.
+    fn complete(&self, writer: Writer, to: &Path) -> Result<(), Error> {
+        let file = close(&self.path, writer)?;
+        if self.withholding.is_empty() {
+            file.commit_as(to)
+        } else {
+            self.rewrite_with_notes(file, to)
+        }
+    }
+
     /// Copies the rows to a new temporary file, adding the withholding note to the rows that
-    /// withhold a key, and moves that into place (rejects files are small).
-    fn rewrite_with_notes(&self, file: AtomicFile) -> Result<(), Error> {
+    /// withhold a key, and moves that to `to` (rejects files are small).
+    fn rewrite_with_notes(&self, file: AtomicFile, to: &Path) -> Result<(), Error> {
         let ctx = || format!("cannot write {}", self.path.display());
         let mut read = BufReader::new(file.reopen()?);
         let mut bom = [0u8; 3];
@@ -179,25 +210,21 @@ impl Rejects {
             out.write_record(&fields)
                 .map_err(|e| Error::io(ctx(), e.into()))?;
         }
-        close(&self.path, out)?.commit()
+        close(&self.path, out)?.commit_as(to)
     }
+}
+
+/// Whether the file at `path` is a rejects file (of an earlier run): it begins with the BOM and
+/// the header.
+pub fn is_earlier_rejects(path: &Path) -> bool {
+    let expected = format!("\u{feff}{}", HEADER.join(";"));
+    crate::output::guard::file_starts_with(path, expected.as_bytes())
 }
 
 /// Removes the rejects file of an earlier run at `path`, recognised by its first bytes (anything
 /// else there is left alone).
 fn remove_earlier(path: &Path) -> Result<(), Error> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Ok(());
-    };
-    if !meta.is_file() {
-        return Ok(());
-    }
-    let mut head = Vec::new();
-    let expected = format!("\u{feff}{}", HEADER.join(";"));
-    if let Ok(f) = std::fs::File::open(path) {
-        let _ = f.take(expected.len() as u64).read_to_end(&mut head);
-    }
-    if head == expected.as_bytes() {
+    if is_earlier_rejects(path) {
         std::fs::remove_file(path).map_err(|e| {
             Error::io(
                 format!("cannot remove the earlier rejects file {}", path.display()),
@@ -330,5 +357,32 @@ mod tests {
         assert!(!lines[2].contains("holds"), "{text}");
         assert!(text.starts_with('\u{feff}'), "{text}");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+    #[test]
+    fn a_staged_rejects_file_goes_to_the_staging_directory() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let staging = tempfile::tempdir_in(dir.path()).expect("staging");
+        let p = dir.path().join("rejects.csv");
+        let staged = staging.path().join("rejects.csv");
+        let mut r = Rejects::create(&p, Shown::default());
+        let problem = [Problem::error(Field::Row, Code::FieldCount, "bad")];
+        r.write("a.csv", 1, &problem, "x").expect("write");
+        r.withholding("a.csv", 1);
+        r.stage(&staged).expect("stage");
+        assert!(r.write("a.csv", 2, &problem, "y").is_err(), "complete");
+        assert_eq!(r.finish().expect("finish").as_deref(), Some(p.as_path()));
+        assert!(!p.exists(), "moved into place with the set, not now");
+        assert!(
+            std::fs::read_to_string(&staged)
+                .expect("r")
+                .contains("holds")
+        );
+        // Nothing rejected: nothing staged, and nothing removed here either (the set's
+        // replacement removes an earlier one).
+        std::fs::write(&p, "\u{feff}file;line;code;message;row\n").expect("w");
+        let mut r = Rejects::create(&p, Shown::default());
+        r.stage(&staging.path().join("other.csv")).expect("stage");
+        assert_eq!(r.finish().expect("finish"), None);
+        assert!(p.exists());
     }
 }

@@ -11,6 +11,15 @@ use super::{Located, Summary, Upload};
 use crate::error::Error;
 use crate::output::AtomicFile;
 
+/// How every report document begins.
+const START: &[u8] = b"{\"problems\":[";
+
+/// Whether the file at `path` is a report document (of an earlier run): it begins as
+/// [`Document::start`] begins one.
+pub fn is_earlier_report(path: &Path) -> bool {
+    crate::output::guard::file_starts_with(path, START)
+}
+
 /// A streaming writer of the report document. `limit` caps the problems written (`--max-problems`
 /// for printed documents); the number left out is stated in the document.
 pub struct Document<W: Write> {
@@ -29,7 +38,7 @@ struct Timing {
 
 impl<W: Write> Document<W> {
     pub fn start(mut out: W, limit: Option<u64>) -> io::Result<Document<W>> {
-        out.write_all(b"{\"problems\":[")?;
+        out.write_all(START)?;
         Ok(Document {
             out,
             first: true,
