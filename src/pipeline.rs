@@ -129,7 +129,7 @@ pub fn judge_chunk(
 /// more: a judged piece (its rows, their problems and the raw bytes of invalid rows) takes at
 /// most ~1.5 MB for rows of three problems each, whatever the length of the lines, and at most
 /// two pieces per job are in flight ([`ordered`]).
-pub const MAX_LINES: usize = 2048;
+pub const MAX_LINES: usize = 4096;
 
 /// Cuts `chunk` into pieces of at most `max_lines` lines (as few pieces as that allows, of
 /// about equal length), in order, each with the number of its first line. A chunk within the
