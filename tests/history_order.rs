@@ -391,3 +391,44 @@ fn a_history_larger_than_the_memory_budget_is_sorted_on_disk_and_leaves_nothing_
     let left: Vec<_> = std::fs::read_dir(&tmp).expect("TMPDIR").flatten().collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
+
+/// 08.11.2015 in Istanbul: 03:00–04:00 was lived twice (the fall-back). An ONAY at 00:30 UTC is
+/// written 03:30, after a later RET at 01:10 UTC written 03:10: a "latest time wins" import of the
+/// history would end opted in, so the ONAY is left out of the history (as a losing tie is).
+#[test]
+fn an_onay_written_after_a_later_ret_in_the_repeated_fall_back_hour_is_left_out() {
+    let dir = tempdir();
+    let f = write(
+        dir.path(),
+        "dst.csv",
+        "d@example.com;web;ONAY;08.11.2015 00:30:00\n\
+         d@example.com;web;RET;08.11.2015 01:10:00\n\
+         e@example.com;web;ONAY;08.11.2015 00:10:00\n\
+         e@example.com;web;RET;08.11.2015 01:20:00\n\
+         k@example.com;web;ONAY;07.11.2015 23:50:00\n\
+         k@example.com;web;RET;08.11.2015 01:30:00\n",
+    );
+    let out = dir.path().join("out");
+    convert(&[&f], &["--keep-history", "--timezone", "UTC"], &out).code(0);
+    let email = read(&out.join("email.csv"));
+    // d's ONAY (written 03:30) is after its RET (03:10); e's ONAY (03:10) equals its RET's time
+    // (03:20 is later: kept); k's ONAY (02:50) is before its RET (03:30): kept.
+    assert_eq!(
+        email,
+        "k@example.com;web;ONAY;08.11.2015 02:50:00\n\
+         e@example.com;web;ONAY;08.11.2015 03:10:00\n\
+         d@example.com;web;RET;08.11.2015 03:10:00\n\
+         e@example.com;web;RET;08.11.2015 03:20:00\n\
+         k@example.com;web;RET;08.11.2015 03:30:00\n"
+    );
+    let expected = {
+        let tz = ["--timezone", "UTC"];
+        let out = dir.path().join("resolved");
+        convert(&[&f], &tz, &out).code(0);
+        last_row_wins(&read(&out.join("email.csv")))
+    };
+    imports_end_resolved(&email, &expected);
+    let valid = dir.path().join("valid.csv");
+    valid_out(&[&f], &["--timezone", "UTC"], &valid).code(0);
+    imports_end_resolved(&read(&valid), &expected);
+}

@@ -233,6 +233,63 @@ pub fn format_netmera(instant: i64) -> String {
     in_istanbul(instant).format("%d.%m.%Y %H:%M:%S").to_string()
 }
 
+/// Istanbul's UTC offset at `instant`, in seconds.
+fn istanbul_offset(instant: i64) -> i64 {
+    let utc = DateTime::<Utc>::from_timestamp(instant, 0).unwrap_or_default();
+    i64::from(
+        utc.with_timezone(&ISTANBUL)
+            .offset()
+            .fix()
+            .local_minus_utc(),
+    )
+}
+
+/// The instant written as Istanbul wall-clock time, in seconds (what a reader of a Netmera file
+/// compares).
+pub fn written_seconds(instant: i64) -> i64 {
+    instant + istanbul_offset(instant)
+}
+
+/// The spans `[start, end)` of instants whose Istanbul wall-clock time was already shown by an
+/// earlier instant: the hour after a fall-back (since the İYS floor, only 08.11.2015 03:00–04:00
+/// was lived twice). Found once by scanning the zone day by day.
+fn repeated_spans() -> &'static [(i64, i64)] {
+    static SPANS: std::sync::OnceLock<Vec<(i64, i64)>> = std::sync::OnceLock::new();
+    SPANS.get_or_init(|| {
+        const DAY: i64 = 86_400;
+        let mut spans = Vec::new();
+        // From the İYS floor to 30 years on: Turkey has kept UTC+3 since 2016.
+        let (from, to) = (floor(), floor() + 30 * 365 * DAY);
+        let mut day = from;
+        while day < to {
+            let (before, after) = (istanbul_offset(day), istanbul_offset(day + DAY));
+            if after < before {
+                // The transition is the first second of the day with the later offset.
+                let (mut lo, mut hi) = (day, day + DAY);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if istanbul_offset(mid) == before {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                spans.push((hi, hi + (before - after)));
+            }
+            day += DAY;
+        }
+        spans
+    })
+}
+
+/// Whether an earlier instant is written with a wall-clock time not earlier than `instant`'s
+/// (SPEC §9: a "latest time wins" import of a history file compares written times).
+pub fn written_time_repeats(instant: i64) -> bool {
+    repeated_spans()
+        .iter()
+        .any(|&(start, end)| (start..end).contains(&instant))
+}
+
 /// RFC 3339 with the Istanbul offset of that date (`2025-05-15T14:23:00+03:00`).
 pub fn format_rfc3339(instant: i64) -> String {
     let utc = DateTime::<Utc>::from_timestamp(instant, 0).unwrap_or_default();
@@ -246,6 +303,29 @@ pub fn parse_now(text: &str) -> Result<i64, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp())
         .map_err(|e| format!("--now {text:?} is not RFC 3339 with an offset ({e}); write e.g. 2026-11-22T12:00:00+03:00"))
+}
+
+#[cfg(test)]
+mod dst_tests {
+    use super::*;
+
+    #[test]
+    fn the_only_repeated_istanbul_hour_since_the_floor_is_the_2015_fall_back() {
+        let start = ISTANBUL
+            .with_ymd_and_hms(2015, 11, 8, 3, 0, 0)
+            .latest()
+            .map(|t| t.timestamp())
+            .unwrap_or_default();
+        assert_eq!(repeated_spans(), &[(start, start + 3600)]);
+        assert!(written_time_repeats(start));
+        assert!(written_time_repeats(start + 3599));
+        assert!(!written_time_repeats(start + 3600));
+        assert!(!written_time_repeats(start - 1));
+        // 00:30 UTC is written 03:30, after 01:10 UTC written 03:10.
+        let onay = start - 1800;
+        let ret = start + 600;
+        assert!(onay < ret && written_seconds(onay) > written_seconds(ret));
+    }
 }
 
 #[cfg(test)]

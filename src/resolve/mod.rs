@@ -333,6 +333,10 @@ impl Resolver {
             }
             if e.flags() & WINNER_RET != 0 {
                 r.ret += 1;
+                let best = self.base + i64::from(e.best);
+                if timestamp::written_time_repeats(best) {
+                    r.repeated_ret_keys.insert(*key, best);
+                }
             } else {
                 r.onay += 1;
             }
@@ -464,6 +468,9 @@ pub struct Resolution {
     withheld_keys: std::collections::HashSet<Key, Fast>,
     /// Keys in conflict, with their latest timestamp (few: kept for `--keep-history`).
     conflict_keys: HashMap<Key, i64, Fast>,
+    /// Keys whose winning RET is written with a wall-clock time an earlier instant also had (the
+    /// repeated hour of a fall-back), with that RET's timestamp (few: kept for `--keep-history`).
+    repeated_ret_keys: HashMap<Key, i64, Fast>,
     pub valid_rows: u64,
     /// Keys with at least one valid row.
     pub unique: u64,
@@ -524,7 +531,26 @@ impl Resolution {
             return self.is_winner(pos);
         }
         let key = key_of(record.channel, &record.recipient);
-        !self.is_withheld_key(key) && !self.is_losing_tie(key, record.permission, record.timestamp)
+        !self.is_withheld_key(key)
+            && !self.is_losing_tie(key, record.permission, record.timestamp)
+            && !self.is_written_after_winning_ret(key, record)
+    }
+
+    /// Whether `record` is an ONAY written with a wall-clock time not earlier than its key's
+    /// winning RET although it is earlier (the repeated hour of a fall-back: 03:30 before the
+    /// change is written after 03:10 after it). A "latest time wins" import of the history would
+    /// end opted in, so `--keep-history` leaves such a row out, as it does a losing tie.
+    fn is_written_after_winning_ret(&self, key: u128, record: &Record) -> bool {
+        record.permission == Permission::Onay
+            && !self.repeated_ret_keys.is_empty()
+            && self
+                .repeated_ret_keys
+                .get(&Key::from(key))
+                .is_some_and(|&ret| {
+                    record.timestamp < ret
+                        && timestamp::written_seconds(record.timestamp)
+                            >= timestamp::written_seconds(ret)
+                })
     }
 }
 
