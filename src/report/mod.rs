@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod formats;
+pub mod ledger;
 pub mod progress;
 pub mod reporting;
 
