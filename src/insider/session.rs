@@ -653,6 +653,10 @@ impl<'a> Session<'a> {
                 let mut planner = Planner::new(shape);
                 let mut open = true;
                 let send = |planned: &mut Planned, endpoint: Endpoint, body: Body<Item>| {
+                    // Ctrl-C or SIGTERM: no more bodies (the sender or the dry run stops too).
+                    if crate::signals::received().is_some() {
+                        return false;
+                    }
                     planned.seq += 1;
                     match planned.add(resume, in_flight, endpoint, body) {
                         Some(request) => tx.send(request).is_ok(),
@@ -716,11 +720,14 @@ impl<'a> Session<'a> {
     /// `--dry-run`: everything but the network. With `--out DIR`, writes the bodies.
     fn dry_run(&mut self, rx: Receiver<Request>) -> Result<(), Error> {
         for request in rx {
+            // Ctrl-C or SIGTERM: 130 / 143, and the bodies written so far are never committed.
+            crate::signals::check()?;
             if let Some((dir, files)) = self.bodies_dir.as_mut() {
                 files.write(dir, request.endpoint.name(), &request.body)?;
             }
         }
-        Ok(())
+        // The planner stops at a signal too: the run must not end as if it had finished.
+        crate::signals::check()
     }
 
     fn upload(
