@@ -551,6 +551,8 @@ pub struct Session<'a> {
     refused: Vec<Refused>,
     /// Why sending stopped, once it has: nothing more is sent.
     failure: Option<Error>,
+    /// What the progress bar says while sending.
+    phase: &'static str,
 }
 
 impl<'a> Session<'a> {
@@ -570,7 +572,13 @@ impl<'a> Session<'a> {
             acknowledged: 0,
             refused: Vec::new(),
             failure: None,
+            phase: "sending",
         }
+    }
+
+    /// What the progress bar shows while the next [`Session::send`] sends (`unsubscribing`…).
+    pub fn set_phase(&mut self, phase: &'static str) {
+        self.phase = phase;
     }
 
     /// Skips what an earlier run had acknowledged.
@@ -737,7 +745,7 @@ impl<'a> Session<'a> {
         in_flight: &InFlight,
         progress: &mut Progress,
     ) -> Result<(), Error> {
-        progress.phase("sending", None);
+        progress.phase(self.phase, None);
         let counters = Cell::new(self.counters);
         let mut rate_wait = Duration::ZERO;
         // Partial-failure indices that are not in their request (a server bug): ignored.
