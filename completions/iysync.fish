@@ -31,6 +31,7 @@ complete -c iysync -n "__fish_iysync_needs_command" -f -a "convert" -d 'Write In
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "upsert" -d 'Send the resolved records to Insider\'s Upsert API (token: INSIDER_UCD_TOKEN)'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "unsubscribe" -d 'Send the resolved RET records to Insider\'s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "resubscribe" -d 'Send the resolved ONAY records to Insider\'s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
+complete -c iysync -n "__fish_iysync_needs_command" -f -a "sync" -d 'The nightly job: send only what changed since the ledger\'s last acknowledged state (SPEC §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses)'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "ledger" -d 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "man" -d 'Print the roff man page'
@@ -218,6 +219,54 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l restart -d
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l force -d 'Overwrite existing output files'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s V -l version -d 'Print version'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l timezone -d 'IANA time zone of the input timestamps' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l encoding -d 'Encoding of the input (default: UTF-8, rows with other bytes are invalid)' -r -f -a "utf-8\t''
+windows-1254\t''
+iso-8859-9\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l delimiter -d 'The delimiter between the input\'s fields (outputs are always `;`-separated, as Netmera wants)' -r -f -a ";\t''
+\,\t''
+tab\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l channel -d 'Accept only this channel; rows of the other kind are invalid (`wrong_channel`)' -r -f -a "email\t''
+sms\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-users -d 'Users per Upsert request' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-bytes -d 'Bytes per Upsert request body' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-contacts -d 'Records per contact API request' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l group -d 'Email unsubscribe group name (the unsubscribe requests)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l group-id -d 'Email resubscribe group id (the resubscribe requests)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l state -d 'The consent ledger (default: <user state dir>/iysync/ledger.sqlite3)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-changes -d 'Send nothing when the plan flips (ONAY<->RET) more than N keys or P% of the ledger\'s keys (a percentage allows at least 100 keys)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l partner -d 'Partner name (sent lower-case)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l token-file -d 'Read the API token from this file instead of the environment' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l out -d 'With --dry-run: write the exact request bodies to DIR' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l rate -d 'Requests per minute (default: 25000 for upsert, 600 for the contact APIs)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l concurrency -d 'Requests in flight at once' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-retries -d 'Retries per request after 5xx, timeouts and connection errors (429s slow the run down instead and do not count)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l timeout -d 'Seconds before a request times out' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l max-wait -d 'Longest single wait before a retry; a server asking (Retry-After) for more stops the run (exit 3)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l unification-url -d 'Base URL of the Upsert API (https only, except loopback)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l contact-url -d 'Base URL of the contact (unsubscribe/subscribe) APIs (https only, except loopback)' -r
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l journal -d 'Resume journal (default: in the user\'s state directory, keyed by inputs and options)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l rejects -d 'Where to write the rejects file (default: ./iysync-rejects-<time>.csv)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors (no summary)'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l no-progress -d 'Never show a progress bar'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l strict -d 'Treat rows that needed a repair as invalid'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l redact -d 'Mask recipients in every message and report (on by default when CI is set)'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l skip-hook -d 'Set `skip_hook: true` so imported data does not trigger journeys'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l baseline -d 'Record the inputs\' resolved state as acknowledged without sending anything (for an account already loaded by a full upsert)'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l dry-run -d 'Do everything but the network: print the plan; with --out, write the exact bodies'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l fail-on-invalid -d 'Send nothing when any row is invalid'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l restart -d 'Ignore the journal and send everything again'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l force -d 'Overwrite existing output files'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and not __fish_seen_subcommand_from show stats help" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and not __fish_seen_subcommand_from show stats help" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and not __fish_seen_subcommand_from show stats help" -f -a "show" -d 'Show the ledger row and the audit history of each recipient (written as in the input)'
@@ -244,14 +293,15 @@ complete -c iysync -n "__fish_iysync_using_subcommand completions" -s h -l help 
 complete -c iysync -n "__fish_iysync_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand man" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand man" -s V -l version -d 'Print version'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "validate" -d 'Check every row and print a report; writes nothing else unless asked'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "convert" -d 'Write Insider Upsert request bodies or Netmera upload files, and a rejects file'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "upsert" -d 'Send the resolved records to Insider\'s Upsert API (token: INSIDER_UCD_TOKEN)'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "unsubscribe" -d 'Send the resolved RET records to Insider\'s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "resubscribe" -d 'Send the resolved ONAY records to Insider\'s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "ledger" -d 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "man" -d 'Print the roff man page'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe ledger completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "validate" -d 'Check every row and print a report; writes nothing else unless asked'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "convert" -d 'Write Insider Upsert request bodies or Netmera upload files, and a rejects file'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "upsert" -d 'Send the resolved records to Insider\'s Upsert API (token: INSIDER_UCD_TOKEN)'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "unsubscribe" -d 'Send the resolved RET records to Insider\'s email/SMS unsubscribe APIs (token: INSIDER_UNSUBSCRIBE_TOKEN)'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "resubscribe" -d 'Send the resolved ONAY records to Insider\'s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "sync" -d 'The nightly job: send only what changed since the ledger\'s last acknowledged state (SPEC §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses)'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "ledger" -d 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "man" -d 'Print the roff man page'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "show" -d 'Show the ledger row and the audit history of each recipient (written as in the input)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "stats" -d 'Count the ledger\'s keys per channel and permission, the pending changes, and the last run'

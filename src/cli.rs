@@ -36,6 +36,11 @@ pub enum Command {
     /// Send the resolved ONAY records to Insider's email/SMS resubscribe APIs
     /// (token: INSIDER_RESUBSCRIBE_TOKEN).
     Resubscribe(ResubscribeArgs),
+    /// The nightly job: send only what changed since the ledger's last acknowledged state (SPEC
+    /// §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the
+    /// resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN,
+    /// INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses).
+    Sync(SyncArgs),
     /// Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when,
     /// from which file and line.
     #[command(subcommand)]
@@ -253,6 +258,48 @@ pub struct ResubscribeArgs {
 }
 
 /// `--group`: Insider's limit on unsubscribe group names.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten, next_help_heading = "Upload")]
+    pub insider: InsiderBodyArgs,
+
+    #[command(flatten)]
+    pub contacts: ContactArgs,
+
+    /// Email unsubscribe group name (the unsubscribe requests).
+    #[arg(long, value_name = "NAME", value_parser = group_name, help_heading = "Upload")]
+    pub group: Option<String>,
+
+    /// Email resubscribe group id (the resubscribe requests).
+    #[arg(long, value_name = "N", help_heading = "Upload")]
+    pub group_id: Option<u64>,
+
+    /// The consent ledger (default: <user state dir>/iysync/ledger.sqlite3).
+    #[arg(long, value_name = "PATH", help_heading = "Sync")]
+    pub state: Option<std::path::PathBuf>,
+
+    /// Send nothing when the plan flips (ONAY<->RET) more than N keys or P% of the ledger's keys
+    /// (a percentage allows at least 100 keys).
+    #[arg(
+        long,
+        value_name = "N|P%",
+        default_value = "10%",
+        help_heading = "Sync"
+    )]
+    pub max_changes: crate::ledger::MaxChanges,
+
+    /// Record the inputs' resolved state as acknowledged without sending anything (for an
+    /// account already loaded by a full upsert).
+    #[arg(long, conflicts_with = "dry_run", help_heading = "Sync")]
+    pub baseline: bool,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
 fn group_name(text: &str) -> Result<String, String> {
     let n = text.chars().count();
     if (3..=29).contains(&n) {

@@ -50,6 +50,7 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Upsert(args) => commands::upload::upsert(&args),
         Command::Unsubscribe(args) => commands::upload::unsubscribe(&args),
         Command::Resubscribe(args) => commands::upload::resubscribe(&args),
+        Command::Sync(args) => commands::sync::run(&args),
         Command::Ledger(cmd) => commands::ledger::run(&cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -380,6 +380,22 @@ impl Iterator for Frames {
 }
 
 impl Spool {
+    /// A second handle on the same spool, for one more pass once this one's is done (the two
+    /// share their read position: [`Spool::rewound`] it before that pass).
+    pub fn try_clone(&self) -> Result<Spool, Error> {
+        Ok(Spool {
+            file: self.file.try_clone().map_err(write_error)?,
+            frames: self.frames,
+            longest: self.longest,
+        })
+    }
+
+    /// The spool read from its start again.
+    pub fn rewound(mut self) -> Result<Spool, Error> {
+        self.file.seek(SeekFrom::Start(0)).map_err(write_error)?;
+        Ok(self)
+    }
+
     /// The spool's frames, from the first.
     pub fn frames(self) -> Frames {
         Frames {

@@ -476,6 +476,39 @@ fn ctrl_c_during_a_first_convert_leaves_no_file_under_a_final_name() {
     assert_eq!(names(&out), [".iysync.lock"]);
 }
 
+#[test]
+fn ctrl_c_during_upsert_dry_run_bodies_leaves_no_file_under_a_final_name() {
+    let dir = tempdir();
+    let big = big_input(dir.path(), 300_000);
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("iysync");
+    let mut child = std::process::Command::new(bin)
+        .arg("upsert")
+        .args(["--now", NOW, "--no-progress", "--jobs", "2", "--dry-run"])
+        .arg(&big)
+        .arg("--rejects")
+        .arg(dir.path().join("rejects.csv"))
+        .arg("--out")
+        .arg(&out)
+        .env_remove("CI")
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn iysync");
+    stop_when_writing(&mut child, &out);
+    signal(&child, libc::SIGINT);
+    signal(&child, libc::SIGCONT);
+    let done = child.wait_with_output().expect("wait");
+    assert_eq!(
+        done.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(names(&out), [".iysync.lock"], "no body under a final name");
+}
+
 /// A full disk, simulated by a file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored): the write
 /// that crosses it fails with EFBIG, as a write to a full disk fails with ENOSPC. The limit is
 /// above the spool's size and below email.csv's, so the failure comes while writing the output.
@@ -768,6 +801,18 @@ fn rejects_and_report_replace_only_their_own_earlier_files_without_force() {
         .assert()
         .code(2);
     assert_eq!(read(&n.join("rejects.csv")), "my notes");
+    // An empty file holds nothing to lose: `--report "$(mktemp)"` works.
+    let empty = write(dir.path(), "empty.json", "");
+    iysync("validate")
+        .arg(&input)
+        .arg("--report")
+        .arg(&empty)
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    assert!(
+        read(&empty).contains("\"summary\""),
+        "the report was written"
+    );
     // An earlier run's rejects file and report are replaced without --force.
     let rejects = dir.path().join("r.csv");
     let report = dir.path().join("r.json");

@@ -1444,6 +1444,37 @@ fn a_second_signal_exits_at_once() {
     );
 }
 
+/// The journal is locked before the input is read: a second run stops at once, without
+/// judging (and reporting the problems of) the whole input first.
+#[cfg(unix)]
+#[test]
+fn a_second_run_on_a_locked_journal_stops_before_reading_its_input() {
+    let sim = Sim::start(SimConfig {
+        hang: true,
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = messy();
+    let first = spawn_with(&run, &sim, &f, true, &["--concurrency", "1"]);
+    wait_for_requests(&sim, 1);
+    let second = run
+        .cmd("upsert", &sim)
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .args(["--concurrency", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("pid {}", first.id())));
+    let stderr = String::from_utf8_lossy(&second.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("messy.csv:"),
+        "the second run judged its input before stopping: {stderr}"
+    );
+    signal(&first, "-INT");
+    let out = first.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+}
+
 #[cfg(unix)]
 #[test]
 fn two_runs_on_the_same_journal_the_second_stops_naming_the_first() {

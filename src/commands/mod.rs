@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod ledger;
+pub mod sync;
 pub mod upload;
 pub mod validate;
 

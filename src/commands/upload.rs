@@ -89,6 +89,22 @@ fn run(
         .as_deref()
         .map(|dir| OutputDir::open(dir, args.force))
         .transpose()?;
+    // The journal is locked before the input is read: a second run on it stops at once (exit 2,
+    // naming the first run's pid), not after judging the whole input.
+    let mut journal = match &destination {
+        Some(d) => Some(session::open_journal(
+            args.journal.as_deref(),
+            session::journal_key(
+                d,
+                shape.kind,
+                &shape_text(shape, insider, common),
+                &setup.sources,
+            )?,
+            args.restart,
+            &setup.printer,
+        )?),
+        None => None,
+    };
     let Resolved {
         mut reporting,
         summary,
@@ -113,20 +129,6 @@ fn run(
         return Ok(Status::DataProblems);
     }
 
-    let mut journal = match &destination {
-        Some(d) => Some(session::open_journal(
-            args.journal.as_deref(),
-            session::journal_key(
-                d,
-                shape.kind,
-                &shape_text(shape, insider, common),
-                &setup.sources,
-            )?,
-            args.restart,
-            &setup.printer,
-        )?),
-        None => None,
-    };
     let journal_path = journal.as_ref().map(|j| j.path.clone());
     let mut session = Session::new(destination, &setup.printer, setup.rules.shown.redact);
     if let Some(j) = journal.as_mut() {

@@ -551,6 +551,8 @@ pub struct Session<'a> {
     refused: Vec<Refused>,
     /// Why sending stopped, once it has: nothing more is sent.
     failure: Option<Error>,
+    /// What the progress bar says while sending.
+    phase: &'static str,
 }
 
 impl<'a> Session<'a> {
@@ -570,7 +572,13 @@ impl<'a> Session<'a> {
             acknowledged: 0,
             refused: Vec::new(),
             failure: None,
+            phase: "sending",
         }
+    }
+
+    /// What the progress bar shows while the next [`Session::send`] sends (`unsubscribing`…).
+    pub fn set_phase(&mut self, phase: &'static str) {
+        self.phase = phase;
     }
 
     /// Skips what an earlier run had acknowledged.
@@ -653,6 +661,10 @@ impl<'a> Session<'a> {
                 let mut planner = Planner::new(shape);
                 let mut open = true;
                 let send = |planned: &mut Planned, endpoint: Endpoint, body: Body<Item>| {
+                    // Ctrl-C or SIGTERM: no more bodies (the sender or the dry run stops too).
+                    if crate::signals::received().is_some() {
+                        return false;
+                    }
                     planned.seq += 1;
                     match planned.add(resume, in_flight, endpoint, body) {
                         Some(request) => tx.send(request).is_ok(),
@@ -716,11 +728,14 @@ impl<'a> Session<'a> {
     /// `--dry-run`: everything but the network. With `--out DIR`, writes the bodies.
     fn dry_run(&mut self, rx: Receiver<Request>) -> Result<(), Error> {
         for request in rx {
+            // Ctrl-C or SIGTERM: 130 / 143, and the bodies written so far are never committed.
+            crate::signals::check()?;
             if let Some((dir, files)) = self.bodies_dir.as_mut() {
                 files.write(dir, request.endpoint.name(), &request.body)?;
             }
         }
-        Ok(())
+        // The planner stops at a signal too: the run must not end as if it had finished.
+        crate::signals::check()
     }
 
     fn upload(
@@ -730,7 +745,7 @@ impl<'a> Session<'a> {
         in_flight: &InFlight,
         progress: &mut Progress,
     ) -> Result<(), Error> {
-        progress.phase("sending", None);
+        progress.phase(self.phase, None);
         let counters = Cell::new(self.counters);
         let mut rate_wait = Duration::ZERO;
         // Partial-failure indices that are not in their request (a server bug): ignored.

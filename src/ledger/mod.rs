@@ -12,6 +12,7 @@
 pub mod guard;
 pub mod plan;
 pub mod store;
+pub mod sync;
 
 #[cfg(test)]
 mod tests;

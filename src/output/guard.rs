@@ -359,7 +359,10 @@ impl<'a> Outputs<'a> {
                     ),
                     Kind::Plain | Kind::CreatesDir => (true, ""),
                 };
-                if !earlier && replaces_other.is_none() {
+                // An empty file holds nothing to lose (`--report "$(mktemp)"` in a script).
+                let empty =
+                    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0);
+                if !earlier && !empty && replaces_other.is_none() {
                     replaces_other = Some(Error::Usage(format!(
                         "{what} {} already exists and is not {kind_name} of an earlier run; pass --force to replace it, or choose another path",
                         path.display()

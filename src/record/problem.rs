@@ -31,12 +31,14 @@ pub enum Code {
     FixInvisible,
     Conflict,
     Withheld,
+    /// `sync`: the ledger knows a later word for the key than the input's.
+    Stale,
     LineTooLong,
     HeaderRow,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::FieldCount,
         Code::EmptyRecipient,
         Code::InvalidEmail,
@@ -62,6 +64,7 @@ impl Code {
         Code::FixInvisible,
         Code::Conflict,
         Code::Withheld,
+        Code::Stale,
         Code::LineTooLong,
         Code::HeaderRow,
     ];
@@ -93,6 +96,7 @@ impl Code {
             Code::FixInvisible => "fix_invisible",
             Code::Conflict => "conflict",
             Code::Withheld => "withheld",
+            Code::Stale => "stale",
             Code::LineTooLong => "line_too_long",
             Code::HeaderRow => "header_row",
         }

@@ -28,6 +28,8 @@ pub struct Document<W: Write> {
     limit: Option<u64>,
     written: u64,
     omitted: u64,
+    /// Blocks of one command, written after `upload` (`sync`, `upload_by_endpoint`).
+    blocks: Vec<(&'static str, serde_json::Value)>,
 }
 
 #[derive(Serialize)]
@@ -45,7 +47,13 @@ impl<W: Write> Document<W> {
             limit,
             written: 0,
             omitted: 0,
+            blocks: Vec::new(),
         })
+    }
+
+    /// A block of the document that one command adds (written by [`Document::finish`]).
+    pub fn block(&mut self, name: &'static str, value: serde_json::Value) {
+        self.blocks.push((name, value));
     }
 
     /// The writer the document goes to (for a printer that writes nothing else there).
@@ -81,6 +89,10 @@ impl<W: Write> Document<W> {
         if let Some(u) = upload {
             self.out.write_all(b",\"upload\":")?;
             serde_json::to_writer(&mut self.out, u)?;
+        }
+        for (name, value) in &self.blocks {
+            write!(self.out, ",\"{name}\":")?;
+            serde_json::to_writer(&mut self.out, value)?;
         }
         if self.omitted > 0 {
             write!(self.out, ",\"problems_omitted\":{}", self.omitted)?;
@@ -127,6 +139,11 @@ impl ReportFile {
                 e,
             )
         })
+    }
+
+    /// A block of the document that one command adds (`sync`).
+    pub fn block(&mut self, name: &'static str, value: serde_json::Value) {
+        self.doc.block(name, value);
     }
 
     /// Every problem of one row.

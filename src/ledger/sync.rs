@@ -1,0 +1,337 @@
+//! The driver of `iysync sync` (SPEC §11): the resolved records of the inputs planned against the
+//! ledger ([`plan_inputs`]), then sent through one upload session in SPEC §11's order
+//! ([`send_plan`]): every unsubscribe (all acknowledged before any upsert is sent), every upsert,
+//! then the resubscribes of the keys whose upsert Insider acknowledged.
+//!
+//! The ledger is the journal: [`LedgerHook`] records each acknowledged request in one
+//! transaction ([`Ledger::record_ack`]) and each refusal ([`Ledger::record_refused`]); nothing
+//! else marks a change as sent. A run stopped at any point leaves the rest pending, and the next
+//! run plans it again.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::plan::{Action, Origin, Plan, Planner};
+use super::store::{Endpoint, Ledger, PartnerId, RunId};
+use super::{Step, channel_code};
+use crate::engine::second_pass;
+use crate::error::Error;
+use crate::insider::client::Endpoint as ApiEndpoint;
+use crate::insider::session::{self, Ack, Acknowledge, Destination, Kind, Refused, Session, Shape};
+use crate::printer::Printer;
+use crate::record::{Permission, Record};
+use crate::report::Upload;
+use crate::report::progress::Progress;
+use crate::resolve::{Pos, Resolution};
+use crate::spool::Spool;
+
+impl From<ApiEndpoint> for Endpoint {
+    fn from(e: ApiEndpoint) -> Endpoint {
+        match e {
+            ApiEndpoint::Upsert => Endpoint::Upsert,
+            ApiEndpoint::EmailUnsubscribe => Endpoint::EmailUnsubscribe,
+            ApiEndpoint::SmsUnsubscribe => Endpoint::SmsUnsubscribe,
+            ApiEndpoint::EmailSubscribe => Endpoint::EmailSubscribe,
+            ApiEndpoint::SmsSubscribe => Endpoint::SmsSubscribe,
+        }
+    }
+}
+
+/// The plan with what to send for each action.
+pub struct Planned {
+    pub plan: Plan,
+    /// The record sent for `plan.actions[i]`: the input's record, or one built from the action
+    /// for a pending change of an earlier run that today's inputs do not mention.
+    records: Vec<Record>,
+    /// Where `plan.actions[i]` came from: its input position, or `(inputs, i + 1)` for an
+    /// earlier run's pending change (named [`EARLIER`] in the rejects file).
+    positions: Vec<Pos>,
+    by_pos: HashMap<Pos, usize>,
+}
+
+/// The "file" of the pending changes of earlier runs, in the rejects file and messages.
+pub const EARLIER: &str = "(pending from an earlier run)";
+
+/// Pass two for `sync`: every resolved record (withheld keys are never selected) planned against
+/// `ledger` (`partner: None`: the partner has no rows yet), and the records of the plan's actions
+/// read back from the spool. `inputs` is the number of input files.
+pub fn plan_inputs(
+    ledger: &Ledger,
+    partner: Option<PartnerId>,
+    spool: Spool,
+    jobs: usize,
+    resolution: &Resolution,
+    inputs: usize,
+) -> Result<Planned, Error> {
+    let again = spool.try_clone()?;
+    let mut planner = Planner::with_capacity(usize::try_from(resolution.records()).unwrap_or(0));
+    second_pass(spool, jobs, resolution, false, None, |pos, record, _| {
+        crate::signals::check()?;
+        planner.push(pos, record)
+    })?;
+    // A partner the ledger does not know has no rows: nothing is acknowledged for any key.
+    let plan = planner.plan(ledger, partner.unwrap_or(PartnerId(-1)))?;
+    let mut positions = Vec::with_capacity(plan.actions.len());
+    let mut by_pos = HashMap::with_capacity(plan.actions.len());
+    let mut wanted = 0usize;
+    for (i, action) in plan.actions.iter().enumerate() {
+        let pos = match action.origin {
+            Origin::Input { file, line } => {
+                wanted += 1;
+                Pos::new(file, line)
+            }
+            Origin::Earlier { .. } => Pos::new(inputs, i as u64 + 1),
+        };
+        positions.push(pos);
+        by_pos.insert(pos, i);
+    }
+    let mut records: Vec<Option<Record>> = vec![None; plan.actions.len()];
+    if wanted > 0 {
+        second_pass(
+            again.rewound()?,
+            jobs,
+            resolution,
+            false,
+            None,
+            |pos, record, _| {
+                crate::signals::check()?;
+                if let Some(&i) = by_pos.get(&pos) {
+                    records[i] = Some(record.clone());
+                }
+                Ok(())
+            },
+        )?;
+    }
+    let records = records
+        .into_iter()
+        .zip(&plan.actions)
+        .map(|(r, a)| r.unwrap_or_else(|| record_of(a)))
+        .collect();
+    Ok(Planned {
+        plan,
+        records,
+        positions,
+        by_pos,
+    })
+}
+
+/// The record of an action whose input is not at hand: its key, word and consent time.
+fn record_of(a: &Action) -> Record {
+    Record {
+        channel: a.channel,
+        recipient: a.recipient.clone(),
+        platform: "iysync".into(),
+        permission: a.permission,
+        timestamp: a.consent_at,
+        external_id: None,
+    }
+}
+
+impl Planned {
+    /// Which commands the plan sends (their tokens are needed).
+    pub fn kinds(&self) -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        if self.plan.unsubscribes().next().is_some() {
+            kinds.push(Kind::Unsubscribe);
+        }
+        if self.plan.upserts().next().is_some() {
+            kinds.push(Kind::Upsert);
+        }
+        if self.plan.resubscribes().next().is_some() {
+            kinds.push(Kind::Resubscribe);
+        }
+        kinds
+    }
+
+    /// The position and record of every action `keep` keeps, in plan order.
+    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<(Pos, Record)> {
+        self.plan
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| keep(a))
+            .map(|(i, _)| (self.positions[i], self.records[i].clone()))
+            .collect()
+    }
+}
+
+/// Records every acknowledged request in the ledger (one transaction a request), and the
+/// records Insider refused as pending, refused (planned again next run).
+struct LedgerHook<'l> {
+    ledger: &'l RefCell<Ledger>,
+    partner: PartnerId,
+    run: RunId,
+    planned: &'l Planned,
+    sent_at: i64,
+}
+
+impl Acknowledge for LedgerHook<'_> {
+    fn acknowledged(&mut self, ack: &Ack<'_>) -> std::io::Result<()> {
+        let endpoint = Endpoint::from(ack.endpoint);
+        let refused: HashMap<usize, &str> =
+            ack.refused.iter().map(|(i, m)| (*i, m.as_str())).collect();
+        let (mut done, mut not) = (Vec::new(), Vec::new());
+        for (i, pos) in ack.records.iter().enumerate() {
+            let action = self
+                .planned
+                .by_pos
+                .get(pos)
+                .and_then(|&a| self.planned.plan.actions.get(a))
+                .ok_or_else(|| {
+                    std::io::Error::other(
+                        "internal error: an acknowledged record is not in the plan",
+                    )
+                })?;
+            match refused.get(&i) {
+                Some(message) => not.push((action, *message)),
+                None => done.push(action),
+            }
+        }
+        let mut ledger = self.ledger.borrow_mut();
+        let other =
+            |e: Error| std::io::Error::other(format!("cannot record it in the ledger: {e}"));
+        if !done.is_empty() {
+            ledger
+                .record_ack(self.partner, self.run, endpoint, &done, self.sent_at)
+                .map_err(other)?;
+        }
+        if !not.is_empty() {
+            ledger
+                .record_refused(self.partner, self.run, endpoint, &not)
+                .map_err(other)?;
+        }
+        Ok(())
+    }
+}
+
+/// The shapes of the three commands' bodies.
+pub struct Shapes {
+    pub unsubscribe: Shape,
+    pub upsert: Shape,
+    pub resubscribe: Shape,
+}
+
+/// Where the acknowledgements go: `None` under `--dry-run`.
+pub struct Journal<'l> {
+    pub ledger: &'l RefCell<Ledger>,
+    pub partner: PartnerId,
+    pub run: RunId,
+    pub sent_at: i64,
+}
+
+/// What sending did.
+pub struct Sent {
+    pub counters: Upload,
+    /// The counters of each phase: unsubscribe, upsert, resubscribe.
+    pub phases: Vec<(Kind, Upload)>,
+    pub refused: Vec<Refused>,
+    pub failure: Option<Error>,
+    pub acknowledged: u64,
+    /// What was planned into requests (the `--dry-run` text).
+    pub requests: session::Plan,
+    /// Resubscribes held back because their upsert was not acknowledged.
+    pub held_back: u64,
+}
+
+/// Sends the plan in SPEC §11's order through one session (`destination: None`: a dry run,
+/// bodies written to `bodies` when given).
+#[allow(clippy::too_many_arguments)]
+pub fn send_plan(
+    planned: &Planned,
+    shapes: &Shapes,
+    destination: Option<Destination>,
+    journal: Option<Journal<'_>>,
+    bodies: Option<PathBuf>,
+    printer: &Printer,
+    redact: bool,
+    progress: &mut Progress,
+) -> Result<Sent, Error> {
+    let mut hook = journal.as_ref().map(|j| LedgerHook {
+        ledger: j.ledger,
+        partner: j.partner,
+        run: j.run,
+        planned,
+        sent_at: j.sent_at,
+    });
+    let mut session = Session::new(destination, printer, redact);
+    if let Some(h) = hook.as_mut() {
+        session.on_acknowledged(h);
+    }
+    if let Some(dir) = bodies {
+        session.write_bodies_to(dir);
+    }
+    let plan = &planned.plan;
+    let mut phases = Vec::new();
+    let mut held_back = 0u64;
+    for (kind, shape, phase) in [
+        (Kind::Unsubscribe, &shapes.unsubscribe, "unsubscribing"),
+        (Kind::Upsert, &shapes.upsert, "upserting"),
+        (Kind::Resubscribe, &shapes.resubscribe, "resubscribing"),
+    ] {
+        let items = match kind {
+            Kind::Unsubscribe => planned.items(|a| a.steps.contains(Step::Unsubscribe)),
+            Kind::Upsert => planned.items(|a| a.steps.contains(Step::Upsert)),
+            // Only the keys whose upsert (`true`) Insider acknowledged; all of them in a dry run.
+            Kind::Resubscribe => match &journal {
+                Some(j) => {
+                    let ready: HashSet<(i64, &str)> = j
+                        .ledger
+                        .borrow()
+                        .ready_to_resubscribe(j.partner, plan)?
+                        .into_iter()
+                        .map(|a| (channel_code(a.channel), a.recipient.as_str()))
+                        .collect();
+                    let all = plan.resubscribes().count() as u64;
+                    let items = planned.items(|a| {
+                        a.permission == Permission::Onay
+                            && a.steps.contains(Step::Resubscribe)
+                            && ready.contains(&(channel_code(a.channel), a.recipient.as_str()))
+                    });
+                    held_back = all - items.len() as u64;
+                    items
+                }
+                None => planned.items(|a| a.steps.contains(Step::Resubscribe)),
+            },
+        };
+        let before = session.counters();
+        if !items.is_empty() {
+            session.set_phase(phase);
+            progress.phase(phase, Some(items.len() as u64));
+            session.send(
+                shape,
+                Box::new(move |each| {
+                    for (pos, record) in &items {
+                        if !each(*pos, record) {
+                            break;
+                        }
+                    }
+                    Ok(())
+                }),
+                progress,
+            )?;
+        }
+        phases.push((kind, minus(session.counters(), before)));
+    }
+    let failure = session.take_failure();
+    Ok(Sent {
+        counters: session.counters(),
+        phases,
+        refused: session.take_refused(),
+        failure,
+        acknowledged: session.acknowledged(),
+        requests: session.plan().clone(),
+        held_back,
+    })
+}
+
+fn minus(a: Upload, b: Upload) -> Upload {
+    Upload {
+        requests: a.requests - b.requests,
+        records_sent: a.records_sent - b.records_sent,
+        records_accepted: a.records_accepted - b.records_accepted,
+        records_refused: a.records_refused - b.records_refused,
+        retries: a.retries.saturating_sub(b.retries),
+        skipped: a.skipped.saturating_sub(b.skipped),
+    }
+}

@@ -1,0 +1,646 @@
+//! `iysync sync`: the real binary against the in-process Insider simulator over real HTTP on
+//! 127.0.0.1, with a ledger in a temp dir. Assertions are on what the server applied and on the
+//! order of its requests (SPEC §11).
+
+mod support;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use support::sim::{EMAIL_SUBSCRIBE, EMAIL_UNSUBSCRIBE, SMS_SUBSCRIBE, SMS_UNSUBSCRIBE, UPSERT};
+use support::*;
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run { dir: tempdir() }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.path("ledger.sqlite3")
+    }
+
+    fn input(&self, name: &str, rows: &[&str]) -> PathBuf {
+        let mut data = rows.join("\n");
+        data.push('\n');
+        write(self.dir.path(), name, data)
+    }
+
+    /// `sync` aimed at `sim` with all three tokens, the ledger, rejects and report in the temp dir.
+    fn sync(&self, sim: &Sim) -> Command {
+        let mut c = iysync("sync");
+        c.env("INSIDER_UCD_TOKEN", "ucd-token")
+            .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+            .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+            .env("IYSYNC_TEST_TIME_SCALE", "0.01")
+            .env("INSIDER_PARTNER_NAME", "MyBrand")
+            .arg("--no-progress")
+            .arg("--unification-url")
+            .arg(sim.base_url())
+            .arg("--contact-url")
+            .arg(sim.base_url())
+            .arg("--state")
+            .arg(self.ledger())
+            .arg("--rejects")
+            .arg(self.path("rejects.csv"))
+            .arg("--report")
+            .arg(self.path("report.json"))
+            .arg("--force");
+        c
+    }
+
+    fn report(&self) -> serde_json::Value {
+        json(read(&self.path("report.json")).as_bytes())
+    }
+}
+
+const ONAY_A: &str = "a@example.com;web;ONAY;15.05.2025 14:23:00";
+const RET_B: &str = "b@example.com;web;RET;15.05.2025 14:23:00";
+const ONAY_C: &str = "c@example.com;web;ONAY;15.05.2025 14:23:00";
+const RET_D: &str = "05321234567;sms;RET;15.05.2025 14:23:00";
+const ONAY_E: &str = "05321234568;sms;ONAY;15.05.2025 14:23:00";
+
+fn day1(run: &Run) -> PathBuf {
+    run.input("day1.csv", &[ONAY_A, RET_B, ONAY_C, RET_D, ONAY_E])
+}
+
+/// The paths of the requests the simulator answered, in arrival order.
+fn paths(sim: &Sim) -> Vec<String> {
+    sim.log().into_iter().map(|r| r.path).collect()
+}
+
+fn is_unsub(p: &str) -> bool {
+    p == EMAIL_UNSUBSCRIBE || p == SMS_UNSUBSCRIBE
+}
+
+fn is_resub(p: &str) -> bool {
+    p == EMAIL_SUBSCRIBE || p == SMS_SUBSCRIBE
+}
+
+/// Every unsubscribe came before the first upsert, every resubscribe after the last upsert.
+fn assert_order(paths: &[String]) {
+    let first_upsert = paths.iter().position(|p| p == UPSERT);
+    let last_upsert = paths.iter().rposition(|p| p == UPSERT);
+    if let Some(first) = first_upsert {
+        assert!(
+            paths[first..].iter().all(|p| !is_unsub(p)),
+            "an unsubscribe after an upsert: {paths:?}"
+        );
+    }
+    if let Some(first_resub) = paths.iter().position(|p| is_resub(p)) {
+        assert!(
+            last_upsert.is_some_and(|l| l < first_resub),
+            "a resubscribe before an upsert: {paths:?}"
+        );
+    }
+}
+
+fn optin(sim: &Sim, id: &str) -> Option<bool> {
+    sim.user(id).and_then(|u| u.email_optin.or(u.sms_optin))
+}
+
+#[test]
+fn a_first_sync_upserts_all_unsubscribes_the_rets_and_resubscribes_nobody() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    let p = paths(&sim);
+    assert_order(&p);
+    assert!(p.iter().all(|p| !is_resub(p)), "{p:?}");
+    assert_eq!(optin(&sim, "a@example.com"), Some(true));
+    assert_eq!(optin(&sim, "b@example.com"), Some(false));
+    assert_eq!(optin(&sim, "+905321234567"), Some(false));
+    assert_eq!(optin(&sim, "+905321234568"), Some(true));
+    assert_eq!(
+        sim.unsubscribed_emails()
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect::<Vec<_>>(),
+        ["b@example.com"]
+    );
+    assert_eq!(
+        sim.unsubscribed_phones().into_iter().collect::<Vec<_>>(),
+        ["+905321234567"]
+    );
+    let report = run.report();
+    assert_eq!(report["sync"]["new"], 5, "{report}");
+    assert_eq!(report["sync"]["opt_out"], 0);
+    assert_eq!(
+        report["upload_by_endpoint"]["unsubscribe"]["records_accepted"],
+        2
+    );
+    assert_eq!(
+        report["upload_by_endpoint"]["upsert"]["records_accepted"],
+        5
+    );
+
+    // The same file again sends nothing.
+    let before = sim.requests_total();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    assert_eq!(sim.requests_total(), before, "{:?}", paths(&sim));
+    assert_eq!(run.report()["sync"]["unchanged"], 5);
+}
+
+#[test]
+fn a_second_day_sends_exactly_the_table_in_its_order() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    let day1_requests = sim.log().len();
+    let unsub_a = sim.contact_applications(EMAIL_UNSUBSCRIBE, "a@example.com");
+    let day2 = run.input(
+        "day2.csv",
+        &[
+            // ONAY → RET, later.
+            "a@example.com;web;RET;16.05.2025 10:00:00",
+            // RET → ONAY, later.
+            "b@example.com;web;ONAY;16.05.2025 10:00:00",
+            // Unchanged.
+            ONAY_C,
+            // Stale: older than the ledger's RET.
+            "05321234567;sms;ONAY;01.05.2025 10:00:00",
+            // New.
+            "new@example.com;web;ONAY;16.05.2025 10:00:00",
+        ],
+    );
+    run.sync(&sim)
+        .arg(&day2)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("stale"));
+    let p: Vec<String> = paths(&sim).split_off(day1_requests);
+    assert_order(&p);
+    assert_eq!(
+        p,
+        [EMAIL_UNSUBSCRIBE, UPSERT, EMAIL_SUBSCRIBE],
+        "one unsubscribe (a), one upsert (a, b, new), one resubscribe (b)"
+    );
+    assert_eq!(optin(&sim, "a@example.com"), Some(false));
+    assert_eq!(optin(&sim, "b@example.com"), Some(true));
+    assert_eq!(optin(&sim, "new@example.com"), Some(true));
+    assert_eq!(
+        optin(&sim, "+905321234567"),
+        Some(false),
+        "the stale ONAY was not sent"
+    );
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "a@example.com"),
+        unsub_a + 1
+    );
+    assert!(
+        sim.subscribed_emails()
+            .iter()
+            .any(|(e, _)| e == "b@example.com")
+    );
+    assert_eq!(sim.subscribed_emails().len(), 1);
+    assert!(sim.subscribed_phones().is_empty());
+    let s = &run.report()["sync"];
+    assert_eq!(
+        (
+            s["unchanged"].clone(),
+            s["new"].clone(),
+            s["opt_out"].clone(),
+            s["opt_in"].clone(),
+            s["stale"].clone()
+        ),
+        (1.into(), 1.into(), 1.into(), 1.into(), 1.into()),
+        "{s}"
+    );
+    let report = run.report();
+    let stale: Vec<_> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["code"] == "stale")
+        .collect();
+    assert_eq!(stale.len(), 1, "{report}");
+    assert_eq!(stale[0]["severity"], "warning");
+}
+
+#[test]
+fn an_outage_then_a_rerun_applies_every_change_once_and_never_opts_in_a_ret() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let n = 400;
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let p = if i % 3 == 0 { "RET" } else { "ONAY" };
+            format!("u{i}@example.com;web;{p};15.05.2025 14:23:00")
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let f = run.input("day1.csv", &rows);
+    run.sync(&sim).arg(&f).assert().code(0);
+    // Day 2: every key flips, under 5xx and resets, then a rerun.
+    let flipped: Vec<String> = (0..n)
+        .map(|i| {
+            let p = if i % 3 == 0 { "ONAY" } else { "RET" };
+            format!("u{i}@example.com;web;{p};16.05.2025 14:23:00")
+        })
+        .collect();
+    let flipped: Vec<&str> = flipped.iter().map(String::as_str).collect();
+    let f2 = run.input("day2.csv", &flipped);
+    sim.configure(|c| {
+        c.error_5xx_prob = 0.3;
+        c.reset_prob = 0.1;
+        c.max_contact_items = 10;
+        c.max_users = 10;
+    });
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let out = run
+            .sync(&sim)
+            .arg(&f2)
+            .args([
+                "--max-changes",
+                "100%",
+                "--max-retries",
+                "1",
+                "--max-contacts",
+                "10",
+                "--max-users",
+                "10",
+            ])
+            .output()
+            .expect("run");
+        if out.status.code() == Some(0) {
+            break;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(tries < 30, "the storm never let a run through");
+        // Nobody whose latest word is RET is ever opted in or resubscribed, at any point.
+        for i in (0..n).filter(|i| i % 3 != 0) {
+            let id = format!("u{i}@example.com");
+            assert!(
+                !sim.subscribed_emails().iter().any(|(e, _)| *e == id),
+                "{id} resubscribed"
+            );
+        }
+    }
+    for i in 0..n {
+        let id = format!("u{i}@example.com");
+        let onay = i % 3 == 0;
+        assert_eq!(optin(&sim, &id), Some(onay), "{id}");
+        if onay {
+            assert_eq!(
+                sim.contact_applications(EMAIL_SUBSCRIBE, &id),
+                1,
+                "{id} resubscribed once"
+            );
+        } else {
+            assert_eq!(sim.contact_applications(EMAIL_SUBSCRIBE, &id), 0, "{id}");
+            assert_eq!(
+                sim.contact_applications(EMAIL_UNSUBSCRIBE, &id),
+                1,
+                "{id} unsubscribed once"
+            );
+        }
+    }
+    // The last run sends nothing more.
+    sim.configure(|c| {
+        c.error_5xx_prob = 0.0;
+        c.reset_prob = 0.0;
+    });
+    let before = sim.requests_total();
+    run.sync(&sim).arg(&f2).assert().code(0);
+    assert_eq!(sim.requests_total(), before);
+}
+
+#[test]
+fn refused_records_are_retried_the_next_night() {
+    let sim = Sim::start(SimConfig {
+        refuse_identifiers: ["c@example.com".to_string()].into(),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(1);
+    assert!(read(&run.path("rejects.csv")).contains("c@example.com"));
+    assert_eq!(sim.user("c@example.com"), None);
+    sim.configure(|c| c.refuse_identifiers.clear());
+    // The next night's file does not even mention c: its pending change is planned again.
+    let day2 = run.input("day2.csv", &[ONAY_A]);
+    run.sync(&sim).arg(&day2).assert().code(0);
+    assert_eq!(optin(&sim, "c@example.com"), Some(true));
+    assert_eq!(run.report()["sync"]["pending"], 1);
+    assert_eq!(sim.applications("a@example.com"), 1, "a was not sent again");
+}
+
+#[test]
+fn the_guard_stops_a_run_that_flips_half_the_keys() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let n = 400;
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("u{i}@example.com;web;ONAY;15.05.2025 14:23:00"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    run.sync(&sim)
+        .arg(run.input("day1.csv", &rows))
+        .assert()
+        .code(0);
+    let before = sim.requests_total();
+    let half: Vec<String> = (0..n)
+        .map(|i| {
+            let p = if i % 2 == 0 { "RET" } else { "ONAY" };
+            format!("u{i}@example.com;web;{p};16.05.2025 14:23:00")
+        })
+        .collect();
+    let half: Vec<&str> = half.iter().map(String::as_str).collect();
+    let f2 = run.input("day2.csv", &half);
+    run.sync(&sim)
+        .arg(&f2)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "flips 200 of the ledger's 400 keys",
+        ))
+        .stderr(predicate::str::contains("--max-changes 200 (or 50%)"));
+    assert_eq!(sim.requests_total(), before, "nothing sent");
+    run.sync(&sim)
+        .arg(&f2)
+        .args(["--max-changes", "50%"])
+        .assert()
+        .code(0);
+    assert_eq!(optin(&sim, "u0@example.com"), Some(false));
+}
+
+#[test]
+fn a_dry_run_sends_nothing_and_leaves_the_ledger_byte_identical() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    let before = std::fs::read(run.ledger()).expect("ledger");
+    let requests = sim.requests_total();
+    let day2 = run.input(
+        "day2.csv",
+        &[
+            "a@example.com;web;RET;16.05.2025 10:00:00",
+            "z@example.com;web;ONAY;16.05.2025 10:00:00",
+        ],
+    );
+    let out = run.path("bodies");
+    run.sync(&sim)
+        .arg(&day2)
+        .arg("--dry-run")
+        .arg("--out")
+        .arg(&out)
+        .env_remove("INSIDER_UCD_TOKEN")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("dry run of `iysync sync`"))
+        .stdout(predicate::str::contains(
+            "/email/v2/unsubscribe: 1 requests, 1 records",
+        ))
+        .stdout(predicate::str::contains(
+            "/api/user/v1/upsert: 1 requests, 2 records",
+        ));
+    assert_eq!(sim.requests_total(), requests, "nothing sent");
+    assert_eq!(
+        std::fs::read(run.ledger()).expect("ledger"),
+        before,
+        "ledger untouched"
+    );
+    let bodies: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    // A dry run with no ledger yet creates none.
+    let fresh = Run::new();
+    fresh
+        .sync(&sim)
+        .arg(day1(&fresh))
+        .arg("--dry-run")
+        .assert()
+        .code(0);
+    assert!(!fresh.ledger().exists());
+}
+
+#[test]
+fn a_baseline_sends_nothing_and_the_next_run_sends_only_changes() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim)
+        .arg(day1(&run))
+        .arg("--baseline")
+        .env_remove("INSIDER_UCD_TOKEN")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("baseline: 5 keys recorded"));
+    assert_eq!(sim.requests_total(), 0);
+    let day2 = run.input(
+        "day2.csv",
+        &[ONAY_A, "new@example.com;web;ONAY;16.05.2025 10:00:00"],
+    );
+    // Only the UCD token is needed for a plan of upserts only.
+    run.sync(&sim)
+        .arg(&day2)
+        .env_remove("INSIDER_UNSUBSCRIBE_TOKEN")
+        .env_remove("INSIDER_RESUBSCRIBE_TOKEN")
+        .assert()
+        .code(0);
+    assert_eq!(paths(&sim), [UPSERT]);
+    assert_eq!(sim.users().len(), 1);
+    assert_eq!(optin(&sim, "new@example.com"), Some(true));
+}
+
+#[test]
+fn a_missing_token_the_plan_needs_stops_before_any_request() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim)
+        .arg(day1(&run))
+        .env_remove("INSIDER_UNSUBSCRIBE_TOKEN")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("INSIDER_UNSUBSCRIBE_TOKEN"));
+    assert_eq!(sim.requests_total(), 0);
+    run.sync(&sim)
+        .arg(day1(&run))
+        .env_remove("INSIDER_PARTNER_NAME")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no partner name"));
+}
+
+#[cfg(unix)]
+#[test]
+fn two_syncs_on_one_ledger_the_second_stops_naming_the_first() {
+    let sim = Sim::start(SimConfig {
+        hang: true,
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = day1(&run);
+    let bin = assert_cmd::cargo::cargo_bin("iysync");
+    let first = std::process::Command::new(bin)
+        .args(["sync", "--now", NOW, "--no-progress", "--timeout", "120"])
+        .env_remove("CI")
+        .env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--contact-url")
+        .arg(sim.base_url())
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--rejects")
+        .arg(run.path("first-rejects.csv"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while sim.requests_total() < 1 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no request"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    run.sync(&sim)
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("pid {}", first.id())));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    let _ = first.wait_with_output();
+}
+
+#[test]
+fn a_ledger_of_a_newer_schema_is_refused() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    {
+        let conn = rusqlite::Connection::open(run.ledger()).expect("raw");
+        conn.execute_batch("PRAGMA user_version = 99")
+            .expect("bump");
+    }
+    let before = sim.requests_total();
+    run.sync(&sim)
+        .arg(day1(&run))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "newer than this iysync understands",
+        ));
+    assert_eq!(sim.requests_total(), before);
+}
+
+#[test]
+fn the_state_cannot_be_an_input() {
+    let run = Run::new();
+    let f = day1(&run);
+    iysync("sync")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--state")
+        .arg(&f)
+        .arg("--dry-run")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--state"));
+    assert_eq!(read(&f).lines().count(), 5, "the input is untouched");
+}
+
+/// SIGKILL in the middle of a larger sync, then a rerun: every change applied, at most the
+/// in-flight requests twice.
+#[cfg(unix)]
+#[test]
+fn sigkill_mid_sync_then_a_rerun_applies_every_change() {
+    let sim = Sim::start(SimConfig {
+        latency: std::time::Duration::from_millis(20),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let n = 3000;
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let p = if i % 2 == 0 { "RET" } else { "ONAY" };
+            format!("u{i}@example.com;web;{p};15.05.2025 14:23:00")
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let f = run.input("day1.csv", &rows);
+    let bin = assert_cmd::cargo::cargo_bin("iysync");
+    let mut first = std::process::Command::new(bin)
+        .args(["sync", "--now", NOW, "--no-progress", "--concurrency", "2"])
+        .args(["--max-contacts", "50", "--max-users", "50"])
+        .env_remove("CI")
+        .env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--contact-url")
+        .arg(sim.base_url())
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--rejects")
+        .arg(run.path("first-rejects.csv"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Killed during the upserts (30 unsubscribe requests come first).
+    let start = std::time::Instant::now();
+    while sim.requests_on(UPSERT) < 5 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "no upserts"
+        );
+        if first.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    let _ = first.wait();
+    let sent_before = sim.requests_total();
+    run.sync(&sim)
+        .arg(&f)
+        .args(["--max-contacts", "50", "--max-users", "50"])
+        .assert()
+        .code(0);
+    assert!(
+        sim.requests_total() < sent_before + 60,
+        "the rerun sent only the rest"
+    );
+    for i in 0..n {
+        let id = format!("u{i}@example.com");
+        assert_eq!(optin(&sim, &id), Some(i % 2 == 1), "{id}");
+        // At most the in-flight requests (concurrency 2) twice.
+        assert!(sim.applications(&id) <= 2, "{id}");
+        if i % 2 == 0 {
+            assert_eq!(sim.contact_applications(EMAIL_UNSUBSCRIBE, &id), 1, "{id}");
+        }
+    }
+    let twice = (0..n)
+        .filter(|i| sim.applications(&format!("u{i}@example.com")) == 2)
+        .count();
+    assert!(twice <= 2 * 50, "{twice} upserted twice");
+}
