@@ -129,7 +129,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__convert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -515,7 +523,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__resubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +555,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -621,7 +637,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__unsubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -653,6 +669,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -727,7 +751,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__upsert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,6 +783,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -841,7 +873,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__validate)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,6 +905,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)

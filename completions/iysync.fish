@@ -49,6 +49,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand validate" -l channel -d 'A
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l format -d 'Report format: text (for people, on stderr) or a machine format on stdout' -r -f -a "text\t''
 json\t''
@@ -79,6 +82,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand convert" -l channel -d 'Ac
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l to -d 'Target format' -r -f -a "insider\t''
 netmera\t''"
@@ -112,6 +118,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l channel -d 'Acc
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
@@ -154,6 +163,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l channel -d
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-contacts -d 'Records per contact API request' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
@@ -193,6 +205,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l channel -d
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-contacts -d 'Records per contact API request' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l group-id -d 'Email resubscribe group id' -r

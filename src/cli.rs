@@ -107,6 +107,15 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PATH", help_heading = "Reporting")]
     pub report: Option<PathBuf>,
 
+    /// Write a report for people to PATH: one self-contained HTML file (opens offline, prints).
+    #[arg(long, value_name = "PATH", help_heading = "Reporting")]
+    pub html: Option<PathBuf>,
+
+    /// Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG;
+    /// tr* is Turkish).
+    #[arg(long, value_enum, value_name = "LANG", help_heading = "Reporting")]
+    pub lang: Option<LangArg>,
+
     /// Worker threads for parsing and validation (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one(), help_heading = "Input")]
     pub jobs: Option<usize>,
@@ -374,6 +383,12 @@ pub enum DelimiterArg {
     Comma,
     #[value(name = "tab")]
     Tab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    En,
+    Tr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod engine;
 mod error;
+pub mod i18n;
 pub mod input;
 pub mod insider;
 pub mod ledger;

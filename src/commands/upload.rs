@@ -103,13 +103,14 @@ fn run(
             skipped: resolution.records(),
             ..Default::default()
         };
-        let elapsed = progress.elapsed();
+        let elapsed = setup.elapsed();
         reporting.finish(&summary, Some(&up), elapsed)?;
         setup.printer.say(&summary.human(elapsed));
-        setup.printer.say(&format!(
-            "  nothing sent: {} invalid rows and --fail-on-invalid; fix them (see the rejects file) and run again\n",
-            summary.invalid
-        ));
+        let text = crate::i18n::lang().ta(
+            "upload-nothing-sent",
+            &[("invalid", crate::i18n::Arg::N(summary.invalid))],
+        );
+        setup.printer.say(&format!("  {text}\n"));
         return Ok(Status::DataProblems);
     }
 
@@ -181,7 +182,7 @@ fn run(
         crate::output::Stdout::print(&text);
     }
     let up = session.counters();
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     let rejects_path = reporting.finish(&summary, Some(&up), elapsed)?;
     setup.printer.say(&summary.human(elapsed));
     setup

@@ -145,7 +145,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             .map_err(|e| Error::io(format!("cannot write {}", p.display()), e.into_error()))?
             .commit()?;
     }
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     sinks.printer.finish(&summary, elapsed).map_err(out_err)?;
     if let Some(r) = sinks.report {
         r.finish(&summary, None, elapsed)?;

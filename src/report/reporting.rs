@@ -24,9 +24,6 @@ pub struct Reporting {
     decoder: Decoder,
 }
 
-/// How many problems commands other than `validate` print on stderr before pointing to the rejects file.
-pub const SHOWN_PROBLEMS: u64 = 20;
-
 impl Reporting {
     pub fn new(setup: &Setup, report: Option<&Path>, rejects: Rejects) -> Result<Reporting, Error> {
         let printer = if setup.printer.is_quiet() {
@@ -38,7 +35,7 @@ impl Reporting {
                     io::sink(),
                     setup.printer.problems(),
                     setup.color,
-                    Some(SHOWN_PROBLEMS),
+                    None,
                 )
                 .map_err(|e| Error::io("cannot write to stderr", e))?,
             )
