@@ -34,6 +34,8 @@ pub struct Setup {
     /// When the run began: the elapsed time of the summary and report counts everything,
     /// writing and sending included.
     pub started: std::time::Instant,
+    /// `--html PATH`: the report for people ([`crate::report::html`]).
+    pub html: Option<std::path::PathBuf>,
 }
 
 impl Setup {

@@ -43,7 +43,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     let mut outputs = Outputs::new(&setup.sources)
         .force(args.force)
         .rejects("the rejects file (--rejects)", &rejects_path)
-        .report(args.common.report.as_deref());
+        .report(args.common.report.as_deref())
+        .html(args.common.html.as_deref());
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }

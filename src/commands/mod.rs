@@ -101,6 +101,7 @@ impl Setup {
             color: color_enabled(args.color),
             progress: !args.no_progress && !args.quiet,
             started,
+            html: args.html.clone(),
         })
     }
 }

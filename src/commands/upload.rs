@@ -79,6 +79,7 @@ fn run(
         .force(args.force)
         .rejects("the rejects file (--rejects)", &rejects_path)
         .report(common.report.as_deref())
+        .html(common.html.as_deref())
         .maybe_creating_dir("--journal", args.journal.as_deref());
     if let Some(dir) = &args.out {
         outputs = outputs.dir("--out", dir);

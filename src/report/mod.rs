@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod formats;
+pub mod html;
 pub mod progress;
 pub mod reporting;
 
