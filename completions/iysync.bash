@@ -509,7 +509,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__man)
-            opts="-h -V --help --version"
+            opts="-h -V --help --version validate convert upsert unsubscribe resubscribe ledger completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

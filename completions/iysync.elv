@@ -29,7 +29,7 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand resubscribe 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
             cand ledger 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
             cand completions 'Print a shell completion script'
-            cand man 'Print the roff man page'
+            cand man 'Print the roff man page of iysync, or of one command (`iysync man validate`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'iysync;validate'= {
@@ -54,8 +54,8 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand --strict 'Treat rows that needed a repair as invalid'
             cand --redact 'Mask recipients in every message and report (on by default when CI is set)'
             cand --force 'Overwrite existing output files'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -87,8 +87,8 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand --skip-hook 'Set `skip_hook: true` so imported data does not trigger journeys'
             cand --keep-history 'Netmera: keep every valid row instead of the resolved state, in time order (ONAY before RET at an equal time)'
             cand --force 'Overwrite existing output files'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -130,8 +130,8 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand --fail-on-invalid 'Send nothing when any row is invalid'
             cand --restart 'Ignore the journal and send everything again'
             cand --force 'Overwrite existing output files'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -170,8 +170,8 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand --fail-on-invalid 'Send nothing when any row is invalid'
             cand --restart 'Ignore the journal and send everything again'
             cand --force 'Overwrite existing output files'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -210,8 +210,8 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand --fail-on-invalid 'Send nothing when any row is invalid'
             cand --restart 'Ignore the journal and send everything again'
             cand --force 'Overwrite existing output files'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -275,7 +275,7 @@ set edit:completion:arg-completer[iysync] = {|@words|
             cand resubscribe 'Send the resolved ONAY records to Insider''s email/SMS resubscribe APIs (token: INSIDER_RESUBSCRIBE_TOKEN)'
             cand ledger 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
             cand completions 'Print a shell completion script'
-            cand man 'Print the roff man page'
+            cand man 'Print the roff man page of iysync, or of one command (`iysync man validate`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'iysync;help;validate'= {
