@@ -135,7 +135,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__convert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --to --out --external-id-as --skip-hook --consent-event --max-users --max-bytes --keep-history --split-rows --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +167,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -521,7 +529,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__man)
-            opts="-h -V --help --version"
+            opts="-h -V --help --version validate convert upsert unsubscribe resubscribe sync ledger completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,7 +543,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__resubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --max-contacts --group-id --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +575,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -641,7 +657,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__sync)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --max-contacts --group --group-id --state --max-changes --baseline --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --max-contacts --group --group-id --state --max-changes --baseline --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +689,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -775,7 +799,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__unsubscribe)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --max-contacts --group --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -807,6 +831,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -881,7 +913,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__upsert)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --external-id-as --skip-hook --consent-event --max-users --max-bytes --partner --token-file --dry-run --out --fail-on-invalid --rate --concurrency --max-retries --timeout --max-wait --unification-url --contact-url --journal --restart --rejects --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,6 +945,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -995,7 +1035,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__validate)
-            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
+            opts="-q -j -h -V --quiet --color --no-progress --timezone --encoding --delimiter --channel --strict --redact --now --report --html --lang --jobs --format --max-problems --valid-out --invalid-out --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1027,6 +1067,14 @@ _iysync() {
                     ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)

@@ -34,7 +34,7 @@ complete -c iysync -n "__fish_iysync_needs_command" -f -a "resubscribe" -d 'Send
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "sync" -d 'The nightly job: send only what changed since the ledger\'s last acknowledged state (SPEC §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses)'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "ledger" -d 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c iysync -n "__fish_iysync_needs_command" -f -a "man" -d 'Print the roff man page'
+complete -c iysync -n "__fish_iysync_needs_command" -f -a "man" -d 'Print the roff man page of iysync, or of one command (`iysync man validate`)'
 complete -c iysync -n "__fish_iysync_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -50,6 +50,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand validate" -l channel -d 'A
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l format -d 'Report format: text (for people, on stderr) or a machine format on stdout' -r -f -a "text\t''
 json\t''
@@ -64,7 +67,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand validate" -l no-progress -
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l strict -d 'Treat rows that needed a repair as invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l redact -d 'Mask recipients in every message and report (on by default when CI is set)'
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand validate" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -80,6 +83,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand convert" -l channel -d 'Ac
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l to -d 'Target format' -r -f -a "insider\t''
 netmera\t''"
@@ -97,7 +103,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand convert" -l redact -d 'Mas
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l skip-hook -d 'Set `skip_hook: true` so imported data does not trigger journeys'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l keep-history -d 'Netmera: keep every valid row instead of the resolved state, in time order (ONAY before RET at an equal time)'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand convert" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -113,6 +119,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l channel -d 'Acc
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
@@ -139,7 +148,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l dry-run -d 'Do 
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l restart -d 'Ignore the journal and send everything again'
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand upsert" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -155,6 +164,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l channel -d
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l max-contacts -d 'Records per contact API request' -r
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l group -d 'Email unsubscribe group name (3–29 characters)' -r
@@ -178,7 +190,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l dry-run -d
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l restart -d 'Ignore the journal and send everything again'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand unsubscribe" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -194,6 +206,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l channel -d
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l max-contacts -d 'Records per contact API request' -r
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l group-id -d 'Email resubscribe group id' -r
@@ -217,7 +232,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l dry-run -d
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l restart -d 'Ignore the journal and send everything again'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand resubscribe" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l color -d 'When to use colours on stderr (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
@@ -233,6 +248,9 @@ complete -c iysync -n "__fish_iysync_using_subcommand sync" -l channel -d 'Accep
 sms\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l now -d 'The "current time" for future-timestamp checks, RFC 3339 with offset (e.g. 2026-11-22T12:00:00+03:00)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l report -d 'Write the summary and every problem as one JSON document to PATH' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l html -d 'Write a report for people to PATH: one self-contained HTML file (opens offline, prints)' -r -F
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -s j -l jobs -d 'Worker threads for parsing and validation (default: all cores)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l external-id-as -d 'Send the external id as the `uuid` identifier or as a custom identifier NAME' -r
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l consent-event -d 'Add an event NAME at the consent timestamp carrying platform and permission' -r
@@ -265,7 +283,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand sync" -l dry-run -d 'Do ev
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l fail-on-invalid -d 'Send nothing when any row is invalid'
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l restart -d 'Ignore the journal and send everything again'
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -l force -d 'Overwrite existing output files'
-complete -c iysync -n "__fish_iysync_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c iysync -n "__fish_iysync_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and not __fish_seen_subcommand_from show stats help" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and not __fish_seen_subcommand_from show stats help" -s V -l version -d 'Print version'
@@ -301,7 +319,7 @@ complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_
 complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "sync" -d 'The nightly job: send only what changed since the ledger\'s last acknowledged state (SPEC §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "ledger" -d 'Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when, from which file and line'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "man" -d 'Print the roff man page'
+complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "man" -d 'Print the roff man page of iysync, or of one command (`iysync man validate`)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and not __fish_seen_subcommand_from validate convert upsert unsubscribe resubscribe sync ledger completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "show" -d 'Show the ledger row and the audit history of each recipient (written as in the input)'
 complete -c iysync -n "__fish_iysync_using_subcommand help; and __fish_seen_subcommand_from ledger" -f -a "stats" -d 'Count the ledger\'s keys per channel and permission, the pending changes, and the last run'

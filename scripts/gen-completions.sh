@@ -10,3 +10,6 @@ bin=target/debug/iysync
 "$bin" completions powershell > completions/_iysync.ps1
 "$bin" completions elvish > completions/iysync.elv
 "$bin" man > completions/iysync.1
+for c in validate convert upsert unsubscribe resubscribe sync ledger completions; do
+    "$bin" man "$c" > "completions/iysync-$c.1"
+done

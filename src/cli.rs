@@ -22,24 +22,184 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The input format, the exit codes and the environment: the end of every data command's
+/// `--help` and man page.
+macro_rules! data_help {
+    ($examples:literal) => {
+        concat!(
+            "Examples:\n",
+            $examples,
+            "\n\nInput:\n",
+            "  One record per line, no header, `;` between fields (--delimiter for others):\n",
+            "    recipient;platform;permission;timestamp[;external_id]\n",
+            "    user@example.com;mobileapp;ONAY;15.05.2025 14:23:00;user123\n",
+            "    905331234562;SMS;RET;15.05.2025 14:23:00;user456\n",
+            "  recipient: an email address or a phone number; permission: ONAY or RET; timestamp:\n",
+            "  dd.MM.yyyy HH:mm:ss in Turkish local time (--timezone). `.gz` files are read as they are.\n",
+            "\n",
+            "Exit status:\n",
+            "  0 success · 1 data problems (invalid rows, records refused by the API) · 2 usage,\n",
+            "  configuration or I/O error · 3 upload aborted · 130 interrupted (143 terminated)\n",
+            "\n",
+            "Environment:\n",
+            "  LC_ALL, LC_MESSAGES, LANG  the language when --lang is not given (tr* is Turkish)\n",
+            "  CI                         turns --redact on\n",
+            "  NO_COLOR                   no colours with --color auto\n",
+            "  INSIDER_PARTNER_NAME       --partner (upload commands)\n",
+            "  INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN\n",
+            "                             the API tokens of upsert, unsubscribe, resubscribe"
+        )
+    };
+}
+
+/// Writes the man page of one command (`iysync-<name>(1)`), or of iysync itself (`None`):
+/// clap's sections, then (for a data command) EXAMPLES and INPUT FORMAT, EXIT STATUS, ENVIRONMENT.
+/// `None` back when there is no such command.
+pub fn render_man(
+    command: Option<&str>,
+    w: &mut dyn std::io::Write,
+) -> Option<std::io::Result<()>> {
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let cmd = match command {
+        None => root,
+        Some(name) => {
+            let (_, full) = MAN_NAMES.iter().find(|(n, _)| *n == name)?;
+            let sub = root.find_subcommand(name)?.clone();
+            sub.name(*full).bin_name(*full)
+        }
+    };
+    let man = clap_mangen::Man::new(cmd.clone());
+    let render = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        man.render_title(w)?;
+        man.render_name_section(w)?;
+        man.render_synopsis_section(w)?;
+        man.render_description_section(w)?;
+        man.render_options_section(w)?;
+        if cmd.get_subcommands().next().is_some() {
+            man.render_subcommands_section(w)?;
+        }
+        if let Some(after) = cmd.get_after_long_help() {
+            // Everything above "Exit status:" (examples and the input format).
+            let text = after.to_string();
+            let head = text.split("\n\nExit status:").next().unwrap_or_default();
+            writeln!(w, ".SH EXAMPLES")?;
+            for line in head.lines().filter(|l| !l.is_empty() && *l != "Examples:") {
+                if line == "Input:" {
+                    writeln!(w, ".SH \"INPUT FORMAT\"")?;
+                    continue;
+                }
+                writeln!(w, ".br\n{}", roff_escape(line.trim_start()))?;
+            }
+        }
+        w.write_all(MAN_TAIL.as_bytes())?;
+        if command.is_some() {
+            writeln!(w, ".SH SEE ALSO\niysync(1)")?;
+        } else {
+            let pages: Vec<String> = MAN_NAMES.iter().map(|(_, f)| format!("{f}(1)")).collect();
+            writeln!(w, ".SH SEE ALSO\n{}", pages.join(", "))?;
+        }
+        if cmd.get_version().is_some() {
+            man.render_version_section(w)?;
+        }
+        Ok(())
+    };
+    Some(render(w))
+}
+
+/// A line of text for roff: backslashes and leading dots or quotes made harmless.
+fn roff_escape(line: &str) -> String {
+    let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// EXIT STATUS and ENVIRONMENT, the same on every page (SPEC §5, §3, §6, §12).
+const MAN_TAIL: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+success
+.TP
+\fB1\fR
+data problems: invalid rows, or records refused by the API
+.TP
+\fB2\fR
+usage, configuration or I/O error
+.TP
+\fB3\fR
+upload aborted (authentication refused, retries exhausted)
+.TP
+\fB130\fR, \fB143\fR
+interrupted (SIGINT), terminated (SIGTERM)
+.SH ENVIRONMENT
+.TP
+\fBLC_ALL\fR, \fBLC_MESSAGES\fR, \fBLANG\fR
+the language of messages and reports when \-\-lang is not given (tr* is Turkish)
+.TP
+\fBCI\fR
+turns \-\-redact on
+.TP
+\fBNO_COLOR\fR
+no colours with \-\-color auto
+.TP
+\fBINSIDER_PARTNER_NAME\fR
+the partner name (\-\-partner)
+.TP
+\fBINSIDER_UCD_TOKEN\fR, \fBINSIDER_UNSUBSCRIBE_TOKEN\fR, \fBINSIDER_RESUBSCRIBE_TOKEN\fR
+the API tokens of upsert, unsubscribe and resubscribe (never on the command line)
+"#;
+
+/// The commands that have a man page of their own, and its name.
+pub const MAN_NAMES: [(&str, &str); 8] = [
+    ("validate", "iysync-validate"),
+    ("convert", "iysync-convert"),
+    ("upsert", "iysync-upsert"),
+    ("unsubscribe", "iysync-unsubscribe"),
+    ("resubscribe", "iysync-resubscribe"),
+    ("sync", "iysync-sync"),
+    ("ledger", "iysync-ledger"),
+    ("completions", "iysync-completions"),
+];
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check every row and print a report; writes nothing else unless asked.
+    #[command(after_long_help = data_help!(
+        "  iysync validate export.csv\n  iysync validate export.csv --html rapor.html --lang tr\n  iysync validate export.csv --format json > report.json\n  iysync validate legacy.csv --encoding windows-1254 --valid-out clean.csv"
+    ))]
     Validate(ValidateArgs),
     /// Write Insider Upsert request bodies or Netmera upload files, and a rejects file.
+    #[command(after_long_help = data_help!(
+        "  iysync convert export.csv --to insider --out bodies/\n  iysync convert export.csv --to netmera --out netmera/ --html rapor.html\n  iysync convert export.csv --to insider --out - | head -1"
+    ))]
     Convert(ConvertArgs),
     /// Send the resolved records to Insider's Upsert API (token: INSIDER_UCD_TOKEN).
+    #[command(after_long_help = data_help!(
+        "  INSIDER_UCD_TOKEN=… iysync upsert export.csv --partner acme\n  iysync upsert export.csv --partner acme --dry-run --out bodies/\n  iysync upsert export.csv --partner acme -q --report run.json --html rapor.html"
+    ))]
     Upsert(UpsertArgs),
     /// Send the resolved RET records to Insider's email/SMS unsubscribe APIs
     /// (token: INSIDER_UNSUBSCRIBE_TOKEN).
+    #[command(after_long_help = data_help!(
+        "  INSIDER_UNSUBSCRIBE_TOKEN=… iysync unsubscribe export.csv --partner acme\n  iysync unsubscribe export.csv --partner acme --group newsletter --dry-run"
+    ))]
     Unsubscribe(UnsubscribeArgs),
     /// Send the resolved ONAY records to Insider's email/SMS resubscribe APIs
     /// (token: INSIDER_RESUBSCRIBE_TOKEN).
+    #[command(after_long_help = data_help!(
+        "  INSIDER_RESUBSCRIBE_TOKEN=… iysync resubscribe export.csv --partner acme\n  iysync resubscribe export.csv --partner acme --group-id 3 --dry-run"
+    ))]
     Resubscribe(ResubscribeArgs),
     /// The nightly job: send only what changed since the ledger's last acknowledged state (SPEC
     /// §11): opt-outs first through the unsubscribe APIs, every change with Upsert, then the
     /// resubscribes of keys back from RET to ONAY. Tokens: INSIDER_UCD_TOKEN,
     /// INSIDER_UNSUBSCRIBE_TOKEN, INSIDER_RESUBSCRIBE_TOKEN (only those the plan uses).
+    #[command(after_long_help = data_help!(
+        "  iysync sync export.csv --partner acme --dry-run\n  iysync sync export.csv --partner acme --baseline\n  iysync sync daily.csv --partner acme -q --report run.json --html rapor.html\n  iysync ledger show user@example.com --partner acme"
+    ))]
     Sync(SyncArgs),
     /// Inspect the consent ledger of the nightly sync (SPEC §11): what Insider was told, when,
     /// from which file and line.
@@ -50,8 +210,12 @@ pub enum Command {
         /// The shell to generate the script for.
         shell: clap_complete::Shell,
     },
-    /// Print the roff man page.
-    Man,
+    /// Print the roff man page of iysync, or of one command (`iysync man validate`).
+    Man {
+        /// The command whose page to print (default: iysync's own).
+        #[arg(value_name = "COMMAND", value_parser = clap::builder::PossibleValuesParser::new(MAN_NAMES.map(|(n, _)| n)))]
+        command: Option<String>,
+    },
 }
 
 /// Options every data command shares.
@@ -111,6 +275,15 @@ pub struct CommonArgs {
     /// Write the summary and every problem as one JSON document to PATH.
     #[arg(long, value_name = "PATH", help_heading = "Reporting")]
     pub report: Option<PathBuf>,
+
+    /// Write a report for people to PATH: one self-contained HTML file (opens offline, prints).
+    #[arg(long, value_name = "PATH", help_heading = "Reporting")]
+    pub html: Option<PathBuf>,
+
+    /// Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG;
+    /// tr* is Turkish).
+    #[arg(long, value_enum, value_name = "LANG", help_heading = "Reporting")]
+    pub lang: Option<LangArg>,
 
     /// Worker threads for parsing and validation (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one(), help_heading = "Input")]
@@ -421,6 +594,12 @@ pub enum DelimiterArg {
     Comma,
     #[value(name = "tab")]
     Tab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    En,
+    Tr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -31,6 +31,11 @@ pub struct Setup {
     pub progress: bool,
     /// What reaches stderr.
     pub printer: Printer,
+    /// When the run began: the elapsed time of the summary and report counts everything,
+    /// writing and sending included.
+    pub started: std::time::Instant,
+    /// `--html PATH`: the report for people ([`crate::report::html`]).
+    pub html: Option<std::path::PathBuf>,
 }
 
 impl Setup {
@@ -57,6 +62,11 @@ impl Setup {
         let mut rules = self.rules.clone();
         rules.fix_messages = fix_messages;
         pipeline::run(self.reader(), &rules, self.decoder, self.jobs, hooks, sink)
+    }
+
+    /// The time since the run began.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
     }
 
     pub fn progress(&self, what: &str) -> Progress {

@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod engine;
 mod error;
+pub mod i18n;
 pub mod input;
 pub mod insider;
 pub mod ledger;
@@ -58,10 +59,10 @@ fn run(cli: Cli) -> Result<Status, Error> {
             clap_complete::generate(shell, &mut cmd, "iysync", &mut out);
             Ok(Status::Success)
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
+        Command::Man { command } => {
             let mut out = std::io::stdout().lock();
-            man.render(&mut out)
+            cli::render_man(command.as_deref(), &mut out)
+                .ok_or_else(|| Error::Usage(format!("no man page for {command:?}")))?
                 .map_err(|e| Error::io("cannot write the man page", e))?;
             Ok(Status::Success)
         }

@@ -18,7 +18,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// `quiet`: `--quiet`, only errors (and the problems of `validate`) are printed.
+    /// `quiet`: `--quiet`, only an error that stops the run is printed.
     pub fn new(quiet: bool) -> Printer {
         Printer {
             quiet,
@@ -54,7 +54,11 @@ impl Printer {
 
     /// A stream for problem lines, line-buffered on a terminal and block-buffered otherwise (a
     /// million problems piped to a file must not cost a million writes).
+    /// Under `--quiet`, nothing: problems go only where a file or a machine format was asked for.
     pub fn problems(&self) -> Box<dyn Write> {
+        if self.quiet {
+            return Box::new(io::sink());
+        }
         let raw = Raw(self.clone());
         if io::stderr().is_terminal() {
             Box::new(io::LineWriter::new(raw))

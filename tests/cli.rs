@@ -52,6 +52,68 @@ fn committed_man_page_matches_the_cli() {
 }
 
 #[test]
+fn every_command_has_a_committed_man_page_with_exit_status_and_environment() {
+    for c in [
+        "validate",
+        "convert",
+        "upsert",
+        "unsubscribe",
+        "resubscribe",
+        "sync",
+        "ledger",
+        "completions",
+    ] {
+        let name = format!("iysync-{c}.1");
+        let committed = read(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("completions")
+                .join(&name),
+        );
+        assert!(
+            committed == generated(&["man", c]),
+            "completions/{name} drifted: run scripts/gen-completions.sh"
+        );
+        assert!(committed.contains(&format!(".TH iysync-{c}")), "{name}");
+        assert!(committed.contains(".SH \"EXIT STATUS\""), "{name}");
+        assert!(committed.contains(".SH ENVIRONMENT"), "{name}");
+    }
+    let validate = generated(&["man", "validate"]);
+    assert!(validate.contains(".SH EXAMPLES") && validate.contains("\\-\\-html"));
+    // The top-level page points to pages that exist.
+    assert!(
+        generated(&["man"]).contains("iysync\\-validate(1)")
+            || generated(&["man"]).contains("iysync-validate(1)")
+    );
+}
+
+#[test]
+fn data_commands_help_shows_examples_exit_codes_and_environment() {
+    for c in [
+        "validate",
+        "convert",
+        "upsert",
+        "unsubscribe",
+        "resubscribe",
+        "sync",
+    ] {
+        let help = generated(&[c, "--help"]);
+        for part in [
+            "Examples:",
+            "Input:",
+            "Exit status:",
+            "Environment:",
+            "LC_ALL",
+        ] {
+            assert!(help.contains(part), "{c} --help lacks {part}");
+        }
+        assert!(
+            help.contains("--html <PATH>") && help.contains("--lang <LANG>"),
+            "{c}"
+        );
+    }
+}
+
+#[test]
 fn completions_know_the_subcommands() {
     let bash = generated(&["completions", "bash"]);
     for cmd in [

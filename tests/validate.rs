@@ -606,7 +606,7 @@ fn closed_stdout_is_not_an_error() {
     // about the data (every row here is invalid), so `| head` cannot turn a CI gate green.
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("50000 rows read"), "{stderr}");
+    assert!(stderr.contains("50,000 rows read"), "{stderr}");
     assert!(
         !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
         "{stderr}"
@@ -663,7 +663,8 @@ fn summary_gives_elapsed_time_and_rate() {
         .assert()
         .code(0)
         .stderr(
-            predicate::str::is_match(r"\d+\.\d\d s, \d+ rows/s").unwrap_or_else(|e| panic!("{e}")),
+            predicate::str::is_match(r"\d+\.\d\d s, [\d,]+ rows/s")
+                .unwrap_or_else(|e| panic!("{e}")),
         );
 }
 

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::cli::{ConvertArgs, InsiderBodyArgs, Target};
 use crate::engine::{Render, Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
+use crate::i18n::{self, Arg};
 use crate::output::guard::DIR_REJECTS;
 use crate::output::insider::{ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
@@ -42,7 +43,8 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     let mut outputs = Outputs::new(&setup.sources)
         .force(args.force)
         .rejects("the rejects file (--rejects)", &rejects_path)
-        .report(args.common.report.as_deref());
+        .report(args.common.report.as_deref())
+        .html(args.common.html.as_deref());
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }
@@ -102,19 +104,27 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         d.commit()?;
     }
     progress.finish();
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     let rejects_path = reporting.finish(&summary, None, elapsed)?;
     setup.printer.say(&summary.human(elapsed));
-    setup.printer.say(&format!(
-        "  wrote {} records in {} {}; {}\n",
-        written.records,
-        written.files,
-        match &out {
-            Some(d) => format!("files to {}", d.display()),
-            None => "bodies to stdout".to_string(),
-        },
-        rejects_shown(rejects_path.as_deref())
-    ));
+    let (records, files) = (Arg::N(written.records), Arg::N(written.files));
+    let rejects = Arg::S(rejects_shown(rejects_path.as_deref()));
+    let wrote = match &out {
+        Some(d) => i18n::lang().ta(
+            "convert-wrote-dir",
+            &[
+                ("records", records),
+                ("files", files),
+                ("dir", Arg::S(d.display().to_string())),
+                ("rejects", rejects),
+            ],
+        ),
+        None => i18n::lang().ta(
+            "convert-wrote-stdout",
+            &[("records", records), ("files", files), ("rejects", rejects)],
+        ),
+    };
+    setup.printer.say(&format!("  {wrote}\n"));
     drop(out_dir);
     // A signal that came while the set was being replaced (too late to stop it) is reported now.
     crate::signals::check()?;

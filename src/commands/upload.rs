@@ -79,6 +79,7 @@ fn run(
         .force(args.force)
         .rejects("the rejects file (--rejects)", &rejects_path)
         .report(common.report.as_deref())
+        .html(common.html.as_deref())
         .maybe_creating_dir("--journal", args.journal.as_deref());
     if let Some(dir) = &args.out {
         outputs = outputs.dir("--out", dir);
@@ -119,13 +120,14 @@ fn run(
             skipped: resolution.records(),
             ..Default::default()
         };
-        let elapsed = progress.elapsed();
+        let elapsed = setup.elapsed();
         reporting.finish(&summary, Some(&up), elapsed)?;
         setup.printer.say(&summary.human(elapsed));
-        setup.printer.say(&format!(
-            "  nothing sent: {} invalid rows and --fail-on-invalid; fix them (see the rejects file) and run again\n",
-            summary.invalid
-        ));
+        let text = crate::i18n::lang().ta(
+            "upload-nothing-sent",
+            &[("invalid", crate::i18n::Arg::N(summary.invalid))],
+        );
+        setup.printer.say(&format!("  {text}\n"));
         return Ok(Status::DataProblems);
     }
 
@@ -183,7 +185,7 @@ fn run(
         crate::output::Stdout::print(&text);
     }
     let up = session.counters();
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     let rejects_path = reporting.finish(&summary, Some(&up), elapsed)?;
     setup.printer.say(&summary.human(elapsed));
     setup

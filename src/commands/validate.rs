@@ -10,12 +10,14 @@ use crate::output::{AtomicFile, Outputs, netmera};
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
+use crate::report::html::{Figures, HtmlReport};
 use crate::resolve::order;
 use crate::spool;
 
 struct Sinks<'a, W: Write> {
     printer: Printer<W>,
     report: Option<ReportFile>,
+    html: Option<HtmlReport>,
     valid_out: Option<(&'a Path, BufWriter<AtomicFile>)>,
     invalid_out: Option<(&'a Path, BufWriter<AtomicFile>)>,
 }
@@ -50,18 +52,24 @@ impl<W: Write> RowSink for Sinks<'_, W> {
         if let Some(r) = self.report.as_mut() {
             r.problems(located)?;
         }
+        if let Some(h) = self.html.as_mut() {
+            h.problems(located, raw);
+        }
         Ok(())
     }
 
     /// Fixes are printed in JSON and JSON Lines only; the report has them too.
     fn wants_fixes(&self) -> bool {
-        self.report.is_some() || self.printer.prints_fixes()
+        self.report.is_some() || self.html.is_some() || self.printer.prints_fixes()
     }
 
     fn warning(&mut self, located: &Located) -> Result<(), Error> {
         self.printer.warning(located).map_err(out_err)?;
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;
+        }
+        if let Some(h) = self.html.as_mut() {
+            h.problems(std::slice::from_ref(located), None);
         }
         Ok(())
     }
@@ -88,6 +96,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     Outputs::new(&setup.sources)
         .force(args.force)
         .report(args.common.report.as_deref())
+        .html(args.common.html.as_deref())
         .maybe("--valid-out", args.valid_out.as_deref())
         .maybe("--invalid-out", args.invalid_out.as_deref())
         .check()?;
@@ -114,6 +123,7 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             .as_deref()
             .map(ReportFile::create)
             .transpose()?,
+        html: HtmlReport::of(&setup),
         valid_out: open_out(&args.valid_out, args.force)?,
         invalid_out: open_out(&args.invalid_out, args.force)?,
     };
@@ -145,10 +155,17 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
             .map_err(|e| Error::io(format!("cannot write {}", p.display()), e.into_error()))?
             .commit()?;
     }
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     sinks.printer.finish(&summary, elapsed).map_err(out_err)?;
     if let Some(r) = sinks.report {
         r.finish(&summary, None, elapsed)?;
+    }
+    if let Some(h) = sinks.html {
+        h.finish(&Figures {
+            summary: &summary,
+            upload: None,
+            elapsed,
+        })?;
     }
     setup.printer.say(&summary.human(elapsed));
     Ok(if summary.invalid > 0 {

@@ -202,6 +202,8 @@ pub fn is_in_set(dir: &Path, name: &str) -> bool {
 enum Kind {
     /// Its directory must exist; replacing an existing file is decided where it is written.
     Plain,
+    /// `--html`: an earlier HTML report is replaced; any other file only with `--force`.
+    Html,
     /// Its directory is created when missing (a journal).
     CreatesDir,
     /// A rejects file: an earlier rejects file there is replaced, anything else only with --force.
@@ -290,6 +292,16 @@ impl<'a> Outputs<'a> {
         self
     }
 
+    /// `--html`, when given: an earlier HTML report at its path is replaced; any other file
+    /// there only with `--force`.
+    pub fn html(mut self, path: Option<&Path>) -> Outputs<'a> {
+        if let Some(p) = path {
+            self.files
+                .push(("--html".to_string(), p.to_path_buf(), Kind::Html));
+        }
+        self
+    }
+
     /// An output directory: every file the run may write or replace in it is an output.
     pub fn dir(mut self, what: impl Into<String>, path: &Path) -> Outputs<'a> {
         self.dirs.push((what.into(), path.to_path_buf()));
@@ -356,6 +368,10 @@ impl<'a> Outputs<'a> {
                     Kind::Report => (
                         crate::report::document::is_earlier_report(path),
                         "an iysync report",
+                    ),
+                    Kind::Html => (
+                        crate::report::html::is_earlier_html(path),
+                        "an iysync HTML report",
                     ),
                     Kind::Plain | Kind::CreatesDir => (true, ""),
                 };

@@ -96,9 +96,10 @@ impl Rejects {
             .first()
             .map(|p| p.code.as_str())
             .unwrap_or_default();
+        // In the language of the run (the code and the header stay as they are).
         let message = problems
             .iter()
-            .map(|p| p.message.as_str())
+            .map(|p| crate::i18n::message(p.code, &p.message))
             .collect::<Vec<_>>()
             .join(" | ");
         if self.staged {
@@ -238,8 +239,11 @@ fn remove_earlier(path: &Path) -> Result<(), Error> {
 /// How the summary line names the rejects file: its path, or "no rejects" when there is none.
 pub fn rejects_shown(path: Option<&Path>) -> String {
     match path {
-        Some(p) => format!("rejects: {}", p.display()),
-        None => "no rejects".to_string(),
+        Some(p) => crate::i18n::lang().ta(
+            "rejects-path",
+            &[("path", crate::i18n::Arg::S(p.display().to_string()))],
+        ),
+        None => crate::i18n::lang().t("rejects-none"),
     }
 }
 

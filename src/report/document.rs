@@ -11,13 +11,20 @@ use super::{Located, Summary, Upload};
 use crate::error::Error;
 use crate::output::AtomicFile;
 
+/// The version of the report's shape (SPEC §12), first in every document.
+pub const SCHEMA: &str = "iysync.report/1";
+
 /// How every report document begins.
-const START: &[u8] = b"{\"problems\":[";
+const START: &[u8] = b"{\"schema\":\"iysync.report/1\",\"problems\":[";
+
+/// How the documents of versions before the schema began.
+const START_BEFORE_SCHEMA: &[u8] = b"{\"problems\":[";
 
 /// Whether the file at `path` is a report document (of an earlier run): it begins as
-/// [`Document::start`] begins one.
+/// [`Document::start`] begins one (or as documents began before they carried a schema).
 pub fn is_earlier_report(path: &Path) -> bool {
     crate::output::guard::file_starts_with(path, START)
+        || crate::output::guard::file_starts_with(path, START_BEFORE_SCHEMA)
 }
 
 /// A streaming writer of the report document. `limit` caps the problems written (`--max-problems`
@@ -35,7 +42,9 @@ pub struct Document<W: Write> {
 #[derive(Serialize)]
 struct Timing {
     elapsed_seconds: f64,
-    rows_per_second: f64,
+    /// Only when rows were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows_per_second: Option<u64>,
 }
 
 impl<W: Write> Document<W> {
@@ -100,11 +109,7 @@ impl<W: Write> Document<W> {
         let secs = elapsed.as_secs_f64();
         let timing = Timing {
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
-            rows_per_second: if secs > 0.0 {
-                (summary.rows as f64 / secs).round()
-            } else {
-                0.0
-            },
+            rows_per_second: super::rows_per_second(summary.rows, elapsed),
         };
         self.out.write_all(b",\"timing\":")?;
         serde_json::to_writer(&mut self.out, &timing)?;
@@ -197,5 +202,10 @@ mod tests {
         assert_eq!(v["problems_omitted"], 2);
         assert_eq!(v["upload"]["requests"], 0);
         assert_eq!(v["summary"]["rows"], 0);
+        assert_eq!(v["schema"], SCHEMA);
+        assert!(
+            v["timing"].get("rows_per_second").is_none(),
+            "no rows/s when no rows were read"
+        );
     }
 }

@@ -20,8 +20,14 @@ pub struct Printer<W: Write> {
     limit: Option<u64>,
     printed: u64,
     omitted: u64,
+    /// Text: at most [`PER_CODE`] problems of each code are printed; the others are counted here.
+    by_code: std::collections::BTreeMap<&'static str, (u64, u64)>,
     junit: Option<Junit>,
 }
+
+/// How many problems of one code the text format prints (SPEC §12); the rest are counted in one
+/// "… and N more" line per code.
+pub const PER_CODE: u64 = 20;
 
 /// The printer's standard output: for `json`, the document written to it as problems arrive
 /// (`{"problems":[` at once, each problem when it is found, the summary last), so memory does not
@@ -101,6 +107,7 @@ impl<W: Write> Printer<W> {
             limit,
             printed: 0,
             omitted: 0,
+            by_code: std::collections::BTreeMap::new(),
             junit,
         })
     }
@@ -134,12 +141,26 @@ impl<W: Write> Printer<W> {
             Format::Jsonl => {
                 for p in problems {
                     if self.room(1) {
-                        writeln!(self.out.get(), "{}", p.to_json())?;
+                        writeln!(self.out.get(), "{}", p.to_jsonl())?;
                     }
                 }
                 Ok(())
             }
-            Format::Text | Format::Github => {
+            Format::Text => {
+                for p in problems.iter().filter(|p| is_shown(&p.problem)) {
+                    let (shown, more) = self.by_code.entry(p.problem.code.as_str()).or_default();
+                    if *shown >= PER_CODE {
+                        *more += 1;
+                        continue;
+                    }
+                    *shown += 1;
+                    if self.room(1) {
+                        self.one(p)?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Github => {
                 for p in problems.iter().filter(|p| is_shown(&p.problem)) {
                     if self.room(1) {
                         self.one(p)?;
@@ -198,6 +219,7 @@ impl<W: Write> Printer<W> {
 
     fn one(&mut self, p: &Located) -> io::Result<()> {
         let file = sanitize(&p.file);
+        let message = crate::i18n::message(p.problem.code, &p.problem.message);
         match self.format {
             Format::Github => {
                 let kind = match p.problem.severity {
@@ -226,20 +248,18 @@ impl<W: Write> Printer<W> {
                 if self.color {
                     writeln!(
                         self.err,
-                        "\x1b[1m{file}:{}\x1b[0m: {color}{label}\x1b[0m[{}] {}: {}",
+                        "\x1b[1m{file}:{}\x1b[0m: {color}{label}\x1b[0m[{}] {}: {message}",
                         p.line,
                         p.problem.code.as_str(),
                         p.problem.field.as_str(),
-                        p.problem.message
                     )
                 } else {
                     writeln!(
                         self.err,
-                        "{file}:{}: {label}[{}] {}: {}",
+                        "{file}:{}: {label}[{}] {}: {message}",
                         p.line,
                         p.problem.code.as_str(),
                         p.problem.field.as_str(),
-                        p.problem.message
                     )
                 }
             }
@@ -261,9 +281,11 @@ impl<W: Write> Printer<W> {
             mut err,
             limit,
             omitted,
+            by_code,
             junit,
             ..
         } = self;
+        let lang = crate::i18n::lang();
         let mut out = match out {
             Out::Json(doc) => doc.finish(summary, None, elapsed)?,
             Out::Plain(out) => out,
@@ -271,11 +293,23 @@ impl<W: Write> Printer<W> {
         match format {
             Format::Json => {}
             Format::Jsonl => {
-                let mut line = serde_json::json!({ "summary": summary });
-                if omitted > 0 {
-                    line["problems_omitted"] = omitted.into();
+                #[derive(serde::Serialize)]
+                struct Line<'a> {
+                    #[serde(rename = "type")]
+                    kind: &'static str,
+                    schema: &'static str,
+                    summary: &'a Summary,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    problems_omitted: Option<u64>,
                 }
-                writeln!(out, "{line}")?;
+                let line = Line {
+                    kind: "summary",
+                    schema: super::document::SCHEMA,
+                    summary,
+                    problems_omitted: (omitted > 0).then_some(omitted),
+                };
+                serde_json::to_writer(&mut out, &line)?;
+                writeln!(out)?;
             }
             Format::Github => {
                 if omitted > 0 {
@@ -288,13 +322,33 @@ impl<W: Write> Printer<W> {
                 }
             }
             Format::Text => {
+                use crate::i18n::Arg;
+                let mut more = false;
+                for (code, (_, n)) in by_code.iter().filter(|(_, (_, n))| *n > 0) {
+                    more = true;
+                    writeln!(
+                        err,
+                        "{}",
+                        lang.ta(
+                            "summary-more",
+                            &[("n", Arg::N(*n)), ("code", Arg::S(code.to_string()))]
+                        )
+                    )?;
+                }
                 if omitted > 0 {
                     writeln!(
                         err,
-                        "… {} more problems not shown (--max-problems {}); every problem is counted in the summary and written by --report",
-                        omitted,
-                        limit.unwrap_or_default()
+                        "{}",
+                        lang.ta(
+                            "summary-max-problems",
+                            &[
+                                ("n", Arg::N(omitted)),
+                                ("limit", Arg::N(limit.unwrap_or_default()))
+                            ]
+                        )
                     )?;
+                } else if more {
+                    writeln!(err, "  {}", lang.t("summary-more-where"))?;
                 }
             }
             Format::Junit => {
@@ -390,7 +444,10 @@ mod tests {
         assert_eq!(doc["problems"].as_array().map(Vec::len), Some(1000));
         assert_eq!(doc["summary"]["rows"], 0);
         let text = String::from_utf8_lossy(&out);
-        assert!(text.starts_with("{\"problems\":["), "problems first");
+        assert!(
+            text.starts_with("{\"schema\":\"iysync.report/1\",\"problems\":["),
+            "schema, then problems first"
+        );
         assert!(
             text.find("\"summary\"") > text.rfind("\"line\":1000"),
             "summary last"

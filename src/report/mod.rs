@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod formats;
+pub mod html;
 pub mod ledger;
 pub mod progress;
 pub mod reporting;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::i18n::{self, Arg, Lang};
 use crate::pipeline::JudgedChunk;
 use crate::record::{Channel, Outcome, Permission, Problem, Severity};
 use crate::resolve::Resolution;
@@ -25,6 +27,9 @@ pub struct Located {
 
 #[derive(Serialize)]
 struct LocatedJson<'a> {
+    /// `"problem"` on `jsonl` lines (every line says what it is); absent in the documents.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     file: &'a str,
     line: u64,
     field: &'a str,
@@ -35,7 +40,17 @@ struct LocatedJson<'a> {
 
 impl Located {
     pub fn to_json(&self) -> String {
+        self.json(None)
+    }
+
+    /// A `jsonl` line: the problem with `"type":"problem"`.
+    pub fn to_jsonl(&self) -> String {
+        self.json(Some("problem"))
+    }
+
+    fn json(&self, kind: Option<&'static str>) -> String {
         serde_json::to_string(&LocatedJson {
+            kind,
             file: &self.file,
             line: self.line,
             field: self.problem.field.as_str(),
@@ -106,15 +121,30 @@ pub struct Upload {
 impl Upload {
     /// The upload's line of the people's summary; `rejects` names the rejects file.
     pub fn human(&self, rejects: &str) -> String {
+        let lang = i18n::lang();
         format!(
-            "  upload: {} requests, {} records sent, {} accepted, {} refused, {} retries, {} skipped; {rejects}\n",
-            self.requests,
-            self.records_sent,
-            self.records_accepted,
-            self.records_refused,
-            self.retries,
-            self.skipped,
+            "  {}\n",
+            lang.ta(
+                "upload-line",
+                &[
+                    ("requests", Arg::N(self.requests)),
+                    ("sent", Arg::N(self.records_sent)),
+                    ("accepted", Arg::N(self.records_accepted)),
+                    ("refused", Arg::N(self.records_refused)),
+                    ("retries", Arg::N(self.retries)),
+                    ("skipped", Arg::N(self.skipped)),
+                    ("rejects", Arg::S(rejects.to_string())),
+                ],
+            )
         )
+    }
+}
+
+/// The hint printed once under the summary when problems of `code` were found.
+fn hint(code: &str) -> Option<&'static str> {
+    match code {
+        "invalid_encoding" => Some("hint-invalid_encoding"),
+        _ => None,
     }
 }
 
@@ -170,48 +200,107 @@ impl Summary {
         }
     }
 
-    /// The people's summary, a few lines for stderr.
+    /// The people's summary, a few lines for stderr, in the language of the run.
     pub fn human(&self, elapsed: Duration) -> String {
-        let mut s = format!(
-            "{} rows read: {} valid ({} fixed), {} invalid, {} blank; {} duplicates, {} conflicts\n  by channel: email {}, sms {} · by permission: ONAY {}, RET {}\n",
-            self.rows,
-            self.valid,
-            self.fixed,
-            self.invalid,
-            self.blank,
-            self.duplicates,
-            self.conflicts,
-            self.by_channel.email,
-            self.by_channel.sms,
-            self.by_permission.onay,
-            self.by_permission.ret
-        );
+        self.human_in(i18n::lang(), elapsed)
+    }
+
+    /// The people's summary in `lang`: the counts, the counts by code (errors, warnings, fixes),
+    /// each file's note and each code's hint once, the time and (when rows were read) rows/s.
+    pub fn human_in(&self, lang: Lang, elapsed: Duration) -> String {
+        let mut s = String::new();
+        let mut line = |text: String| {
+            if !s.is_empty() {
+                s.push_str("  ");
+            }
+            s.push_str(&text);
+            s.push('\n');
+        };
+        line(lang.ta(
+            "summary-rows",
+            &[
+                ("rows", Arg::N(self.rows)),
+                ("valid", Arg::N(self.valid)),
+                ("fixed", Arg::N(self.fixed)),
+                ("invalid", Arg::N(self.invalid)),
+                ("blank", Arg::N(self.blank)),
+                ("duplicates", Arg::N(self.duplicates)),
+                ("conflicts", Arg::N(self.conflicts)),
+            ],
+        ));
+        line(lang.ta(
+            "summary-by",
+            &[
+                ("email", Arg::N(self.by_channel.email)),
+                ("sms", Arg::N(self.by_channel.sms)),
+                ("onay", Arg::N(self.by_permission.onay)),
+                ("ret", Arg::N(self.by_permission.ret)),
+            ],
+        ));
         if let Some(r) = &self.resolved {
-            s.push_str(&format!(
-                "  resolved: {} records (ONAY {}, RET {}), {} withheld\n",
-                r.records, r.onay, r.ret, r.withheld
+            line(lang.ta(
+                "summary-resolved",
+                &[
+                    ("records", Arg::N(r.records)),
+                    ("onay", Arg::N(r.onay)),
+                    ("ret", Arg::N(r.ret)),
+                    ("withheld", Arg::N(r.withheld)),
+                ],
             ));
         }
-        let fixes: Vec<String> = self
-            .by_code
-            .iter()
-            .filter(|(c, _)| c.starts_with("fix_"))
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect();
-        if !fixes.is_empty() {
-            s.push_str(&format!("  fixes: {}\n", fixes.join(", ")));
+        for (key, severity) in [
+            ("summary-errors", Severity::Error),
+            ("summary-warnings", Severity::Warning),
+            ("summary-fixes", Severity::Fix),
+        ] {
+            // The most frequent first: 12,000 rows of one mistake are seen at once.
+            let mut counts: Vec<(&&str, &u64)> = self
+                .by_code
+                .iter()
+                .filter(|(c, _)| severity_of(c) == severity)
+                .collect();
+            counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let list: Vec<String> = counts
+                .iter()
+                .map(|(c, n)| format!("{c} {}", lang.num(**n)))
+                .collect();
+            if !list.is_empty() {
+                line(lang.ta(key, &[("list", Arg::S(list.join(", ")))]));
+            }
         }
         for note in self.files.iter().filter_map(|f| f.note()) {
-            s.push_str(&format!("  file {note}\n"));
+            line(lang.ta("summary-file", &[("note", Arg::S(note))]));
+        }
+        for key in self.by_code.keys().filter_map(|c| hint(c)) {
+            line(lang.t(key));
         }
         let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            self.rows as f64 / secs
-        } else {
-            0.0
-        };
-        s.push_str(&format!("  {secs:.2} s, {rate:.0} rows/s\n"));
+        match rows_per_second(self.rows, elapsed) {
+            Some(rate) => line(lang.ta(
+                "summary-time",
+                &[("secs", Arg::S(lang.secs(secs))), ("rate", Arg::N(rate))],
+            )),
+            None => line(lang.ta("summary-time-no-rows", &[("secs", Arg::S(lang.secs(secs)))])),
+        }
         s
+    }
+}
+
+/// Rows per second, only when rows were read and the time is long enough to mean something.
+pub fn rows_per_second(rows: u64, elapsed: Duration) -> Option<u64> {
+    let secs = elapsed.as_secs_f64();
+    (rows > 0 && secs >= 0.001).then(|| (rows as f64 / secs).round() as u64)
+}
+
+/// The severity a code is counted under in the summary: errors, warnings (`conflict`,
+/// `withheld`, `header_row`) or fixes (`fix_*`; errors under `--strict`, counted as fixes here).
+pub fn severity_of(code: &str) -> Severity {
+    if code.starts_with("fix_") {
+        Severity::Fix
+    } else if matches!(code, "conflict" | "withheld" | "header_row") {
+        Severity::Warning
+    } else {
+        Severity::Error
     }
 }
 

@@ -30,7 +30,7 @@ impl Progress {
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
-            bar.set_prefix(what.to_string());
+            bar.set_prefix(label(what));
             bar
         });
         Progress {
@@ -51,10 +51,16 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(bytes);
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!(
-                "{} rows, {:.0} rows/s",
-                self.rows,
-                self.rows as f64 / secs
+            let lang = crate::i18n::lang();
+            bar.set_message(lang.ta(
+                "progress-rows",
+                &[
+                    ("rows", crate::i18n::Arg::N(self.rows)),
+                    (
+                        "rate",
+                        crate::i18n::Arg::N((self.rows as f64 / secs) as u64),
+                    ),
+                ],
             ));
         }
     }
@@ -64,7 +70,7 @@ impl Progress {
         self.rows = 0;
         self.started = Instant::now();
         if let Some(bar) = &self.bar {
-            bar.set_prefix(what.to_string());
+            bar.set_prefix(label(what));
             bar.set_position(0);
             if let Some(t) = total {
                 bar.set_length(t);
@@ -89,6 +95,11 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A phase's label (`validate`, `reading`, `writing`, `sending`) in the language of the run.
+fn label(what: &str) -> String {
+    crate::i18n::lang().t(&format!("progress-{what}"))
 }
 
 fn console_is_terminal() -> bool {

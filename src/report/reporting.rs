@@ -13,6 +13,7 @@ use crate::output::rejects::Rejects;
 use crate::record::Problem;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
+use crate::report::html::{Figures, HtmlReport};
 use crate::report::{Located, Summary, Upload};
 
 /// Problems of commands that write or send data: a few on stderr (all of them are in the rejects
@@ -21,11 +22,10 @@ pub struct Reporting {
     printer: Option<Printer<io::Sink>>,
     pub report: Option<ReportFile>,
     pub rejects: Rejects,
+    /// `--html`: the first rows of each code, written at the end.
+    html: Option<HtmlReport>,
     decoder: Decoder,
 }
-
-/// How many problems commands other than `validate` print on stderr before pointing to the rejects file.
-pub const SHOWN_PROBLEMS: u64 = 20;
 
 impl Reporting {
     pub fn new(setup: &Setup, report: Option<&Path>, rejects: Rejects) -> Result<Reporting, Error> {
@@ -38,7 +38,7 @@ impl Reporting {
                     io::sink(),
                     setup.printer.problems(),
                     setup.color,
-                    Some(SHOWN_PROBLEMS),
+                    None,
                 )
                 .map_err(|e| Error::io("cannot write to stderr", e))?,
             )
@@ -47,6 +47,7 @@ impl Reporting {
             printer,
             report: report.map(ReportFile::create).transpose()?,
             rejects,
+            html: HtmlReport::of(setup),
             decoder: setup.decoder,
         })
     }
@@ -73,6 +74,9 @@ impl Reporting {
         }
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;
+        }
+        if let Some(h) = self.html.as_mut() {
+            h.problems(std::slice::from_ref(located), None);
         }
         Ok(())
     }
@@ -120,6 +124,13 @@ impl Reporting {
         if let Some(r) = self.report {
             r.finish(summary, upload, elapsed)?;
         }
+        if let Some(h) = self.html {
+            h.finish(&Figures {
+                summary,
+                upload,
+                elapsed,
+            })?;
+        }
         Ok(path)
     }
 }
@@ -138,6 +149,9 @@ impl RowSink for Reporting {
         if let Some(r) = self.report.as_mut() {
             r.problems(located)?;
         }
+        if let Some(h) = self.html.as_mut() {
+            h.problems(located, raw);
+        }
         if let (true, Some(raw), Some(first)) = (invalid, raw, located.first()) {
             let problems: Vec<Problem> = located.iter().map(|l| l.problem.clone()).collect();
             self.reject(&first.file, first.line, &problems, raw)?;
@@ -147,7 +161,7 @@ impl RowSink for Reporting {
 
     /// Fixes are never printed on stderr here (only errors and warnings are); the report has them.
     fn wants_fixes(&self) -> bool {
-        self.report.is_some()
+        self.report.is_some() || self.html.is_some()
     }
 
     fn warning(&mut self, located: &Located) -> Result<(), Error> {
@@ -157,6 +171,9 @@ impl RowSink for Reporting {
         }
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;
+        }
+        if let Some(h) = self.html.as_mut() {
+            h.problems(std::slice::from_ref(located), None);
         }
         if located.problem.code == crate::record::Code::Withheld {
             self.rejects.withholding(&located.file, located.line);

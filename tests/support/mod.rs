@@ -25,6 +25,9 @@ pub fn iysync_at(cmd: &str, now: &str) -> Command {
         .env_remove("INSIDER_UNSUBSCRIBE_TOKEN")
         .env_remove("INSIDER_RESUBSCRIBE_TOKEN")
         .env_remove("INSIDER_PARTNER_NAME")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .env("NO_COLOR", "1")
         .arg(cmd)
         .args(["--now", now]);
@@ -34,7 +37,10 @@ pub fn iysync_at(cmd: &str, now: &str) -> Command {
 /// The binary with no arguments added.
 pub fn bare() -> Command {
     let mut c = Command::cargo_bin("iysync").unwrap_or_else(|e| panic!("{e}"));
-    c.env_remove("CI");
+    c.env_remove("CI")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
     c
 }
 

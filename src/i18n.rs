@@ -1,0 +1,240 @@
+//! Languages of the messages people read (SPEC §12): `--lang en|tr`, by default from `LC_ALL`,
+//! `LC_MESSAGES`, `LANG` (`tr*` is Turkish). The texts are Fluent catalogues, one per language
+//! (`i18n/en/iysync.ftl`, `i18n/tr/iysync.ftl`), built into the binary. Numbers are grouped
+//! (`5,000,000` / `5.000.000`) before they reach a text; a count that chooses a noun's form is
+//! passed beside it as `<name>_count`.
+//!
+//! Reason codes, JSON keys and the rejects header are never translated.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./i18n",
+        fallback_language: "en",
+        // Plain text for terminals, CSV and HTML: no Unicode isolation marks around values.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language of the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Tr,
+}
+
+static EN: LanguageIdentifier = langid!("en");
+static TR: LanguageIdentifier = langid!("tr");
+
+impl Lang {
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::En => &EN,
+            Lang::Tr => &TR,
+        }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Tr => "tr",
+        }
+    }
+
+    /// The language of a locale name such as `tr_TR.UTF-8` (`tr*` is Turkish, anything else English).
+    pub fn of_locale(locale: &str) -> Lang {
+        if locale
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case("tr"))
+        {
+            Lang::Tr
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The language from the environment: the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is set
+    /// and not empty (as POSIX orders them).
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map_or(Lang::En, |v| Lang::of_locale(&v))
+    }
+
+    /// `n` with its thousands grouped: `5,000,000` in English, `5.000.000` in Turkish.
+    pub fn num(self, n: u64) -> String {
+        let sep = match self {
+            Lang::En => ',',
+            Lang::Tr => '.',
+        };
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Seconds with two decimals in the language's notation (`4.65` / `4,65`).
+    pub fn secs(self, secs: f64) -> String {
+        let s = format!("{secs:.2}");
+        match self {
+            Lang::En => s,
+            Lang::Tr => s.replace('.', ","),
+        }
+    }
+
+    /// The text of `key`.
+    pub fn t(self, key: &str) -> String {
+        self.ta(key, &[])
+    }
+
+    /// The text of `key` with its arguments; a [`Arg::N`] is grouped and also passed as
+    /// `<name>_count` for the noun's form.
+    pub fn ta(self, key: &str, args: &[(&'static str, Arg)]) -> String {
+        let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (name, arg) in args {
+            match arg {
+                Arg::N(n) => {
+                    map.insert(Cow::Borrowed(*name), FluentValue::from(self.num(*n)));
+                    map.insert(
+                        Cow::Owned(format!("{name}_count")),
+                        FluentValue::from(*n as f64),
+                    );
+                }
+                Arg::S(s) => {
+                    map.insert(Cow::Borrowed(*name), FluentValue::from(s.clone()));
+                }
+            }
+        }
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
+    }
+}
+
+/// An argument of a text: a count, or a string shown as it is.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    N(u64),
+    S(String),
+}
+
+static CURRENT: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the language of this run (once, from `--lang` or the environment).
+pub fn set(lang: Lang) {
+    CURRENT.store(lang as u8, Ordering::Relaxed);
+}
+
+/// The language of this run.
+pub fn lang() -> Lang {
+    match CURRENT.load(Ordering::Relaxed) {
+        1 => Lang::Tr,
+        _ => Lang::En,
+    }
+}
+
+/// The description of a reason code in `lang` (its catalogue key is `code-<code with dashes>`).
+pub fn describe(lang: Lang, code: crate::record::Code) -> String {
+    lang.t(&format!("code-{}", code.as_str().replace('_', "-")))
+}
+
+/// A problem's message for people in the language of the run: in English as the check wrote it;
+/// in Turkish the code's description, with the English detail after it.
+pub fn message(code: crate::record::Code, detail: &str) -> Cow<'_, str> {
+    message_in(lang(), code, detail)
+}
+
+pub fn message_in(lang: Lang, code: crate::record::Code, detail: &str) -> Cow<'_, str> {
+    match lang {
+        Lang::En => Cow::Borrowed(detail),
+        Lang::Tr => Cow::Owned(format!("{} ({detail})", describe(lang, code))),
+    }
+}
+
+/// The keys a catalogue defines (`key =` at the start of a line).
+#[cfg(test)]
+fn keys(ftl: &str) -> std::collections::BTreeSet<&str> {
+    ftl.lines()
+        .filter(|l| !l.starts_with([' ', '#', '\t', '-']) && l.contains(" ="))
+        .filter_map(|l| l.split(" =").next())
+        .map(str::trim)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EN_FTL: &str = include_str!("../i18n/en/iysync.ftl");
+    const TR_FTL: &str = include_str!("../i18n/tr/iysync.ftl");
+
+    #[test]
+    fn every_key_is_in_both_catalogues() {
+        let (en, tr) = (keys(EN_FTL), keys(TR_FTL));
+        assert!(en.len() > 20, "the catalogue is read: {en:?}");
+        let missing_tr: Vec<_> = en.difference(&tr).collect();
+        let missing_en: Vec<_> = tr.difference(&en).collect();
+        assert!(missing_tr.is_empty(), "missing in i18n/tr: {missing_tr:?}");
+        assert!(missing_en.is_empty(), "missing in i18n/en: {missing_en:?}");
+        // Every catalogue parses (a broken one would be left out of the loader).
+        for lang in [Lang::En, Lang::Tr] {
+            assert_ne!(lang.t("html-title"), "html-title", "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_description_in_both_languages() {
+        for code in crate::record::Code::ALL {
+            let key = format!("code-{}", code.as_str().replace('_', "-"));
+            let en = Lang::En.t(&key);
+            let tr = Lang::Tr.t(&key);
+            assert_ne!(en, key, "{key} in en");
+            assert_ne!(tr, key, "{key} in tr");
+            assert_ne!(en, tr, "{key} is translated");
+        }
+    }
+
+    #[test]
+    fn numbers_are_grouped_per_language() {
+        assert_eq!(Lang::En.num(5_000_000), "5,000,000");
+        assert_eq!(Lang::Tr.num(5_000_000), "5.000.000");
+        assert_eq!(Lang::En.num(999), "999");
+        assert_eq!(Lang::En.num(1000), "1,000");
+        assert_eq!(Lang::Tr.num(0), "0");
+        assert_eq!(Lang::Tr.secs(4.654), "4,65");
+    }
+
+    #[test]
+    fn nouns_agree_with_their_counts() {
+        let one = Lang::En.ta("n-conflicts", &[("n", Arg::N(1))]);
+        let two = Lang::En.ta("n-conflicts", &[("n", Arg::N(2))]);
+        assert_eq!((one.as_str(), two.as_str()), ("1 conflict", "2 conflicts"));
+        assert_eq!(Lang::En.ta("n-files", &[("n", Arg::N(1))]), "1 file");
+        assert_eq!(
+            Lang::Tr.ta("n-conflicts", &[("n", Arg::N(1200))]),
+            "1.200 çakışma"
+        );
+    }
+
+    #[test]
+    fn the_locale_rule() {
+        assert_eq!(Lang::of_locale("tr_TR.UTF-8"), Lang::Tr);
+        assert_eq!(Lang::of_locale("TR"), Lang::Tr);
+        assert_eq!(Lang::of_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::of_locale("C"), Lang::En);
+    }
+}
