@@ -5,8 +5,6 @@
 //! client sends them. Every acknowledged request is in the journal before it counts as done, so a
 //! rerun sends only the rest.
 
-use std::time::Duration;
-
 use crate::cli::{
     CommonArgs, InsiderBodyArgs, ResubscribeArgs, SendArgs, UnsubscribeArgs, UpsertArgs,
 };
@@ -14,7 +12,7 @@ use crate::commands::convert::upsert_options;
 use crate::engine::{Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
 use crate::insider::check_base_url;
-use crate::insider::session::{self, Destination, Kind, Pacing, Resume, Session, Shape};
+use crate::insider::session::{self, Kind, Resume, Session, Shape};
 use crate::output::insider::{DEFAULT_MAX_CONTACTS, UpsertOptions};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::output::{OutputDir, Outputs};
@@ -68,7 +66,7 @@ fn run(
         check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
     }
     let destination = (!args.dry_run)
-        .then(|| destination(&setup, args, shape.kind))
+        .then(|| session::destination(args, shape.kind, &setup.printer))
         .transpose()?;
     let rejects_path = args
         .rejects
@@ -98,7 +96,7 @@ fn run(
             session::journal_key(
                 d,
                 shape.kind,
-                &shape_text(shape, insider, common),
+                &session::shape_text(shape, insider, common),
                 &setup.sources,
             )?,
             args.restart,
@@ -199,55 +197,5 @@ fn run(
         Status::DataProblems
     } else {
         Status::Success
-    })
-}
-
-/// Every option that shapes the bodies, as the journal key has always spelled them (a changed
-/// spelling would make every earlier journal unresumable).
-fn shape_text(shape: &Shape, insider: Option<&InsiderBodyArgs>, c: &CommonArgs) -> String {
-    let defaults = InsiderBodyArgs::default();
-    let i = insider.unwrap_or(&defaults);
-    format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
-        shape.kind.name(),
-        i.external_id_as,
-        i.skip_hook,
-        i.consent_event,
-        i.max_users,
-        i.max_bytes,
-        shape.max_contacts,
-        shape.group,
-        shape.group_id,
-        c.channel,
-        c.encoding,
-        c.strict,
-        c.timezone,
-        c.files.len(),
-    )
-}
-
-/// The account, hosts, token and pacing of a real run.
-fn destination(setup: &Setup, args: &SendArgs, kind: Kind) -> Result<Destination, Error> {
-    let partner = args.partner.as_deref().unwrap_or_default().trim();
-    if partner.is_empty() {
-        return Err(Error::Usage(
-            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME".into(),
-        ));
-    }
-    Ok(Destination {
-        partner: partner.to_string(),
-        unification_url: args.unification_url.clone(),
-        contact_url: args.contact_url.clone(),
-        tokens: vec![(
-            kind,
-            session::read_token(kind, args.token_file.as_deref(), &setup.printer)?,
-        )],
-        pacing: Pacing {
-            rate: args.rate,
-            concurrency: args.concurrency,
-            max_retries: args.max_retries,
-            timeout: Duration::from_secs(args.timeout),
-            max_wait: Duration::from_secs(args.max_wait),
-        },
     })
 }

@@ -1013,3 +1013,57 @@ fn upload_error(e: UploadError) -> Error {
         UploadError::Journal(io) => Error::io("cannot write the journal", io),
     }
 }
+/// Every option that shapes the bodies, as the journal key has always spelled them (a changed
+/// spelling would make every earlier journal unresumable).
+pub(crate) fn shape_text(
+    shape: &Shape,
+    insider: Option<&crate::cli::InsiderBodyArgs>,
+    c: &crate::cli::CommonArgs,
+) -> String {
+    let defaults = crate::cli::InsiderBodyArgs::default();
+    let i = insider.unwrap_or(&defaults);
+    format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
+        shape.kind.name(),
+        i.external_id_as,
+        i.skip_hook,
+        i.consent_event,
+        i.max_users,
+        i.max_bytes,
+        shape.max_contacts,
+        shape.group,
+        shape.group_id,
+        c.channel,
+        c.encoding,
+        c.strict,
+        c.timezone,
+        c.files.len(),
+    )
+}
+
+/// The account, hosts, token and pacing of a real run.
+pub(crate) fn destination(
+    args: &crate::cli::SendArgs,
+    kind: Kind,
+    printer: &crate::printer::Printer,
+) -> Result<Destination, Error> {
+    let partner = args.partner.as_deref().unwrap_or_default().trim();
+    if partner.is_empty() {
+        return Err(Error::Usage(
+            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME".into(),
+        ));
+    }
+    Ok(Destination {
+        partner: partner.to_string(),
+        unification_url: args.unification_url.clone(),
+        contact_url: args.contact_url.clone(),
+        tokens: vec![(kind, read_token(kind, args.token_file.as_deref(), printer)?)],
+        pacing: Pacing {
+            rate: args.rate,
+            concurrency: args.concurrency,
+            max_retries: args.max_retries,
+            timeout: std::time::Duration::from_secs(args.timeout),
+            max_wait: std::time::Duration::from_secs(args.max_wait),
+        },
+    })
+}
