@@ -132,6 +132,11 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         .map(|n| n.to_string())
         .collect();
     let now = setup.rules.now;
+    let c = &plan.counts;
+    let sync_line = format!(
+        "  sync: {} unchanged, {} new, {} opt-out, {} opt-in, {} stale, {} pending\n",
+        c.unchanged, c.new, c.opt_out, c.opt_in, c.stale, c.pending
+    );
     if !args.baseline
         && let Err(e) = check_guard(plan.flips(), plan.ledger_keys, args.max_changes)
     {
@@ -141,11 +146,32 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         }
         return Err(e);
     }
-    let c = &plan.counts;
-    let sync_line = format!(
-        "  sync: {} unchanged, {} new, {} opt-out, {} opt-in, {} stale, {} pending\n",
-        c.unchanged, c.new, c.opt_out, c.opt_in, c.stale, c.pending
-    );
+    // SPEC §3: with --fail-on-invalid, one invalid row and nothing is sent (nor, with --baseline,
+    // recorded); the ledger keeps what Insider acknowledged before.
+    if send.fail_on_invalid && summary.invalid > 0 {
+        if let (false, Some(p)) = (send.dry_run, partner) {
+            let mode = match args.baseline {
+                true => RunMode::Baseline,
+                false => RunMode::Sync,
+            };
+            let run = ledger.begin_run(p, mode, &inputs, now)?;
+            ledger.finish_run(run, now, "invalid", &plan.counts)?;
+        }
+        let up = crate::report::Upload {
+            skipped: plan.actions.len() as u64,
+            ..Default::default()
+        };
+        progress.finish();
+        let elapsed = progress.elapsed();
+        reporting.finish(&summary, Some(&up), elapsed)?;
+        setup.printer.say(&summary.human(elapsed));
+        setup.printer.say(&sync_line);
+        setup.printer.say(&format!(
+            "  nothing sent: {} invalid rows and --fail-on-invalid; the ledger is unchanged; fix them (see the rejects file) and run again\n",
+            summary.invalid
+        ));
+        return Ok(Status::DataProblems);
+    }
     let partner = partner.unwrap_or(crate::ledger::PartnerId(-1));
     if args.baseline {
         let run = ledger.begin_run(partner, RunMode::Baseline, &inputs, now)?;
