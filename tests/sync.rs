@@ -368,8 +368,19 @@ fn the_guard_stops_a_run_that_flips_half_the_keys() {
         .stderr(predicate::str::contains(
             "flips 200 of the ledger's 400 keys",
         ))
-        .stderr(predicate::str::contains("--max-changes 200 (or 50%)"));
+        .stderr(predicate::str::contains("--max-changes 200 (or 50%)"))
+        .stderr(predicate::str::contains(
+            "sync: 200 unchanged, 0 new, 200 opt-out",
+        ));
     assert_eq!(sim.requests_total(), before, "nothing sent");
+    // The stopped run's report: the plan's counts, nothing sent.
+    let report = run.report();
+    assert_eq!(report["sync"]["opt_out"], 200);
+    assert_eq!(report["sync"]["unchanged"], 200);
+    assert_eq!(report["upload"]["requests"], 0);
+    assert_eq!(report["upload"]["records_sent"], 0);
+    assert_eq!(report["upload"]["skipped"], 200);
+    assert_eq!(report["summary"]["valid"], 400);
     run.sync(&sim)
         .arg(&f2)
         .args(["--max-changes", "50%"])

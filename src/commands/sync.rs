@@ -11,13 +11,15 @@ use crate::engine::{Resolved, RowSink, Setup, resolve_inputs};
 use crate::error::{Error, Status};
 use crate::insider::check_base_url;
 use crate::insider::session::{self, Destination, Kind, Pacing, Shape};
+use crate::ledger::plan::Plan;
 use crate::ledger::sync::{EARLIER, Journal, Shapes, plan_inputs, send_plan};
 use crate::ledger::{Ledger, RunMode, check_guard};
 use crate::output::insider::UpsertOptions;
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::output::{OutputDir, Outputs};
 use crate::record::{Code, Field, Problem};
-use crate::report::Located;
+use crate::report::reporting::Reporting;
+use crate::report::{Located, Summary, Upload};
 
 pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     crate::signals::install()?;
@@ -144,6 +146,11 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             let run = ledger.begin_run(p, RunMode::Sync, &inputs, now)?;
             ledger.finish_run(run, now, "guard", &plan.counts)?;
         }
+        progress.finish();
+        let elapsed = progress.elapsed();
+        nothing_sent(reporting, &summary, plan, elapsed)?;
+        setup.printer.say(&summary.human(elapsed));
+        setup.printer.say(&sync_line);
         return Err(e);
     }
     // SPEC §3: with --fail-on-invalid, one invalid row and nothing is sent (nor, with --baseline,
@@ -157,13 +164,9 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             let run = ledger.begin_run(p, mode, &inputs, now)?;
             ledger.finish_run(run, now, "invalid", &plan.counts)?;
         }
-        let up = crate::report::Upload {
-            skipped: plan.actions.len() as u64,
-            ..Default::default()
-        };
         progress.finish();
         let elapsed = progress.elapsed();
-        reporting.finish(&summary, Some(&up), elapsed)?;
+        nothing_sent(reporting, &summary, plan, elapsed)?;
         setup.printer.say(&summary.human(elapsed));
         setup.printer.say(&sync_line);
         setup.printer.say(&format!(
@@ -275,6 +278,21 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     } else {
         Status::Success
     })
+}
+
+/// Ends the rejects file and the report of a run stopped before sending: the plan's changes all
+/// `skipped`, no request.
+fn nothing_sent(
+    reporting: Reporting,
+    summary: &Summary,
+    plan: &Plan,
+    elapsed: Duration,
+) -> Result<(), Error> {
+    let up = Upload {
+        skipped: plan.actions.len() as u64,
+        ..Default::default()
+    };
+    reporting.finish(summary, Some(&up), elapsed).map(|_| ())
 }
 
 fn time(at: i64) -> String {
