@@ -6,6 +6,7 @@ pub mod formats;
 pub mod ledger;
 pub mod progress;
 pub mod reporting;
+pub mod sync;
 
 use std::time::Duration;
 
