@@ -7,6 +7,9 @@
 #   CASES=0 scripts/bench.sh         # without the bounded-memory cases (blank lines, a 200 MB line,
 #                                    # 3M rows of three problems each as JSON, 1 GB gzip bombs)
 #   CASE_TIMEOUT=300 scripts/bench.sh  # seconds before a case is stopped (default 120)
+#   SYNC=0 scripts/bench.sh          # without the sync planning case (a ledger of the email file's
+#                                    # resolved state by --baseline, then a --dry-run of a second
+#                                    # day with 1% of the keys flipped; the ledger's bytes per key)
 #
 # Data goes to bench-data/ (git-ignored) and is reused when present. Every run is timed with
 # `/usr/bin/time -v`; one line per measurement (best of REPEAT runs), then a table. Exit code 1
@@ -21,6 +24,7 @@ BIN=$ROOT/target/release/iysync
 ROWS=${ROWS:-5000000}
 REPEAT=${REPEAT:-3}
 CASES=${CASES:-1}
+SYNC=${SYNC:-1}
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 NOW=2026-11-22T12:00:00+03:00
 
@@ -220,6 +224,85 @@ if "$BIN" convert --help >/dev/null 2>&1; then
     done
 else
     echo "skipped (convert not available)"
+fi
+
+# Sync planning (SPEC §11: >= 1M rows/s on 2 cores, <= 150 bytes a key on disk): a ledger of the
+# email file's resolved state recorded by `sync --baseline` (no token needed), then `sync --dry-run`
+# of a second day's file: the same rows, with every valid row of 1% of the keys (crc32 of the key)
+# rewritten to the other word of the key's latest one, at 02.01.2026 12:00:00 (later than any
+# generated time). The ledger lives in $OUTS (removed when the script ends); the second day's file
+# is kept in bench-data/ like the others.
+if ((SYNC)) && "$BIN" sync --help >/dev/null 2>&1; then
+    echo "== sync planning (ledger by --baseline, then --dry-run of a day with 1% of the keys flipped)"
+    DAY2=$DATA/email-$L-day2.csv
+    gen_case "$DAY2" python3 -c '
+import sys, zlib
+path = sys.argv[1]
+def rows():
+    with open(path, "rb") as f:
+        for line in f:
+            yield line.rstrip(b"\n")
+def chosen(key):
+    return zlib.crc32(key) % 100 == 0
+def parse(line):
+    # (key, permission, sortable local time) of a valid-looking row, else None.
+    f = line.split(b";")
+    if len(f) < 4 or f[2] not in (b"ONAY", b"RET"):
+        return None
+    key = f[0].strip().lower()
+    t = f[3]
+    if len(t) != 19 or t[:5].endswith(b".02") and t[:2] in (b"30", b"31"):
+        return None
+    return key, f[2], t[6:10] + t[3:5] + t[:2] + t[11:]
+# Pass one: the latest word of each chosen key (RET wins a tie), about 1% of the keys.
+latest = {}
+for line in rows():
+    p = parse(line)
+    if p is None or not chosen(p[0]):
+        continue
+    key, perm, t = p
+    old = latest.get(key)
+    if old is None or t > old[0] or (t == old[0] and perm == b"RET"):
+        latest[key] = (t, perm)
+# Pass two: the rows, those of the chosen keys flipped and later.
+out = sys.stdout.buffer
+for line in rows():
+    p = parse(line)
+    if p is not None and p[0] in latest:
+        f = line.split(b";")
+        f[2] = b"ONAY" if latest[p[0]][1] == b"RET" else b"RET"
+        f[3] = b"02.01.2026 12:00:00"
+        line = b";".join(f)
+    out.write(line + b"\n")
+print(f"{len(latest)} keys flipped", file=sys.stderr)
+' "$EMAIL"
+    LEDGER=$OUTS/ledger.sqlite3
+    rc=0
+    /usr/bin/time -v -o "$TIMEFILE" "$BIN" sync "$EMAIL" --baseline --state "$LEDGER" --partner bench \
+        --rejects "$OUTS/baseline-rejects.csv" --force -q --no-progress --now "$NOW" \
+        >/dev/null 2>"$ERRFILE" || rc=$?
+    if ((rc > 1)); then
+        echo "sync --baseline FAILED (exit $rc): $(tail -n 1 "$ERRFILE")"
+    else
+        printf 'sync --baseline  %-19s wall=%ss  peak RSS %s MB  (exit %d)\n' "$(basename "$EMAIL")" \
+            "$(awk -F': ' '/Elapsed \(wall clock\) time/ { n = split($2, p, ":"); s = 0
+                for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$TIMEFILE")" \
+            "$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TIMEFILE")" "$rc"
+        # The ledger's size on disk after a checkpoint (the WAL folded into the main file).
+        python3 -c 'import os, sqlite3, sys
+p = sys.argv[1]
+c = sqlite3.connect(p)
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+keys = c.execute("SELECT count(*) FROM consents").fetchone()[0]
+c.close()
+size = os.path.getsize(p) + (os.path.getsize(p + "-wal") if os.path.exists(p + "-wal") else 0)
+print("ledger: %d keys, %d bytes after a checkpoint: %.1f bytes per key (target <= 150)"
+      % (keys, size, size / max(keys, 1)))' "$LEDGER"
+        compute_budget "$DAY2"
+        run sync default "$DAY2" --dry-run --state "$LEDGER" --partner bench --rejects @OUT/rejects.csv
+    fi
+else
+    ((SYNC)) && echo "skipped (sync not available)"
 fi
 
 if ((CASES)); then

@@ -368,8 +368,19 @@ fn the_guard_stops_a_run_that_flips_half_the_keys() {
         .stderr(predicate::str::contains(
             "flips 200 of the ledger's 400 keys",
         ))
-        .stderr(predicate::str::contains("--max-changes 200 (or 50%)"));
+        .stderr(predicate::str::contains("--max-changes 200 (or 50%)"))
+        .stderr(predicate::str::contains(
+            "sync: 200 unchanged, 0 new, 200 opt-out",
+        ));
     assert_eq!(sim.requests_total(), before, "nothing sent");
+    // The stopped run's report: the plan's counts, nothing sent.
+    let report = run.report();
+    assert_eq!(report["sync"]["opt_out"], 200);
+    assert_eq!(report["sync"]["unchanged"], 200);
+    assert_eq!(report["upload"]["requests"], 0);
+    assert_eq!(report["upload"]["records_sent"], 0);
+    assert_eq!(report["upload"]["skipped"], 200);
+    assert_eq!(report["summary"]["valid"], 400);
     run.sync(&sim)
         .arg(&f2)
         .args(["--max-changes", "50%"])
@@ -643,4 +654,83 @@ fn sigkill_mid_sync_then_a_rerun_applies_every_change() {
         .filter(|i| sim.applications(&format!("u{i}@example.com")) == 2)
         .count();
     assert!(twice <= 2 * 50, "{twice} upserted twice");
+}
+
+/// What the ledger holds as acknowledged: every consent row (with its pending change), and how
+/// many requests and audit rows it has recorded.
+fn acknowledged_state(ledger: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(ledger).expect("open the ledger");
+    let mut rows = Vec::new();
+    let mut stmt = conn
+        .prepare("SELECT * FROM consents ORDER BY partner_id, channel, recipient")
+        .expect("prepare");
+    let n = stmt.column_count();
+    let mut q = stmt.query([]).expect("query");
+    while let Some(r) = q.next().expect("row") {
+        let values: Vec<rusqlite::types::Value> =
+            (0..n).map(|i| r.get(i).expect("value")).collect();
+        rows.push(format!("{values:?}"));
+    }
+    for table in ["requests", "audit"] {
+        let count: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count");
+        rows.push(format!("{table}: {count}"));
+    }
+    rows
+}
+
+#[test]
+fn fail_on_invalid_sends_nothing_and_leaves_the_ledger_acknowledged_state_alone() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim).arg(day1(&run)).assert().code(0);
+    let before = acknowledged_state(&run.ledger());
+    let requests = sim.requests_total();
+    let day2 = run.input(
+        "day2.csv",
+        &[
+            "a@example.com;web;RET;16.05.2025 10:00:00",
+            "z@example.com;web;ONAY;16.05.2025 10:00:00",
+            "not-an-address;web;ONAY;16.05.2025 10:00:00",
+        ],
+    );
+    run.sync(&sim)
+        .arg(&day2)
+        .arg("--fail-on-invalid")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "nothing sent: 1 invalid rows and --fail-on-invalid",
+        ));
+    assert_eq!(sim.requests_total(), requests, "nothing sent");
+    assert_eq!(
+        acknowledged_state(&run.ledger()),
+        before,
+        "ledger untouched"
+    );
+    let report = run.report();
+    assert_eq!(report["sync"]["opt_out"], 1);
+    assert_eq!(report["sync"]["new"], 1);
+    assert_eq!(report["upload"]["requests"], 0);
+    assert_eq!(report["upload"]["skipped"], 2);
+    assert!(read(&run.path("rejects.csv")).contains("not-an-address"));
+    // Nothing was marked sent or pending: without the flag the same file sends both changes.
+    run.sync(&sim).arg(&day2).assert().code(1);
+    assert_eq!(optin(&sim, "a@example.com"), Some(false));
+    assert_eq!(optin(&sim, "z@example.com"), Some(true));
+    // A baseline under the flag records nothing either.
+    let fresh = Run::new();
+    let bad = fresh.input(
+        "day1.csv",
+        &[ONAY_A, "not-an-address;web;ONAY;15.05.2025 14:23:00"],
+    );
+    fresh
+        .sync(&sim)
+        .arg(&bad)
+        .args(["--baseline", "--fail-on-invalid"])
+        .assert()
+        .code(1);
+    let state = acknowledged_state(&fresh.ledger());
+    assert_eq!(state, ["requests: 0", "audit: 0"], "nothing recorded");
 }

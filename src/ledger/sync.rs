@@ -10,15 +10,23 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tempfile::TempDir;
 
 use super::plan::{Action, Origin, Plan, Planner};
 use super::store::{Endpoint, Ledger, PartnerId, RunId};
 use super::{Step, channel_code};
+use crate::cli::SendArgs;
 use crate::engine::second_pass;
 use crate::error::Error;
+use crate::insider::check_base_url;
 use crate::insider::client::Endpoint as ApiEndpoint;
-use crate::insider::session::{self, Ack, Acknowledge, Destination, Kind, Refused, Session, Shape};
+use crate::insider::session::{
+    self, Ack, Acknowledge, Destination, Kind, Pacing, Refused, Session, Shape,
+};
+use crate::output::insider::UpsertOptions;
 use crate::printer::Printer;
 use crate::record::{Permission, Record};
 use crate::report::Upload;
@@ -212,6 +220,106 @@ pub struct Shapes {
     pub resubscribe: Shape,
 }
 
+impl Shapes {
+    /// Upserts with `upsert`'s options; contacts per unsubscribe or resubscribe body, the
+    /// unsubscribe group's name and the resubscribe group's id as given.
+    pub fn new(
+        upsert: UpsertOptions,
+        max_contacts: usize,
+        group: Option<String>,
+        group_id: Option<u64>,
+    ) -> Shapes {
+        let shape = |kind| Shape {
+            kind,
+            upsert: UpsertOptions::default(),
+            max_contacts,
+            group: group.clone(),
+            group_id,
+        };
+        Shapes {
+            unsubscribe: shape(Kind::Unsubscribe),
+            upsert: Shape {
+                upsert,
+                ..shape(Kind::Upsert)
+            },
+            resubscribe: shape(Kind::Resubscribe),
+        }
+    }
+}
+
+/// The ledger of a run at `state`, locked for the run; a dry run without one plans against an
+/// empty ledger of its own (the temporary directory it lives in, removed when dropped), so that
+/// nothing is created at `state`.
+pub fn open_ledger(state: &Path, dry_run: bool) -> Result<(Ledger, Option<TempDir>), Error> {
+    if dry_run && !state.exists() {
+        let dir =
+            tempfile::tempdir().map_err(|e| Error::io("cannot create a temporary ledger", e))?;
+        let ledger = Ledger::open(&dir.path().join(super::FILE_NAME))?;
+        return Ok((ledger, Some(dir)));
+    }
+    Ok((Ledger::open(state)?, None))
+}
+
+/// The account, hosts, the tokens of the commands the plan uses, and the pacing; none for a dry
+/// run or a plan with nothing to send (no token is needed then).
+pub fn destination(
+    send: &SendArgs,
+    partner: &str,
+    planned: &Planned,
+    printer: &Printer,
+) -> Result<Option<Destination>, Error> {
+    if send.dry_run || planned.plan.is_empty() {
+        return Ok(None);
+    }
+    let tokens = planned
+        .kinds()
+        .into_iter()
+        .map(|k| Ok((k, session::read_token(k, None, printer)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Some(Destination {
+        partner: partner.to_string(),
+        unification_url: send.unification_url.clone(),
+        contact_url: send.contact_url.clone(),
+        tokens,
+        pacing: Pacing {
+            rate: send.rate,
+            concurrency: send.concurrency,
+            max_retries: send.max_retries,
+            timeout: Duration::from_secs(send.timeout),
+            max_wait: Duration::from_secs(send.max_wait),
+        },
+    }))
+}
+
+/// The upload flags `sync` refuses (the ledger is its journal, its tokens come from the
+/// environment), the base URLs, and the partner's name (trimmed, required).
+pub fn check_send_args(send: &SendArgs) -> Result<String, Error> {
+    for (given, flag) in [
+        (send.journal.is_some(), "--journal"),
+        (send.restart, "--restart"),
+        (send.token_file.is_some(), "--token-file"),
+    ] {
+        if given {
+            return Err(Error::Usage(format!(
+                "sync does not take {flag}: the ledger (--state) is its journal, and its three tokens come from INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN and INSIDER_RESUBSCRIBE_TOKEN"
+            )));
+        }
+    }
+    for (flag, url) in [
+        ("--unification-url", &send.unification_url),
+        ("--contact-url", &send.contact_url),
+    ] {
+        check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
+    }
+    let partner = send.partner.as_deref().unwrap_or_default().trim();
+    if partner.is_empty() {
+        return Err(Error::Usage(
+            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME (the ledger keeps each partner's keys apart)".into(),
+        ));
+    }
+    Ok(partner.to_string())
+}
+
 /// Where the acknowledgements go: `None` under `--dry-run`.
 pub struct Journal<'l> {
     pub ledger: &'l RefCell<Ledger>,
@@ -232,6 +340,18 @@ pub struct Sent {
     pub requests: session::Plan,
     /// Resubscribes held back because their upsert was not acknowledged.
     pub held_back: u64,
+}
+
+impl Sent {
+    /// The run's status in the ledger's `runs` table.
+    pub fn status(&self) -> &'static str {
+        match &self.failure {
+            Some(Error::Interrupted | Error::Terminated) => "interrupted",
+            Some(_) => "aborted",
+            None if self.counters.records_refused > 0 || self.held_back > 0 => "refused",
+            None => "ok",
+        }
+    }
 }
 
 /// Sends the plan in SPEC §11's order through one session (`destination: None`: a dry run,

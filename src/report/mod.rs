@@ -7,6 +7,7 @@ pub mod html;
 pub mod ledger;
 pub mod progress;
 pub mod reporting;
+pub mod sync;
 
 use std::time::Duration;
 
