@@ -124,11 +124,11 @@ pub fn judge_chunk(
     }
 }
 
-/// The most lines a chunk handed to a worker holds. A 256 KiB chunk of typical rows (40-80
-/// bytes, 3,300-6,500 lines) is cut into two to four pieces, a chunk of very short lines into
-/// more: a judged piece (its rows, their problems and the raw bytes of invalid rows) takes at
-/// most ~1.5 MB for rows of three problems each, whatever the length of the lines, and at most
-/// two pieces per job are in flight ([`ordered`]).
+/// The most lines a chunk handed to a worker holds. A 96 KiB chunk of typical rows (40-80
+/// bytes, 1,200-2,500 lines) is judged whole, without being copied into pieces; a chunk of very
+/// short lines is cut: a judged piece (its rows, their problems and the raw bytes of invalid rows)
+/// takes at most ~3 MB for rows of three problems each, whatever the length of the lines, and at
+/// most two pieces per job are in flight ([`ordered`]).
 pub const MAX_LINES: usize = 4096;
 
 /// Cuts `chunk` into pieces of at most `max_lines` lines (as few pieces as that allows, of

@@ -173,7 +173,7 @@ impl Chunk {
     }
 }
 
-const CHUNK: usize = 128 * 1024;
+const CHUNK: usize = 96 * 1024;
 
 /// The longest line read as a row (SPEC §8); longer ones are `line_too_long`, skipped without
 /// being held in memory.
