@@ -734,3 +734,61 @@ fn fail_on_invalid_sends_nothing_and_leaves_the_ledger_acknowledged_state_alone(
     let state = acknowledged_state(&fresh.ledger());
     assert_eq!(state, ["requests: 0", "audit: 0"], "nothing recorded");
 }
+
+/// An opt-in whose outcome is unknown (Insider applied the upsert, then the connection reset and
+/// no retry was left), then a later RET: Insider holds ONAY now, so the RET is sent in full
+/// (unsubscribe, then upsert false) although the ledger's acknowledged word is already RET.
+#[test]
+fn a_ret_after_an_opt_in_of_unknown_outcome_is_sent_again() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d0 = run.input("d0.csv", &["a@example.com;web;RET;15.05.2025 14:23:00"]);
+    run.sync(&sim).arg(&d0).assert().code(0);
+    let d1 = run.input("d1.csv", &["a@example.com;web;ONAY;16.05.2025 14:23:00"]);
+    sim.configure(|c| c.reset_after_apply_prob = 1.0);
+    run.sync(&sim)
+        .arg(&d1)
+        .args(["--max-retries", "0"])
+        .assert()
+        .code(3);
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        Some(true),
+        "Insider applied it"
+    );
+    sim.configure(|c| c.reset_after_apply_prob = 0.0);
+    let d2 = run.input("d2.csv", &["a@example.com;web;RET;17.05.2025 14:23:00"]);
+    run.sync(&sim).arg(&d2).assert().code(0);
+    assert_eq!(optin(&sim, "a@example.com"), Some(false), "opted out again");
+    assert_eq!(run.report()["sync"]["opt_out"], 1);
+}
+
+/// An earlier run's pending opt-in of a key that today's inputs hold back (a readable invalid RET
+/// row) is not sent: withheld keys are never planned (SPEC §2, §11).
+#[test]
+fn a_withheld_key_s_pending_opt_in_is_not_sent() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d1 = run.input("d1.csv", &[ONAY_A]);
+    sim.configure(|c| {
+        c.error_5xx_prob = 1.0;
+    });
+    run.sync(&sim)
+        .arg(&d1)
+        .args(["--max-retries", "0"])
+        .assert()
+        .code(3);
+    assert_eq!(optin(&sim, "a@example.com"), None, "nothing applied");
+    sim.configure(|c| c.error_5xx_prob = 0.0);
+    let d2 = run.input(
+        "d2.csv",
+        &[ONAY_A, "a@example.com;web;RET;99.99.2025 99:99"],
+    );
+    run.sync(&sim).arg(&d2).assert().code(1);
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        None,
+        "the withheld key was not sent"
+    );
+    assert_eq!(run.report()["summary"]["resolved"]["withheld"], 1);
+}

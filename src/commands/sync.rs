@@ -119,7 +119,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     });
     let bodies = out_dir.as_ref().map(|d| d.staging());
     let redact = setup.rules.shown.redact;
-    let sent = send_plan(
+    let mut sent = send_plan(
         &planned,
         &shapes,
         destination,
@@ -130,6 +130,13 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         &mut progress,
     )?;
     progress.finish();
+    // A signal that stopped the phases between two requests leaves no failure in the session:
+    // the run still ends as interrupted (130/143), with what was not sent left pending.
+    if sent.failure.is_none()
+        && let Some(stop) = crate::signals::received()
+    {
+        sent.failure = Some(stop.error());
+    }
     if let (None, Some(d)) = (&sent.failure, out_dir.as_mut()) {
         d.commit()?;
     }

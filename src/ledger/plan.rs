@@ -222,11 +222,32 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
                 d.kind = Some(Kind::New);
                 d.send = Some((permission, at, Steps::to_reach(None, permission), false));
             }
-            Some((base, _)) if base == permission => {
-                // The input's word is what Insider already has; the pending change it
-                // supersedes is dropped.
+            // The input's word is what Insider acknowledged last, and the pending change it
+            // supersedes was refused by Insider (never applied): it is dropped.
+            Some((base, _))
+                if base == permission && pending.is_none_or(|p| p.refused.is_some()) =>
+            {
                 d.counted = Some(Counted::Unchanged);
                 d.update = Some((at, true));
+            }
+            // The same, but the pending change's outcome is unknown (a timeout after Insider
+            // applied it, a kill, a Ctrl-C past the drain): Insider may hold the other word now.
+            // The input's word is sent again as a full transition from it (a RET: unsubscribe,
+            // then upsert false), never dropped as "already there".
+            Some((base, _)) if base == permission => {
+                let from = pending.map_or(base, |p| p.permission);
+                let (counted, kind) = match permission {
+                    Permission::Ret => (Counted::OptOut, Kind::OptOut),
+                    Permission::Onay => (Counted::OptIn, Kind::OptIn),
+                };
+                d.counted = Some(counted);
+                d.kind = Some(kind);
+                d.send = Some((
+                    permission,
+                    at,
+                    Steps::to_reach(Some(from), permission),
+                    false,
+                ));
             }
             Some((base, _)) => {
                 let (counted, kind) = match permission {
@@ -373,7 +394,20 @@ impl Planner {
 
     /// The plan against `ledger` for `partner`, reading the ledger in one read transaction.
     pub fn plan(self, ledger: &Ledger, partner: PartnerId) -> Result<Plan, Error> {
-        self.plan_with(ledger, partner, None)
+        self.plan_with(ledger, partner, None, &|_, _| false)
+    }
+
+    /// [`Planner::plan`] for inputs that hold keys back (SPEC §2, `withheld`): a key for which
+    /// `withheld(channel, canonical recipient)` is true is never planned, not even an earlier
+    /// run's pending change of it (which could be an opt-in of someone whose latest word may be
+    /// RET); its pending change stays in the ledger for the run that has the row fixed.
+    pub fn plan_except(
+        self,
+        ledger: &Ledger,
+        partner: PartnerId,
+        withheld: &dyn Fn(Channel, &str) -> bool,
+    ) -> Result<Plan, Error> {
+        self.plan_with(ledger, partner, None, withheld)
     }
 
     /// [`Planner::plan`] with the read strategy forced (`Some(true)`: one lookup per key;
@@ -383,6 +417,7 @@ impl Planner {
         ledger: &Ledger,
         partner: PartnerId,
         seek: Option<bool>,
+        withheld: &dyn Fn(Channel, &str) -> bool,
     ) -> Result<Plan, Error> {
         self.sort();
         let mut plan = Plan {
@@ -424,7 +459,7 @@ impl Planner {
                     (e.channel, self.bytes(e)).cmp(&(channel, recipient.as_bytes()))
                 })
                 .is_ok();
-            if !found {
+            if !found && !withheld(channel, &recipient) {
                 let decision = decide(Some(&state), None);
                 push_decision(
                     &mut plan,

@@ -79,7 +79,11 @@ pub fn plan_inputs(
         planner.push(pos, record)
     })?;
     // A partner the ledger does not know has no rows: nothing is acknowledged for any key.
-    let plan = planner.plan(ledger, partner.unwrap_or(PartnerId(-1)))?;
+    // Withheld keys are never planned: not even an earlier run's pending change of them.
+    let withheld = |channel: crate::record::Channel, recipient: &str| {
+        resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
+    };
+    let plan = planner.plan_except(ledger, partner.unwrap_or(PartnerId(-1)), &withheld)?;
     let mut positions = Vec::with_capacity(plan.actions.len());
     let mut by_pos = HashMap::with_capacity(plan.actions.len());
     let mut wanted = 0usize;

@@ -374,6 +374,65 @@ fn a_run_stopped_before_acknowledgements_leaves_its_plan_pending() {
     );
 }
 
+/// A pending opt-in whose outcome is unknown (the run was killed after sending it, or it timed
+/// out after Insider applied it), then a later RET that equals the acknowledged word: Insider may
+/// hold ONAY now, so the RET is sent again in full (unsubscribe, then upsert false), not dropped.
+#[test]
+fn a_later_ret_after_a_pending_opt_in_of_unknown_outcome_is_sent_in_full() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
+    let run = l
+        .begin_run(p, RunMode::Sync, &["d2.csv".into()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    planner
+        .push_key(Pos::new(0, 1), Channel::Email, "a@x.com", Onay, T0 + 5)
+        .expect("push");
+    let plan = planner.plan(&l, p).expect("plan");
+    l.begin_sending(p, run, &plan).expect("begin");
+    drop(l); // the upsert (true) went out; no answer was recorded
+    let mut l = ledger(dir.path());
+    let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Ret, T0 + 9)], &never);
+    assert_eq!(plan.counts.opt_out, 1, "{:?}", plan.counts);
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+    let state = l
+        .state(p, Channel::Email, "a@x.com")
+        .expect("s")
+        .expect("row");
+    assert_eq!(state.permission, Some(Ret));
+    assert_eq!(state.pending, None);
+}
+
+/// A withheld key's pending change of an earlier run is not planned (the inputs hold it back).
+#[test]
+fn a_withheld_key_s_pending_change_is_not_planned() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let run = l
+        .begin_run(p, RunMode::Sync, &["d1.csv".into()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    planner
+        .push_key(Pos::new(0, 1), Channel::Email, "a@x.com", Onay, T0)
+        .expect("push");
+    let plan = planner.plan(&l, p).expect("plan");
+    l.begin_sending(p, run, &plan).expect("begin");
+    drop(l); // nothing acknowledged: the opt-in stays pending
+    let l = ledger(dir.path());
+    let held = |c: Channel, r: &str| c == Channel::Email && r == "a@x.com";
+    let plan = Planner::new().plan_except(&l, p, &held).expect("plan");
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    // Without the hold it is planned again.
+    let plan = Planner::new().plan(&l, p).expect("plan");
+    assert_eq!(plan.actions.len(), 1);
+}
+
 #[test]
 fn merge_join_and_lookups_make_the_same_plan() {
     let dir = tempfile::tempdir().expect("dir");
@@ -398,7 +457,9 @@ fn merge_join_and_lookups_make_the_same_plan() {
         planner
             .push_key(Pos::new(0, 99), Channel::Sms, "905321234567", Onay, T0)
             .expect("push");
-        planner.plan_with(&l, p, Some(seek)).expect("plan")
+        planner
+            .plan_with(&l, p, Some(seek), &|_, _| false)
+            .expect("plan")
     };
     let a = plan_with(true);
     let b = plan_with(false);
