@@ -573,6 +573,19 @@ fn the_state_cannot_be_an_input() {
         .code(2)
         .stderr(predicate::str::contains("--state"));
     assert_eq!(read(&f).lines().count(), 5, "the input is untouched");
+    // Nor is --html (written by rename, it would replace the input).
+    iysync("sync")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--html")
+        .arg(&f)
+        .arg("--dry-run")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--html"));
+    assert_eq!(read(&f).lines().count(), 5, "the input is untouched");
 }
 
 /// SIGKILL in the middle of a larger sync, then a rerun: every change applied, at most the

@@ -202,6 +202,7 @@ fn check_outputs(
         .force(send.force)
         .rejects("the rejects file (--rejects)", rejects)
         .report(args.common.report.as_deref())
+        .html(args.common.html.as_deref())
         .maybe_creating_dir("--state", Some(state));
     if let Some(dir) = &send.out {
         outputs = outputs.dir("--out", dir);
