@@ -11,7 +11,6 @@ use crate::cli::{
 use crate::commands::convert::upsert_options;
 use crate::engine::{Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
-use crate::insider::check_base_url;
 use crate::insider::session::{self, Kind, Resume, Session, Shape};
 use crate::output::insider::{DEFAULT_MAX_CONTACTS, UpsertOptions};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
@@ -58,13 +57,7 @@ fn run(
 ) -> Result<Status, Error> {
     crate::signals::install()?;
     let setup = Setup::new(common)?;
-    // Checked here, not by clap, whose message would repeat the URL (and any credentials in it).
-    for (flag, url) in [
-        ("--unification-url", &args.unification_url),
-        ("--contact-url", &args.contact_url),
-    ] {
-        check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
-    }
+    session::check_urls(args)?;
     let destination = (!args.dry_run)
         .then(|| session::destination(args, shape.kind, &setup.printer))
         .transpose()?;

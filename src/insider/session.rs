@@ -1047,23 +1047,58 @@ pub(crate) fn destination(
     kind: Kind,
     printer: &crate::printer::Printer,
 ) -> Result<Destination, Error> {
+    let partner = partner_name(args, "")?;
+    let token = read_token(kind, args.token_file.as_deref(), printer)?;
+    Ok(Destination::from_send_args(
+        args,
+        &partner,
+        vec![(kind, token)],
+    ))
+}
+
+/// The base URLs of the send flags, checked here rather than by clap, whose message would repeat
+/// the URL (and any credentials in it).
+pub(crate) fn check_urls(args: &crate::cli::SendArgs) -> Result<(), Error> {
+    for (flag, url) in [
+        ("--unification-url", &args.unification_url),
+        ("--contact-url", &args.contact_url),
+    ] {
+        crate::insider::check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
+    }
+    Ok(())
+}
+
+/// The partner's name from `--partner` / `INSIDER_PARTNER_NAME`, trimmed and required; `why` is
+/// added to the message when it is missing.
+pub(crate) fn partner_name(args: &crate::cli::SendArgs, why: &str) -> Result<String, Error> {
     let partner = args.partner.as_deref().unwrap_or_default().trim();
     if partner.is_empty() {
-        return Err(Error::Usage(
-            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME{why}"
+        )));
     }
-    Ok(Destination {
-        partner: partner.to_string(),
-        unification_url: args.unification_url.clone(),
-        contact_url: args.contact_url.clone(),
-        tokens: vec![(kind, read_token(kind, args.token_file.as_deref(), printer)?)],
-        pacing: Pacing {
-            rate: args.rate,
-            concurrency: args.concurrency,
-            max_retries: args.max_retries,
-            timeout: std::time::Duration::from_secs(args.timeout),
-            max_wait: std::time::Duration::from_secs(args.max_wait),
-        },
-    })
+    Ok(partner.to_string())
+}
+
+impl Destination {
+    /// The account, hosts and pacing the send flags give, with the tokens of the commands to send.
+    pub(crate) fn from_send_args(
+        args: &crate::cli::SendArgs,
+        partner: &str,
+        tokens: Vec<(Kind, Secret)>,
+    ) -> Destination {
+        Destination {
+            partner: partner.to_string(),
+            unification_url: args.unification_url.clone(),
+            contact_url: args.contact_url.clone(),
+            tokens,
+            pacing: Pacing {
+                rate: args.rate,
+                concurrency: args.concurrency,
+                max_retries: args.max_retries,
+                timeout: std::time::Duration::from_secs(args.timeout),
+                max_wait: std::time::Duration::from_secs(args.max_wait),
+            },
+        }
+    }
 }

@@ -11,7 +11,6 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use tempfile::TempDir;
 
@@ -21,11 +20,8 @@ use super::{Step, channel_code};
 use crate::cli::SendArgs;
 use crate::engine::second_pass;
 use crate::error::Error;
-use crate::insider::check_base_url;
 use crate::insider::client::Endpoint as ApiEndpoint;
-use crate::insider::session::{
-    self, Ack, Acknowledge, Destination, Kind, Pacing, Refused, Session, Shape,
-};
+use crate::insider::session::{self, Ack, Acknowledge, Destination, Kind, Refused, Session, Shape};
 use crate::output::insider::UpsertOptions;
 use crate::printer::Printer;
 use crate::record::{Permission, Record};
@@ -280,19 +276,7 @@ pub fn destination(
         .into_iter()
         .map(|k| Ok((k, session::read_token(k, None, printer)?)))
         .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Some(Destination {
-        partner: partner.to_string(),
-        unification_url: send.unification_url.clone(),
-        contact_url: send.contact_url.clone(),
-        tokens,
-        pacing: Pacing {
-            rate: send.rate,
-            concurrency: send.concurrency,
-            max_retries: send.max_retries,
-            timeout: Duration::from_secs(send.timeout),
-            max_wait: Duration::from_secs(send.max_wait),
-        },
-    }))
+    Ok(Some(Destination::from_send_args(send, partner, tokens)))
 }
 
 /// The upload flags `sync` refuses (the ledger is its journal, its tokens come from the
@@ -309,19 +293,8 @@ pub fn check_send_args(send: &SendArgs) -> Result<String, Error> {
             )));
         }
     }
-    for (flag, url) in [
-        ("--unification-url", &send.unification_url),
-        ("--contact-url", &send.contact_url),
-    ] {
-        check_base_url(url).map_err(|m| Error::Usage(format!("{flag}: {m}")))?;
-    }
-    let partner = send.partner.as_deref().unwrap_or_default().trim();
-    if partner.is_empty() {
-        return Err(Error::Usage(
-            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME (the ledger keeps each partner's keys apart)".into(),
-        ));
-    }
-    Ok(partner.to_string())
+    session::check_urls(send)?;
+    session::partner_name(send, " (the ledger keeps each partner's keys apart)")
 }
 
 /// Where the acknowledgements go: `None` under `--dry-run`.
