@@ -7,6 +7,7 @@
 
 use crate::error::Error;
 use crate::input::{self, ChunkReader, Decoder, FileFacts, ReadOptions, Source};
+use crate::output::Outputs;
 use crate::output::rejects::Rejects;
 use crate::pipeline;
 use crate::printer::Printer;
@@ -36,9 +37,20 @@ pub struct Setup {
     pub started: std::time::Instant,
     /// `--html PATH`: the report for people ([`crate::report::html`]).
     pub html: Option<std::path::PathBuf>,
+    /// `--report PATH`: the summary and every problem as one JSON document.
+    pub report: Option<std::path::PathBuf>,
 }
 
 impl Setup {
+    /// The outputs every data command may write (`--report`, `--html`), to which a command adds
+    /// its own before [`Outputs::check`] (SPEC §9): no command can forget one of them.
+    pub fn outputs(&self, force: bool) -> Outputs<'_> {
+        Outputs::new(&self.sources)
+            .force(force)
+            .report(self.report.as_deref())
+            .html(self.html.as_deref())
+    }
+
     pub fn reader(&self) -> ChunkReader {
         ChunkReader::with_options(self.sources.clone(), self.read, self.facts.clone())
     }

@@ -14,7 +14,7 @@ use crate::output::guard::DIR_REJECTS;
 use crate::output::insider::{ExternalIdAs, UpsertOptions, write_upsert_user};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::output::writers::{self, Layout};
-use crate::output::{OutputDir, Outputs, netmera};
+use crate::output::{OutputDir, netmera};
 use crate::record::Record;
 
 /// Upsert options from the command line.
@@ -40,11 +40,9 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         (None, None) => default_rejects_path(setup.rules.now),
     };
     // SPEC §9, before anything is read or written: no output is an input or another output.
-    let mut outputs = Outputs::new(&setup.sources)
-        .force(args.force)
-        .rejects("the rejects file (--rejects)", &rejects_path)
-        .report(args.common.report.as_deref())
-        .html(args.common.html.as_deref());
+    let mut outputs = setup
+        .outputs(args.force)
+        .rejects("the rejects file (--rejects)", &rejects_path);
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }

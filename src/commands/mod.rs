@@ -103,6 +103,7 @@ impl Setup {
             progress: !args.no_progress && !args.quiet,
             started,
             html: args.html.clone(),
+            report: args.report.clone(),
         })
     }
 }

@@ -14,8 +14,8 @@ use crate::ledger::sync::{
     EARLIER, Journal, Shapes, check_send_args, destination, open_ledger, plan_inputs, send_plan,
 };
 use crate::ledger::{PartnerId, Plan, RunMode, check_guard};
+use crate::output::OutputDir;
 use crate::output::rejects::{default_rejects_path, rejects_shown};
-use crate::output::{OutputDir, Outputs};
 use crate::report::Summary;
 use crate::report::sync::{
     baseline_line, by_endpoint, dry_run_text, finish_unsent, invalid_line, report_plan, sync_line,
@@ -198,11 +198,9 @@ fn check_outputs(
     rejects: &Path,
 ) -> Result<Option<OutputDir>, Error> {
     let send = &args.send;
-    let mut outputs = Outputs::new(&setup.sources)
-        .force(send.force)
+    let mut outputs = setup
+        .outputs(send.force)
         .rejects("the rejects file (--rejects)", rejects)
-        .report(args.common.report.as_deref())
-        .html(args.common.html.as_deref())
         .maybe_creating_dir("--state", Some(state));
     if let Some(dir) = &send.out {
         outputs = outputs.dir("--out", dir);

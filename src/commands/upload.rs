@@ -12,9 +12,9 @@ use crate::commands::convert::upsert_options;
 use crate::engine::{Resolved, Setup, resolve_inputs, second_pass};
 use crate::error::{Error, Status};
 use crate::insider::session::{self, Kind, Resume, Session, Shape};
+use crate::output::OutputDir;
 use crate::output::insider::{DEFAULT_MAX_CONTACTS, UpsertOptions};
 use crate::output::rejects::{default_rejects_path, rejects_shown};
-use crate::output::{OutputDir, Outputs};
 
 pub fn upsert(args: &UpsertArgs) -> Result<Status, Error> {
     let shape = Shape {
@@ -66,11 +66,9 @@ fn run(
         .clone()
         .unwrap_or_else(|| default_rejects_path(setup.rules.now));
     // SPEC §9: no output is an input or another output; an output directory is locked and staged.
-    let mut outputs = Outputs::new(&setup.sources)
-        .force(args.force)
+    let mut outputs = setup
+        .outputs(args.force)
         .rejects("the rejects file (--rejects)", &rejects_path)
-        .report(common.report.as_deref())
-        .html(common.html.as_deref())
         .maybe_creating_dir("--journal", args.journal.as_deref());
     if let Some(dir) = &args.out {
         outputs = outputs.dir("--out", dir);

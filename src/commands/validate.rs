@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::cli::ValidateArgs;
 use crate::engine::{RowSink, Setup, first_pass, second_pass};
 use crate::error::{Error, Status};
-use crate::output::{AtomicFile, Outputs, netmera};
+use crate::output::{AtomicFile, netmera};
 use crate::report::Located;
 use crate::report::document::ReportFile;
 use crate::report::formats::Printer;
@@ -93,10 +93,8 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     crate::signals::install()?;
     let setup = Setup::new(&args.common)?;
     // SPEC §9, before anything is read or written: no output is an input or another output.
-    Outputs::new(&setup.sources)
-        .force(args.force)
-        .report(args.common.report.as_deref())
-        .html(args.common.html.as_deref())
+    setup
+        .outputs(args.force)
         .maybe("--valid-out", args.valid_out.as_deref())
         .maybe("--invalid-out", args.invalid_out.as_deref())
         .check()?;
