@@ -11,6 +11,17 @@ pub enum Status {
     DataProblems,
 }
 
+impl Status {
+    /// `DataProblems` when the run found invalid rows or refused records, else `Success`.
+    pub fn of(problems: bool) -> Status {
+        if problems {
+            Status::DataProblems
+        } else {
+            Status::Success
+        }
+    }
+}
+
 /// Why a command stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

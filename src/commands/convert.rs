@@ -126,11 +126,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     drop(out_dir);
     // A signal that came while the set was being replaced (too late to stop it) is reported now.
     crate::signals::check()?;
-    Ok(if summary.invalid > 0 || refused_records > 0 {
-        Status::DataProblems
-    } else {
-        Status::Success
-    })
+    Ok(Status::of(summary.invalid > 0 || refused_records > 0))
 }
 
 /// What to write, from `--to` and the flags of that target (those of the other are refused).

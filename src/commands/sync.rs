@@ -95,7 +95,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         setup
             .printer
             .say(&baseline_line(plan.actions.len(), &state));
-        return Ok(status(summary.invalid > 0));
+        return Ok(Status::of(summary.invalid > 0));
     }
 
     // Tokens and the destination before any request: only those the plan uses.
@@ -169,7 +169,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     if let Some(e) = sent.failure {
         return Err(e);
     }
-    Ok(status(
+    Ok(Status::of(
         summary.invalid > 0 || up.records_refused > 0 || unsent > 0,
     ))
 }
@@ -210,12 +210,4 @@ fn check_outputs(
         .as_deref()
         .map(|d| OutputDir::open(d, send.force))
         .transpose()
-}
-
-fn status(problems: bool) -> Status {
-    if problems {
-        Status::DataProblems
-    } else {
-        Status::Success
-    }
 }

@@ -184,9 +184,5 @@ fn run(
         return Err(e);
     }
     let problems = summary.invalid > 0 || up.records_refused > 0 || unsent > 0;
-    Ok(if problems {
-        Status::DataProblems
-    } else {
-        Status::Success
-    })
+    Ok(Status::of(problems))
 }

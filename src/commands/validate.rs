@@ -166,9 +166,5 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
         })?;
     }
     setup.printer.say(&summary.human(elapsed));
-    Ok(if summary.invalid > 0 {
-        Status::DataProblems
-    } else {
-        Status::Success
-    })
+    Ok(Status::of(summary.invalid > 0))
 }
