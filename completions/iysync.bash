@@ -477,7 +477,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__ledger__subcmd__show)
-            opts="-h -V --state --partner --format --redact --help --version"
+            opts="-h -V --state --partner --format --redact --lang --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +493,10 @@ _iysync() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -503,7 +507,7 @@ _iysync() {
             return 0
             ;;
         iysync__subcmd__ledger__subcmd__stats)
-            opts="-h -V --state --partner --format --redact --help --version"
+            opts="-h -V --state --partner --format --redact --lang --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +523,10 @@ _iysync() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en tr" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -294,6 +294,8 @@ complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_su
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -l partner -d 'Only this partner\'s keys (default: every partner in the ledger)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -l format -d 'Output format: text for people, or one JSON document' -r -f -a "text\t''
 json\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -l redact -d 'Mask recipients (on by default when CI is set)'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
@@ -301,6 +303,8 @@ complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_su
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -l partner -d 'Only this partner\'s keys (default: every partner in the ledger)' -r
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -l format -d 'Output format: text for people, or one JSON document' -r -f -a "text\t''
 json\t''"
+complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -l lang -d 'Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG; tr* is Turkish)' -r -f -a "en\t''
+tr\t''"
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -l redact -d 'Mask recipients (on by default when CI is set)'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
 complete -c iysync -n "__fish_iysync_using_subcommand ledger; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'

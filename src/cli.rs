@@ -280,10 +280,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PATH", help_heading = "Reporting")]
     pub html: Option<PathBuf>,
 
-    /// Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG;
-    /// tr* is Turkish).
-    #[arg(long, value_enum, value_name = "LANG", help_heading = "Reporting")]
-    pub lang: Option<LangArg>,
+    #[command(flatten, next_help_heading = "Reporting")]
+    pub lang: LangArgs,
 
     /// Worker threads for parsing and validation (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one(), help_heading = "Input")]
@@ -602,6 +600,26 @@ pub enum LangArg {
     Tr,
 }
 
+/// `--lang`, shared by the data commands and `iysync ledger`.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct LangArgs {
+    /// Language of messages, summaries and reports (default: from LC_ALL, LC_MESSAGES, LANG;
+    /// tr* is Turkish).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+}
+
+impl LangArgs {
+    /// The language asked for, or the environment's (SPEC §12).
+    pub fn resolve(self) -> crate::i18n::Lang {
+        match self.lang {
+            Some(LangArg::En) => crate::i18n::Lang::En,
+            Some(LangArg::Tr) => crate::i18n::Lang::Tr,
+            None => crate::i18n::Lang::from_env(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChannelArg {
     Email,
@@ -651,6 +669,9 @@ pub struct LedgerArgs {
     /// Mask recipients (on by default when CI is set).
     #[arg(long)]
     pub redact: bool,
+
+    #[command(flatten)]
+    pub lang: LangArgs,
 }
 
 #[derive(Debug, Args)]

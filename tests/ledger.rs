@@ -109,13 +109,13 @@ fn show_prints_the_row_and_the_history_of_recipients_written_as_in_the_input() {
         .assert()
         .success()
         .stdout(predicate::str::contains("email user@example.com (written  User@Example.COM )"))
-        .stdout(predicate::str::contains("partner acme: ONAY (consent 2025-05-15T14:23:00+03:00"))
-        .stdout(predicate::str::contains("upsert             ONAY  consent 2025-05-15T14:23:00+03:00  from day1.csv:3  run 1"))
+        .stdout(predicate::str::contains("partner acme: ONAY (consent 2025-05-15 14:23:00 +03:00"))
+        .stdout(predicate::str::contains("upsert             ONAY  consent 2025-05-15 14:23:00 +03:00  from day1.csv:3  run 1"))
         .stdout(predicate::str::contains("sms 905321234567"))
         .stdout(predicate::str::contains("sms_unsubscribe    RET"))
         .stdout(predicate::str::contains("from day1.csv:7"))
         .stdout(predicate::str::contains(
-            "pending: ONAY (consent 2025-05-15T14:24:00+03:00), still to send: upsert+resubscribe; refused: upsert: invalid phone",
+            "pending: ONAY (consent 2025-05-15 14:24:00 +03:00), still to send: upsert+resubscribe; refused: upsert: invalid phone",
         ));
 }
 
@@ -209,7 +209,8 @@ fn stats_counts_keys_pending_and_the_last_run() {
         .stdout(predicate::str::contains("email  ONAY 1  RET 0"))
         .stdout(predicate::str::contains("sms    ONAY 0  RET 1"))
         .stdout(predicate::str::contains("pending 1 (refused by Insider 1)"))
-        .stdout(predicate::str::contains("last run 2 (sync)"));
+        .stdout(predicate::str::contains("last run 2 (sync)"))
+        .stdout(predicate::str::contains(", refused\n"));
     let out = ledger_cmd(&[
         "stats",
         "--format",
@@ -296,4 +297,108 @@ fn the_ledger_opens_in_a_stock_sqlite3_shell() {
         String::from_utf8_lossy(&out.stdout),
         "sms_unsubscribe|RET|day1.csv|7\nupsert|RET|day1.csv|7\n"
     );
+}
+
+#[test]
+fn show_speaks_turkish_under_lang_tr_with_readable_dates_and_json_stays_as_it_is() {
+    let dir = tempdir();
+    let path = dir.path().join("ledger.sqlite3");
+    fill(&path);
+    let state = path.to_str().expect("utf-8 path");
+    let out = ledger_cmd(&[
+        "show",
+        "--lang",
+        "tr",
+        "--state",
+        state,
+        " User@Example.COM ",
+        "0532 123 45 67",
+        "nobody@example.com",
+    ])
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    for want in [
+        "e-posta user@example.com (yazıldığı gibi:  User@Example.COM )",
+        "partner acme: ONAY (izin zamanı 15.05.2025 14:23:00 +03:00, gönderim zamanı ",
+        "upsert             ONAY  izin zamanı 15.05.2025 14:23:00 +03:00  girdi day1.csv:3  çalıştırma 1",
+        "SMS 905321234567",
+        "bekleyen: ONAY (izin zamanı 15.05.2025 14:24:00 +03:00), gönderilecek: güncelleme/ekleme (upsert) + yeniden abone etme; Insider'ın reddi: upsert: invalid phone",
+        "e-posta nobody@example.com\n  defterde yok: ",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+    for english in [
+        "consent ",
+        "from ",
+        "pending",
+        "written",
+        "not in the ledger",
+    ] {
+        assert!(!text.contains(english), "{english:?} left in\n{text}");
+    }
+    // The language comes from the environment too; JSON is never translated (RFC 3339 times).
+    let out = ledger_cmd(&[
+        "show",
+        "--format",
+        "json",
+        "--state",
+        state,
+        "user@example.com",
+    ])
+    .env("LANG", "tr_TR.UTF-8")
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let acme = &doc["recipients"][0]["partners"][0];
+    assert_eq!(acme["consent_at"], "2025-05-15T14:23:00+03:00");
+    assert_eq!(acme["history"][0]["endpoint"], "upsert");
+}
+
+#[test]
+fn stats_speaks_turkish_under_lang_tr() {
+    let dir = tempdir();
+    let path = dir.path().join("ledger.sqlite3");
+    fill(&path);
+    let state = path.to_str().expect("utf-8");
+    let out = ledger_cmd(&["stats", "--state", state, "--lang", "tr"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    for want in [
+        "defter ",
+        "(şema ",
+        "partner acme: 2 alıcı\n",
+        "  e-posta  ONAY 1  RET 0\n",
+        "  SMS      ONAY 0  RET 1\n",
+        "  bekleyen 1 (Insider'ın reddettiği 1)\n",
+        "  son çalıştırma 2 (senkronizasyon): başlangıç 23.11.2026 ",
+        ", Insider bazı kayıtları reddetti\n",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+    assert!(
+        !text.contains("keys") && !text.contains("last run"),
+        "{text}"
+    );
+    // LANG=tr picks Turkish too; --lang en wins over it.
+    ledger_cmd(&["stats", "--state", state])
+        .env("LANG", "tr_TR.UTF-8")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 alıcı"));
+    ledger_cmd(&["stats", "--state", state, "--lang", "en"])
+        .env("LANG", "tr_TR.UTF-8")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 keys"));
 }

@@ -414,10 +414,10 @@ fn a_dry_run_sends_nothing_and_leaves_the_ledger_byte_identical() {
         .code(0)
         .stdout(predicate::str::contains("dry run of `iysync sync`"))
         .stdout(predicate::str::contains(
-            "/email/v2/unsubscribe: 1 requests, 1 records",
+            "/email/v2/unsubscribe: 1 request, 1 record",
         ))
         .stdout(predicate::str::contains(
-            "/api/user/v1/upsert: 1 requests, 2 records",
+            "/api/user/v1/upsert: 1 request, 2 records",
         ));
     assert_eq!(sim.requests_total(), requests, "nothing sent");
     assert_eq!(
@@ -714,7 +714,7 @@ fn fail_on_invalid_sends_nothing_and_leaves_the_ledger_acknowledged_state_alone(
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "nothing sent: 1 invalid rows and --fail-on-invalid",
+            "nothing sent: 1 invalid row and --fail-on-invalid",
         ));
     assert_eq!(sim.requests_total(), requests, "nothing sent");
     assert_eq!(

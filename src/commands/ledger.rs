@@ -9,12 +9,18 @@ use serde_json::json;
 
 use crate::cli::{LedgerArgs, LedgerCommand, LedgerFormat, LedgerShowArgs};
 use crate::error::{Error, Status};
+use crate::i18n::{self, Arg};
 use crate::ledger::{self, Ledger, PartnerId, Stats};
 use crate::privacy::{Shown, sanitize};
 use crate::record::{self, Channel, Outcome, Rules, timestamp};
-use crate::report::ledger::{report_json, report_text, stats_text};
+use crate::report::ledger::{channel_text, report_json, report_text, stats_text};
 
 pub fn run(cmd: &LedgerCommand) -> Result<Status, Error> {
+    let args = match cmd {
+        LedgerCommand::Show(args) => &args.ledger,
+        LedgerCommand::Stats(args) => args,
+    };
+    crate::i18n::set(args.lang.resolve());
     match cmd {
         LedgerCommand::Show(args) => show(args),
         LedgerCommand::Stats(args) => stats(args),
@@ -100,22 +106,25 @@ fn show(args: &LedgerShowArgs) -> Result<Status, Error> {
                 "partners": reports.iter().map(|r| report_json(r, shown)).collect::<Vec<_>>(),
             })),
             LedgerFormat::Text => {
+                let lang = i18n::lang();
                 text.push_str(&format!(
                     "{} {}",
-                    channel.as_str(),
+                    channel_text(lang, channel),
                     shown.recipient(&canonical)
                 ));
                 if written.trim() != canonical {
-                    text.push_str(&format!(" (written {})", shown.recipient(written)));
+                    let w = lang.ta(
+                        "ledger-written",
+                        &[("written", Arg::S(shown.recipient(written)))],
+                    );
+                    text.push_str(&format!(" {w}"));
                 }
                 text.push('\n');
                 if reports.is_empty() {
-                    text.push_str(
-                        "  not in the ledger: nothing was ever acknowledged for this recipient\n",
-                    );
+                    text.push_str(&format!("  {}\n", lang.t("ledger-not-found")));
                 }
                 for r in &reports {
-                    report_text(r, shown, &mut text);
+                    report_text(i18n::lang(), r, shown, &mut text);
                 }
             }
         }
@@ -155,16 +164,19 @@ fn stats(args: &LedgerArgs) -> Result<Status, Error> {
             format!("{doc}\n")
         }
         LedgerFormat::Text => {
-            let mut out = format!(
-                "ledger {} (schema {})\n",
-                sanitize(&ledger.path().display().to_string()),
-                ledger.schema_version()?
+            let lang = i18n::lang();
+            let path = sanitize(&ledger.path().display().to_string()).into_owned();
+            let schema = ledger.schema_version()?.to_string();
+            let mut out = lang.ta(
+                "ledger-header",
+                &[("path", Arg::S(path)), ("schema", Arg::S(schema))],
             );
+            out.push('\n');
             if all.is_empty() {
-                out.push_str("  empty: no sync has been acknowledged yet\n");
+                out.push_str(&format!("  {}\n", lang.t("ledger-empty")));
             }
             for s in &all {
-                stats_text(s, &mut out);
+                stats_text(lang, s, &mut out);
             }
             out
         }

@@ -10,7 +10,7 @@ pub mod validate;
 use std::io::IsTerminal;
 use std::str::FromStr;
 
-use crate::cli::{ChannelArg, ColorChoice, CommonArgs, DelimiterArg, Encoding, LangArg};
+use crate::cli::{ChannelArg, ColorChoice, CommonArgs, DelimiterArg, Encoding};
 use crate::engine::Setup;
 use crate::error::Error;
 use crate::input::{self, Decoder, Delimiter, ReadOptions};
@@ -38,11 +38,7 @@ fn color_enabled(choice: ColorChoice) -> bool {
 impl Setup {
     pub fn new(args: &CommonArgs) -> Result<Setup, Error> {
         let started = std::time::Instant::now();
-        crate::i18n::set(match args.lang {
-            Some(LangArg::En) => crate::i18n::Lang::En,
-            Some(LangArg::Tr) => crate::i18n::Lang::Tr,
-            None => crate::i18n::Lang::from_env(),
-        });
+        crate::i18n::set(args.lang.resolve());
         let tz = chrono_tz::Tz::from_str(&args.timezone).map_err(|_| {
             Error::Usage(format!(
                 "--timezone {:?} is not an IANA time zone; use a name such as Europe/Istanbul or UTC",

@@ -18,7 +18,8 @@ use crate::output::OutputDir;
 use crate::output::rejects::{default_rejects_path, rejects_shown};
 use crate::report::Summary;
 use crate::report::sync::{
-    baseline_line, by_endpoint, dry_run_text, finish_unsent, invalid_line, report_plan, sync_line,
+    baseline_line, dry_run_text, finish_unsent, invalid_line, report_endpoints, report_plan,
+    sync_line,
 };
 
 pub fn run(args: &SyncArgs) -> Result<Status, Error> {
@@ -152,9 +153,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         let mut ledger = ledger.borrow_mut();
         ledger.finish_run(run, now, run_status, &plan.counts)?;
     }
-    if let Some(r) = reporting.report.as_mut() {
-        r.block("upload_by_endpoint", by_endpoint(&sent.phases));
-    }
+    report_endpoints(&mut reporting, &sent.phases);
     if run.is_none() {
         crate::output::Stdout::print(&dry_run_text(&sent.requests, &plan.counts, send));
     }

@@ -114,33 +114,22 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// A note for people, when the file is anything but plain `;`-separated UTF-8 with LF ends.
+    /// A note for people in the language of the run, when the file is anything but plain
+    /// `;`-separated UTF-8 with LF ends.
     pub fn note(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        if self.gzip {
-            parts.push("gzip".to_string());
-        }
-        if self.encoding != Encoding::Utf8 || self.bom {
-            let bom = if self.bom { " with a BOM" } else { "" };
-            let decoded = match self.encoding {
-                Encoding::Utf16Le | Encoding::Utf16Be => " (decoded)",
-                _ => "",
-            };
-            parts.push(format!("{}{bom}{decoded}", self.encoding.label()));
-        }
-        match self.line_ends {
-            LineEnds::Lf => {}
-            LineEnds::Crlf => parts.push("CRLF line ends".to_string()),
-            LineEnds::Cr => {
-                parts.push("lone-CR line ends (classic Mac), read as records".to_string())
-            }
-        }
-        if self.delimiter != Delimiter::SEMICOLON {
-            parts.push(format!("fields separated by {}", self.delimiter.shown()));
-        }
-        if self.header_row {
-            parts.push("header row skipped".to_string());
-        }
+        self.note_in(crate::i18n::lang())
+    }
+
+    /// The note in `lang`: the file's name and each unusual fact (see [`FileFacts::note_keys`]).
+    pub fn note_in(&self, lang: crate::i18n::Lang) -> Option<String> {
+        let parts: Vec<String> = self
+            .note_keys()
+            .into_iter()
+            .map(|key| {
+                let encoding = crate::i18n::Arg::S(self.encoding.label().to_string());
+                lang.ta(key, &[("encoding", encoding)])
+            })
+            .collect();
         (!parts.is_empty()).then(|| {
             format!(
                 "{}: {}",
@@ -148,6 +137,38 @@ impl FileFacts {
                 parts.join(", ")
             )
         })
+    }
+
+    /// The catalogue keys of the file's unusual facts, in the order a note tells them (the
+    /// encoding's takes `$encoding`); none for a plain file.
+    pub fn note_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        if self.gzip {
+            keys.push("facts-gzip");
+        }
+        if self.encoding != Encoding::Utf8 || self.bom {
+            let decoded = matches!(self.encoding, Encoding::Utf16Le | Encoding::Utf16Be);
+            keys.push(match (self.bom, decoded) {
+                (false, false) => "facts-encoding",
+                (true, false) => "facts-encoding-bom",
+                (false, true) => "facts-encoding-decoded",
+                (true, true) => "facts-encoding-bom-decoded",
+            });
+        }
+        match self.line_ends {
+            LineEnds::Lf => {}
+            LineEnds::Crlf => keys.push("facts-crlf"),
+            LineEnds::Cr => keys.push("facts-cr"),
+        }
+        match self.delimiter.0 {
+            b',' => keys.push("facts-comma"),
+            b'\t' => keys.push("facts-tab"),
+            _ => {}
+        }
+        if self.header_row {
+            keys.push("facts-header");
+        }
+        keys
     }
 }
 
@@ -413,6 +434,66 @@ impl<R: Read> Read for Utf16Reader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts() -> FileFacts {
+        FileFacts {
+            file: "x.csv".to_string(),
+            gzip: false,
+            encoding: Encoding::Utf8,
+            bom: false,
+            line_ends: LineEnds::Lf,
+            delimiter: Delimiter::SEMICOLON,
+            header_row: false,
+        }
+    }
+
+    #[test]
+    fn a_files_note_is_told_in_the_language_asked_for() {
+        use crate::i18n::Lang;
+        assert_eq!(facts().note_in(Lang::Tr), None, "a plain file has no note");
+        let crlf = FileFacts {
+            line_ends: LineEnds::Crlf,
+            ..facts()
+        };
+        assert_eq!(
+            crlf.note_in(Lang::En).as_deref(),
+            Some("x.csv: CRLF line ends")
+        );
+        assert_eq!(
+            crlf.note_in(Lang::Tr).as_deref(),
+            Some("x.csv: Windows satır sonları (CRLF)")
+        );
+        let excel = FileFacts {
+            gzip: true,
+            encoding: Encoding::Utf16Le,
+            bom: true,
+            line_ends: LineEnds::Cr,
+            delimiter: Delimiter::COMMA,
+            header_row: true,
+            ..facts()
+        };
+        assert_eq!(
+            excel.note_in(Lang::En).as_deref(),
+            Some(
+                "x.csv: gzip, UTF-16LE with a BOM (decoded), lone-CR line ends (classic Mac), read as records, fields separated by `,`, header row skipped"
+            )
+        );
+        assert_eq!(
+            excel.note_in(Lang::Tr).as_deref(),
+            Some(
+                "x.csv: gzip, UTF-16LE (BOM'lu, UTF-8'e çevrilerek okundu), yalnızca CR satır sonları (eski Mac), kayıt olarak okundu, alanlar virgülle (`,`) ayrılmış, başlık satırı atlandı"
+            )
+        );
+        let legacy = FileFacts {
+            encoding: Encoding::Windows1254,
+            delimiter: Delimiter::TAB,
+            ..facts()
+        };
+        assert_eq!(
+            legacy.note_in(Lang::En).as_deref(),
+            Some("x.csv: windows-1254, fields separated by tab")
+        );
+    }
 
     fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
         let mut out = if big_endian {

@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
+use crate::i18n::Arg;
 
 /// The least a percentage limit allows.
 pub const FLOOR: u64 = 100;
@@ -103,14 +104,29 @@ pub fn check_guard(flips: u64, ledger_keys: u64, limit: MaxChanges) -> Result<()
     if flips <= allowed {
         return Ok(());
     }
+    // The value to pass is written as the flag takes it (never grouped).
+    let lang = crate::i18n::lang();
     let needed = if ledger_keys == 0 {
-        format!("{flips}")
+        flips.to_string()
     } else {
         // The smallest whole percentage that lets this plan through.
         let pct = (u128::from(flips) * 100).div_ceil(u128::from(ledger_keys));
-        format!("{flips} (or {pct}%)")
+        lang.ta(
+            "sync-guard-needed-percent",
+            &[
+                ("flips", Arg::S(flips.to_string())),
+                ("percent", Arg::S(pct.to_string())),
+            ],
+        )
     };
-    Err(Error::Usage(format!(
-        "nothing sent: the plan flips {flips} of the ledger's {ledger_keys} keys between ONAY and RET, more than --max-changes {limit} allows ({allowed}); check the input (a wrong or partial export?), and if the changes are meant, run again with --max-changes {needed}"
+    Err(Error::Usage(lang.ta(
+        "sync-guard",
+        &[
+            ("flips", Arg::N(flips)),
+            ("keys", Arg::N(ledger_keys)),
+            ("limit", Arg::S(limit.to_string())),
+            ("allowed", Arg::N(allowed)),
+            ("needed", Arg::S(needed)),
+        ],
     )))
 }

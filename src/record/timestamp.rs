@@ -67,6 +67,11 @@ impl Zone {
         }
     }
 
+    /// The zone's IANA entry (the HTML report shows its times in it).
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
     /// The instant of a local time. Ambiguous local times (the hour repeated when daylight saving
     /// ends) take the earlier instant.
     fn instant(&self, local: i64) -> Result<i64, TimestampError> {

@@ -1,7 +1,8 @@
 //! `--html PATH`: the report for people (SPEC §12). One self-contained file: inline CSS and SVG,
 //! no script, no external resource; the summary, a bar chart of the counts by code, the first
 //! [`PER_CODE`] rows of each code (file, line, message, the row; masked under `--redact`), the
-//! conflicts and withheld recipients, and the upload figures. Readable on a phone (viewport,
+//! conflicts and withheld recipients, the upload figures and `sync`'s (its plan's counts and each
+//! endpoint's figures), the time in the run's `--timezone`. Readable on a phone (viewport,
 //! one column below 40em) and printable (`@media print`). Rendered with maud (checked at compile
 //! time, every value escaped) and written like every output: temporary file, 0600, renamed.
 
@@ -16,6 +17,8 @@ use super::{Located, Summary, Upload, severity_of};
 use crate::error::Error;
 use crate::i18n::{self, Arg, Lang};
 use crate::input::Decoder;
+use crate::insider::session::Kind;
+use crate::ledger::SyncCounts;
 use crate::output::AtomicFile;
 use crate::privacy::{Shown, mask_recipient, scrub_recipients};
 use crate::record::{Code, Severity};
@@ -47,9 +50,20 @@ pub struct HtmlReport {
     shown: Shown,
     decoder: Decoder,
     delimiter: u8,
-    now: String,
+    /// When the run began (`--now`) and the zone it is shown in (`--timezone`).
+    now: i64,
+    tz: chrono_tz::Tz,
     inputs: Vec<String>,
     samples: BTreeMap<Code, Vec<Sample>>,
+    /// `iysync sync`: its figures (none for the other commands).
+    sync: Option<SyncFigures>,
+}
+
+/// What `iysync sync` adds: its plan's counts and each endpoint's upload figures.
+#[derive(Debug, Clone, Default)]
+struct SyncFigures {
+    counts: SyncCounts,
+    endpoints: Vec<(Kind, Upload)>,
 }
 
 /// What the run tells the report at its end.
@@ -67,13 +81,42 @@ impl HtmlReport {
             shown: setup.rules.shown,
             decoder: setup.decoder,
             delimiter: setup.rules.delimiter,
-            now: chrono::DateTime::<chrono::Utc>::from_timestamp(setup.rules.now, 0)
-                .unwrap_or_default()
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string(),
+            now: setup.rules.now,
+            tz: setup.rules.zone.tz(),
             inputs: setup.sources.iter().map(|s| s.name.clone()).collect(),
             samples: BTreeMap::new(),
+            sync: None,
         })
+    }
+
+    /// `iysync sync`: the plan's counts (the report then has its sync section).
+    pub fn sync_counts(&mut self, counts: SyncCounts) {
+        self.sync.get_or_insert_with(SyncFigures::default).counts = counts;
+    }
+
+    /// `iysync sync`: the upload figures of each endpoint (phase) that sent.
+    pub fn sync_endpoints(&mut self, phases: &[(Kind, Upload)]) {
+        self.sync.get_or_insert_with(SyncFigures::default).endpoints = phases.to_vec();
+    }
+
+    /// When the report was made, in the run's zone with its name and offset, written the
+    /// language's way (`2026-11-22 12:00` / `22.11.2026 12:00`).
+    fn generated_at(&self, lang: Lang) -> String {
+        let utc = chrono::DateTime::<chrono::Utc>::from_timestamp(self.now, 0).unwrap_or_default();
+        let local = utc.with_timezone(&self.tz);
+        let date = match lang {
+            Lang::En => local.format("%Y-%m-%d"),
+            Lang::Tr => local.format("%d.%m.%Y"),
+        };
+        lang.ta(
+            "html-generated-at",
+            &[
+                ("date", Arg::S(date.to_string())),
+                ("time", Arg::S(local.format("%H:%M").to_string())),
+                ("zone", Arg::S(self.tz.name().to_string())),
+                ("offset", Arg::S(local.format("%:z").to_string())),
+            ],
+        )
     }
 
     /// The problems of one row (`raw`: its original bytes, for invalid rows).
@@ -115,6 +158,7 @@ impl HtmlReport {
         let t = |k: &str| lang.t(k);
         let n = |v: u64| lang.num(v);
         let title = t("html-title");
+        let notes: Vec<String> = s.files.iter().filter_map(|f| f.note_in(lang)).collect();
         let mut counts: Vec<(&&str, &u64)> = s.by_code.iter().collect();
         // Errors first, then warnings, then fixes; the most frequent first within each.
         let rank = |c: &str| match severity_of(c) {
@@ -170,9 +214,16 @@ impl HtmlReport {
                         h1 { (title) }
                         p.meta { (lang.ta("html-generated", &[
                             ("version", Arg::S(env!("CARGO_PKG_VERSION").to_string())),
-                            ("now", Arg::S(self.now.clone())),
-                        ])) " · " (t("html-elapsed")) " " (lang.secs(f.elapsed.as_secs_f64())) " s" }
+                            ("now", Arg::S(self.generated_at(lang))),
+                        ])) " · " (t("html-elapsed")) " "
+                            (lang.ta("html-seconds", &[("secs", Arg::S(lang.secs(f.elapsed.as_secs_f64())))])) }
                         p.meta { (t("html-inputs")) ": " (self.inputs.join(", ")) }
+                        @if !notes.is_empty() {
+                            div #file-notes {
+                                p.meta { (t("html-file-notes")) ":" }
+                                ul.meta { @for note in &notes { li { (note) } } }
+                            }
+                        }
                         @if self.shown.redact { p.meta { (t("html-redacted")) } }
                     }
                     section #summary {
@@ -203,7 +254,7 @@ impl HtmlReport {
                             }
                         }
                     }
-                    // Hook: `iysync sync` adds its figures (the ledger's changes) here.
+                    @if let Some(sync) = &self.sync { (sync_section(sync, lang)) }
                     section #by-code {
                         h2 { (t("html-by-code")) }
                         @if counts.is_empty() {
@@ -232,6 +283,76 @@ impl HtmlReport {
             }
         };
         format!("{MARK}{}", markup.into_string())
+    }
+}
+
+/// `iysync sync`'s figures: the plan's counts, and each endpoint's requests and records.
+fn sync_section(sync: &SyncFigures, lang: Lang) -> Markup {
+    let c = &sync.counts;
+    let counts = [
+        ("html-sync-unchanged", c.unchanged, ""),
+        ("html-sync-new", c.new, ""),
+        ("html-sync-opt-out", c.opt_out, ""),
+        ("html-sync-opt-in", c.opt_in, ""),
+        (
+            "html-sync-stale",
+            c.stale,
+            if c.stale > 0 { "warn" } else { "" },
+        ),
+        (
+            "html-sync-pending",
+            c.pending,
+            if c.pending > 0 { "warn" } else { "" },
+        ),
+    ];
+    let columns = [
+        "html-requests",
+        "html-sent",
+        "html-accepted",
+        "html-refused",
+        "html-retries",
+    ];
+    html! {
+        section #sync {
+            h2 { (lang.t("html-sync")) }
+            dl.figures {
+                @for (key, value, class) in counts {
+                    div class=(format!("figure {class}")) {
+                        dt { (lang.t(key)) }
+                        dd data-key=(key) { (lang.num(value)) }
+                    }
+                }
+            }
+            h3 { (lang.t("html-sync-endpoints")) }
+            @if sync.endpoints.is_empty() {
+                p { (lang.t("html-sync-none-sent")) }
+            } @else {
+                div.scroll {
+                    table.endpoints {
+                        thead { tr {
+                            th { (lang.t("html-endpoint")) }
+                            @for key in columns { th { (lang.t(key)) } }
+                        } }
+                        tbody {
+                            @for (kind, u) in &sync.endpoints {
+                                tr data-endpoint=(kind.name()) {
+                                    td { (lang.t(&format!("html-endpoint-{}", kind.name()))) }
+                                    @for (key, value) in [
+                                        ("html-requests", u.requests),
+                                        ("html-sent", u.records_sent),
+                                        ("html-accepted", u.records_accepted),
+                                        ("html-refused", u.records_refused),
+                                        ("html-retries", u.retries),
+                                    ] {
+                                        td.num data-key=(key) { (lang.num(value)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -106,3 +106,31 @@ fn console_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_phase_has_a_label_in_both_languages() {
+        // The phases set by validate, the engine, convert, the upload session and sync.
+        for what in [
+            "validate",
+            "reading",
+            "writing",
+            "sending",
+            "planning",
+            "unsubscribing",
+            "upserting",
+            "resubscribing",
+        ] {
+            let key = format!("progress-{what}");
+            let (en, tr) = (Lang::En.t(&key), Lang::Tr.t(&key));
+            assert_ne!(en, key, "{key} in en");
+            assert_ne!(tr, key, "{key} in tr");
+            assert_ne!(en, tr, "{key} is translated");
+        }
+        assert_eq!(label("planning"), Lang::En.t("progress-planning"));
+    }
+}

@@ -22,8 +22,8 @@ pub struct Reporting {
     printer: Option<Printer<io::Sink>>,
     pub report: Option<ReportFile>,
     pub rejects: Rejects,
-    /// `--html`: the first rows of each code, written at the end.
-    html: Option<HtmlReport>,
+    /// `--html`: the first rows of each code (and `sync`'s figures), written at the end.
+    pub html: Option<HtmlReport>,
     decoder: Decoder,
 }
 

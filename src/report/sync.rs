@@ -8,6 +8,7 @@ use crate::cli::SendArgs;
 
 use crate::engine::RowSink;
 use crate::error::Error;
+use crate::i18n::{self, Arg};
 use crate::insider::session::{self, Kind};
 use crate::ledger::{Plan, Stale, SyncCounts};
 use crate::printer::Printer;
@@ -15,12 +16,20 @@ use crate::record::{Code, Field, Problem};
 use crate::report::reporting::Reporting;
 use crate::report::{Located, Summary, Upload};
 
-/// The `sync:` line of the people's summary.
+/// The `sync:` line of the people's summary, in the language of the run.
 pub fn sync_line(c: &SyncCounts) -> String {
-    format!(
-        "  sync: {} unchanged, {} new, {} opt-out, {} opt-in, {} stale, {} pending\n",
-        c.unchanged, c.new, c.opt_out, c.opt_in, c.stale, c.pending
-    )
+    let text = i18n::lang().ta(
+        "sync-line",
+        &[
+            ("unchanged", Arg::N(c.unchanged)),
+            ("new", Arg::N(c.new)),
+            ("opt_out", Arg::N(c.opt_out)),
+            ("opt_in", Arg::N(c.opt_in)),
+            ("stale", Arg::N(c.stale)),
+            ("pending", Arg::N(c.pending)),
+        ],
+    );
+    format!("  {text}\n")
 }
 
 /// The warning of a record older than the ledger's other word, at its file and line.
@@ -47,29 +56,42 @@ fn time(at: i64) -> String {
 }
 
 /// The plan of `sync --dry-run`: its size, its counts, each endpoint's requests and records, and
-/// where the bodies went.
+/// where the bodies went, in the language of the run.
 pub fn dry_run_text(p: &session::Plan, counts: &SyncCounts, send: &SendArgs) -> String {
-    let mut text = format!(
-        "dry run of `iysync sync`: {} records in {} requests, {} bytes; nothing was sent, the ledger is unchanged\n{}",
-        p.records,
-        p.requests,
-        p.bytes,
-        sync_line(counts)
+    let lang = i18n::lang();
+    let mut text = lang.ta(
+        "sync-dry-run",
+        &[
+            ("records", Arg::N(p.records)),
+            ("requests", Arg::N(p.requests)),
+            ("bytes", Arg::N(p.bytes)),
+        ],
     );
+    text.push('\n');
+    text.push_str(&sync_line(counts));
     for (endpoint, (requests, records)) in &p.by_endpoint {
         let base = if endpoint.is_contact() {
             &send.contact_url
         } else {
             &send.unification_url
         };
-        text.push_str(&format!(
-            "  POST {}{}: {requests} requests, {records} records\n",
-            base.trim_end_matches('/'),
-            endpoint.path()
-        ));
+        let url = format!("{}{}", base.trim_end_matches('/'), endpoint.path());
+        let line = lang.ta(
+            "sync-dry-run-endpoint",
+            &[
+                ("url", Arg::S(url)),
+                ("requests", Arg::N(*requests)),
+                ("records", Arg::N(*records)),
+            ],
+        );
+        text.push_str(&format!("  {line}\n"));
     }
     if let Some(dir) = &send.out {
-        text.push_str(&format!("  bodies written to {}\n", dir.display()));
+        let line = lang.ta(
+            "sync-dry-run-bodies",
+            &[("dir", Arg::S(dir.display().to_string()))],
+        );
+        text.push_str(&format!("  {line}\n"));
     }
     text
 }
@@ -106,22 +128,39 @@ pub fn report_plan(
             serde_json::to_value(plan.counts).unwrap_or_default(),
         );
     }
+    if let Some(h) = reporting.html.as_mut() {
+        h.sync_counts(plan.counts);
+    }
     Ok(())
+}
+
+/// Each endpoint's upload figures: the report's `upload_by_endpoint` block and the HTML
+/// report's sync section.
+pub fn report_endpoints(reporting: &mut Reporting, phases: &[(Kind, Upload)]) {
+    if let Some(r) = reporting.report.as_mut() {
+        r.block("upload_by_endpoint", by_endpoint(phases));
+    }
+    if let Some(h) = reporting.html.as_mut() {
+        h.sync_endpoints(phases);
+    }
 }
 
 /// The line of a run `--fail-on-invalid` stopped.
 pub fn invalid_line(invalid: u64) -> String {
-    format!(
-        "  nothing sent: {invalid} invalid rows and --fail-on-invalid; the ledger is unchanged; fix them (see the rejects file) and run again\n"
-    )
+    let text = i18n::lang().ta("sync-invalid", &[("invalid", Arg::N(invalid))]);
+    format!("  {text}\n")
 }
 
 /// The line of a `--baseline` run.
 pub fn baseline_line(keys: usize, state: &Path) -> String {
-    format!(
-        "  baseline: {keys} keys recorded in {} as acknowledged; nothing was sent\n",
-        state.display()
-    )
+    let text = i18n::lang().ta(
+        "sync-baseline",
+        &[
+            ("keys", Arg::N(keys as u64)),
+            ("state", Arg::S(state.display().to_string())),
+        ],
+    );
+    format!("  {text}\n")
 }
 
 /// Ends a run stopped before sending: the rejects file, the report (the plan's `skipped`
