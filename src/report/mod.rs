@@ -269,7 +269,7 @@ impl Summary {
                 line(lang.ta(key, &[("list", Arg::S(list.join(", ")))]));
             }
         }
-        for note in self.files.iter().filter_map(|f| f.note()) {
+        for note in self.files.iter().filter_map(|f| f.note_in(lang)) {
             line(lang.ta("summary-file", &[("note", Arg::S(note))]));
         }
         for key in self.by_code.keys().filter_map(|c| hint(c)) {
