@@ -114,13 +114,8 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// A note for people in the language of the run, when the file is anything but plain
-    /// `;`-separated UTF-8 with LF ends.
-    pub fn note(&self) -> Option<String> {
-        self.note_in(crate::i18n::lang())
-    }
-
-    /// The note in `lang`: the file's name and each unusual fact (see [`FileFacts::note_keys`]).
+    /// A note for people in `lang`, when the file is anything but plain `;`-separated UTF-8 with
+    /// LF ends: the file's name and each unusual fact (see [`FileFacts::note_keys`]).
     pub fn note_in(&self, lang: crate::i18n::Lang) -> Option<String> {
         let parts: Vec<String> = self
             .note_keys()
