@@ -218,6 +218,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// `--lang` of a data command (the others take the language from the environment).
+    pub fn lang(&self) -> Option<LangArg> {
+        match self {
+            Command::Validate(a) => a.common.lang,
+            Command::Convert(a) => a.common.lang,
+            Command::Upsert(a) => a.common.lang,
+            Command::Unsubscribe(a) => a.common.lang,
+            Command::Resubscribe(a) => a.common.lang,
+            Command::Sync(a) => a.common.lang,
+            Command::Ledger(_) | Command::Completions { .. } | Command::Man { .. } => None,
+        }
+    }
+}
+
 /// Options every data command shares.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {

@@ -132,6 +132,27 @@ pub enum Arg {
     S(String),
 }
 
+/// Anything shown as it is (a path's `display()`, a flag, a pid): [`Arg::S`]. A count that is
+/// grouped and chooses a noun's form is written `Arg::N(n)` explicitly.
+impl<T: std::fmt::Display> From<T> for Arg {
+    fn from(value: T) -> Arg {
+        Arg::S(value.to_string())
+    }
+}
+
+/// The text of a catalogue key in the run's language ([`lang()`]), with named arguments:
+/// `tr!("err-out-is-input", what = flag, path = p.display(), input = name)`. A value is shown as
+/// it is (anything `Display`), or given as `Arg::N(n)` for a count.
+#[macro_export]
+macro_rules! tr {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::lang().ta(
+            $key,
+            &[$((stringify!($name), $crate::i18n::Arg::from($value))),*],
+        )
+    };
+}
+
 static CURRENT: AtomicU8 = AtomicU8::new(0);
 
 /// Sets the language of this run (once, from `--lang` or the environment).

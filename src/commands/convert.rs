@@ -42,7 +42,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     // SPEC §9, before anything is read or written: no output is an input or another output.
     let mut outputs = setup
         .outputs(args.force)
-        .rejects("the rejects file (--rejects)", &rejects_path);
+        .rejects(crate::tr!("err-what-rejects"), &rejects_path);
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }

@@ -35,14 +35,20 @@ fn color_enabled(choice: ColorChoice) -> bool {
     }
 }
 
+/// The language of the run: `--lang`, else the environment's (SPEC §12).
+pub fn language(arg: Option<LangArg>) -> crate::i18n::Lang {
+    match arg {
+        Some(LangArg::En) => crate::i18n::Lang::En,
+        Some(LangArg::Tr) => crate::i18n::Lang::Tr,
+        None => crate::i18n::Lang::from_env(),
+    }
+}
+
 impl Setup {
     pub fn new(args: &CommonArgs) -> Result<Setup, Error> {
         let started = std::time::Instant::now();
-        crate::i18n::set(match args.lang {
-            Some(LangArg::En) => crate::i18n::Lang::En,
-            Some(LangArg::Tr) => crate::i18n::Lang::Tr,
-            None => crate::i18n::Lang::from_env(),
-        });
+        // (Set already by `main_exit_code`; set here too for callers that start at the setup.)
+        crate::i18n::set(language(args.lang));
         let tz = chrono_tz::Tz::from_str(&args.timezone).map_err(|_| {
             Error::Usage(format!(
                 "--timezone {:?} is not an IANA time zone; use a name such as Europe/Istanbul or UTC",
