@@ -68,7 +68,9 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Man { command } => {
             let mut out = std::io::stdout().lock();
             cli::render_man(command.as_deref(), &mut out)
-                .ok_or_else(|| Error::Usage(tr!("err-no-man-page", command = format!("{command:?}"))))?
+                .ok_or_else(|| {
+                    Error::Usage(tr!("err-no-man-page", command = format!("{command:?}")))
+                })?
                 .map_err(|e| Error::io(tr!("err-write-man-page"), e))?;
             Ok(Status::Success)
         }

@@ -124,3 +124,27 @@ warn-refused-out-of-range = Insider reported { $n } refused records at positions
 err-upload-aborted-rerun = upload aborted: { $error }; what was acknowledged is in the journal, rerun the same command to send the rest
 err-upload-aborted-fix = upload aborted: { $error }; what was acknowledged is in the journal, so once that is fixed a rerun sends only the rest
 note-acknowledged = { $acknowledged } of the { $requests } requests sent were acknowledged and are recorded in { $path }
+
+## Flags and setup
+err-external-id-as = --external-id-as { $value }: write `uuid` or `custom:NAME` (NAME of letters, digits and _)
+err-signal-handler = cannot install the signal handler: { $error }
+err-timezone = --timezone { $value } is not an IANA time zone; use a name such as Europe/Istanbul or UTC
+err-too-many-files = { $n } input files given; one run reads at most { $max } (concatenate them first)
+err-jobs-zero = --jobs must be at least 1
+err-netmera-only-flags = --keep-history and --split-rows are for --to netmera; Insider bodies carry the resolved state
+err-insider-only-flags = --external-id-as, --skip-hook and --consent-event are for --to insider
+err-netmera-out-dir = --to netmera writes email.csv and sms.csv: give a directory with --out
+
+## Temporary files (the spool of valid records, the history put in time order)
+err-spool-write = cannot write the temporary spool of valid records in { $dir } (about 45 bytes a row); free space there or point TMPDIR at a larger disk
+err-spool-create = cannot create a temporary file in { $dir } for the second pass; point TMPDIR at a writable directory
+err-spool-chunk = cannot spool the valid records of a chunk of the input
+err-spool-chunk-why = they are over 4 GiB (a row of gigabytes?)
+err-spool-damaged = the temporary spool of valid records could not be read back; run again, and check the disk holding TMPDIR if it happens again
+err-spool-read = cannot read back the temporary spool of valid records; check the disk holding TMPDIR
+err-order-line = cannot put a line of the history in time order
+err-order-line-why = it is over 4 GiB
+err-order-write = cannot write a temporary file in { $dir } to put the history in time order (it takes about as much space as the output); free space there or point TMPDIR at a larger disk
+err-order-read = cannot read back a temporary file in { $dir } used to put the history in time order; run again, and check the disk holding TMPDIR if it happens again
+err-order-create = cannot create a temporary file in { $dir } to put the history in time order; point TMPDIR at a writable directory
+err-order-checksum = its checksum does not match what was written

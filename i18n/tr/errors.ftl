@@ -125,3 +125,27 @@ warn-refused-out-of-range = Insider, isteklerinde bulunmayan konumlarda { $n } r
 err-upload-aborted-rerun = yükleme durduruldu: { $error }; Insider'ın teslim aldığı istekler günlükte (journal) kayıtlı, kalanları göndermek için aynı komutu yeniden çalıştırın
 err-upload-aborted-fix = yükleme durduruldu: { $error }; Insider'ın teslim aldığı istekler günlükte (journal) kayıtlı, sorunu giderdikten sonra yeniden çalıştırdığınızda yalnızca kalanlar gönderilir
 note-acknowledged = gönderilen { $requests } isteğin { $acknowledged } tanesini Insider teslim aldı; bunlar { $path } içine kaydedildi
+
+## Seçenekler ve hazırlık
+err-external-id-as = --external-id-as { $value }: `uuid` ya da `custom:AD` yazın (AD harf, rakam ve _ içerebilir)
+err-signal-handler = sinyal işleyicisi kurulamadı: { $error }
+err-timezone = --timezone { $value } bir IANA saat dilimi değil; Europe/Istanbul ya da UTC gibi bir ad kullanın
+err-too-many-files = { $n } girdi dosyası verildi; bir çalıştırma en fazla { $max } dosya okur (önce dosyaları birleştirin)
+err-jobs-zero = --jobs en az 1 olmalı
+err-netmera-only-flags = --keep-history ve --split-rows yalnızca --to netmera içindir; Insider istek gövdeleri sonuçlanmış durumu taşır
+err-insider-only-flags = --external-id-as, --skip-hook ve --consent-event yalnızca --to insider içindir
+err-netmera-out-dir = --to netmera, email.csv ve sms.csv dosyalarını yazar: --out ile bir dizin verin
+
+## Geçici dosyalar (geçerli kayıtların ara deposu, zaman sırasına konan geçmiş)
+err-spool-write = geçerli kayıtların geçici ara deposu { $dir } içine yazılamadı (satır başına yaklaşık 45 bayt); orada yer açın ya da TMPDIR'i daha büyük bir diske yönlendirin
+err-spool-create = ikinci geçiş için { $dir } içinde geçici dosya oluşturulamadı; TMPDIR'i yazılabilir bir dizine yönlendirin
+err-spool-chunk = girdinin bir bölümündeki geçerli kayıtlar ara depoya yazılamadı
+err-spool-chunk-why = 4 GiB'tan büyükler (gigabaytlarca uzunlukta bir satır mı?)
+err-spool-damaged = geçerli kayıtların geçici ara deposu geri okunamadı; yeniden çalıştırın, yine olursa TMPDIR'in bulunduğu diski kontrol edin
+err-spool-read = geçerli kayıtların geçici ara deposu geri okunamadı; TMPDIR'in bulunduğu diski kontrol edin
+err-order-line = geçmişin bir satırı zaman sırasına konamadı
+err-order-line-why = 4 GiB'tan büyük
+err-order-write = geçmişi zaman sırasına koymak için { $dir } içine geçici dosya yazılamadı (yaklaşık çıktı kadar yer kaplar); orada yer açın ya da TMPDIR'i daha büyük bir diske yönlendirin
+err-order-read = geçmişi zaman sırasına koymak için { $dir } içinde kullanılan geçici dosya geri okunamadı; yeniden çalıştırın, yine olursa TMPDIR'in bulunduğu diski kontrol edin
+err-order-create = geçmişi zaman sırasına koymak için { $dir } içinde geçici dosya oluşturulamadı; TMPDIR'i yazılabilir bir dizine yönlendirin
+err-order-checksum = sağlama toplamı yazılanla uyuşmuyor

@@ -150,7 +150,12 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
     crate::signals::check()?;
     for (p, w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
         w.into_inner()
-            .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = p.display()), e.into_error()))?
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-write", path = p.display()),
+                    e.into_error(),
+                )
+            })?
             .commit()?;
     }
     let elapsed = setup.elapsed();

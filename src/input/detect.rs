@@ -151,7 +151,6 @@ impl FileFacts {
     }
 }
 
-
 /// The encoding of the head's first bytes, or a refusal.
 pub fn sniff(name: &str, head: &[u8], options: &ReadOptions) -> Result<(Encoding, bool), Error> {
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {

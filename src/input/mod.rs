@@ -210,7 +210,8 @@ pub fn open(
 ) -> Result<Opened, Error> {
     let raw: Box<dyn Read + Send> = match &source.path {
         Some(p) => Box::new(
-            File::open(p).map_err(|e| Error::io(crate::tr!("err-cannot-open", path = p.display()), e))?,
+            File::open(p)
+                .map_err(|e| Error::io(crate::tr!("err-cannot-open", path = p.display()), e))?,
         ),
         None => Box::new(io::stdin()),
     };
@@ -404,8 +405,12 @@ impl ChunkReader {
                 continue;
             };
             let file = *file;
-            let cannot_read =
-                |e| Error::io(crate::tr!("err-cannot-read", path = &self.sources[file].name), e);
+            let cannot_read = |e| {
+                Error::io(
+                    crate::tr!("err-cannot-read", path = &self.sources[file].name),
+                    e,
+                )
+            };
             if let Some(long) = self.skipping.as_mut() {
                 // Skipping a long line: read on, keeping nothing, until its end.
                 let mut buf = std::mem::take(&mut self.carry);

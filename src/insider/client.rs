@@ -286,9 +286,15 @@ pub enum Event<'a> {
 #[derive(Debug)]
 pub enum UploadError {
     /// 401/403 or a contact API's "Unauthorized": stop at once, no retries.
-    Auth { status: u16, message: String },
+    Auth {
+        status: u16,
+        message: String,
+    },
     /// A request still failed after `--max-retries`.
-    RetriesExhausted { seq: u64, last: String },
+    RetriesExhausted {
+        seq: u64,
+        last: String,
+    },
     /// The answer does not say what became of the request ([`UnknownOutcome`]): nothing of it
     /// is recorded, and a rerun sends it again.
     Unexpected {
@@ -297,9 +303,15 @@ pub enum UploadError {
         why: UnknownOutcome,
     },
     /// No secure connection could be set up (certificate, not TLS at all…). Not retried.
-    Tls { host: String, what: String },
+    Tls {
+        host: String,
+        what: String,
+    },
     /// The server asked to wait longer than `max_wait`.
-    WaitTooLong { asked: Duration, max: Duration },
+    WaitTooLong {
+        asked: Duration,
+        max: Duration,
+    },
     Interrupted,
     Config(String),
     /// `on_done` failed (the journal could not be written): the upload stops.
@@ -579,12 +591,10 @@ impl Shared {
         if cfg.rate_per_min == 0 {
             return Err(UploadError::Config(crate::tr!("err-rate-zero")));
         }
-        let partner = HeaderValue::from_str(&partner).map_err(|_| {
-            UploadError::Config(crate::tr!("err-partner-header"))
-        })?;
-        let mut token = HeaderValue::from_str(cfg.token.expose().trim()).map_err(|_| {
-            UploadError::Config(crate::tr!("err-token-header"))
-        })?;
+        let partner = HeaderValue::from_str(&partner)
+            .map_err(|_| UploadError::Config(crate::tr!("err-partner-header")))?;
+        let mut token = HeaderValue::from_str(cfg.token.expose().trim())
+            .map_err(|_| UploadError::Config(crate::tr!("err-token-header")))?;
         token.set_sensitive(true);
 
         let concurrency = cfg.concurrency.max(1);

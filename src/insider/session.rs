@@ -388,9 +388,9 @@ pub fn run_key(
             let mut f = std::fs::File::open(p)
                 .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = &source.name), e))?;
             loop {
-                let n = f
-                    .read(&mut buf)
-                    .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = &source.name), e))?;
+                let n = f.read(&mut buf).map_err(|e| {
+                    Error::io(crate::tr!("err-cannot-read", path = &source.name), e)
+                })?;
                 if n == 0 {
                     break;
                 }
@@ -477,18 +477,12 @@ pub fn open_journal(
         None => {
             let state = dirs::state_dir()
                 .or_else(dirs::data_local_dir)
-                .ok_or_else(|| {
-                    Error::Usage(crate::tr!("err-no-state-dir-journal"))
-                })?;
+                .ok_or_else(|| Error::Usage(crate::tr!("err-no-state-dir-journal")))?;
             journal::default_path(&state, &key.run_key)
         }
     };
-    journal::create_parent(&path).map_err(|e| {
-        Error::io(
-            crate::tr!("err-journal-dir", path = path.display()),
-            e,
-        )
-    })?;
+    journal::create_parent(&path)
+        .map_err(|e| Error::io(crate::tr!("err-journal-dir", path = path.display()), e))?;
     let lock = Lock::acquire(
         &lock_path(&path),
         &crate::tr!("err-what-journal", path = path.display()),
@@ -697,9 +691,9 @@ impl<'a> Session<'a> {
                 Some(cfg) => self.upload(cfg, rx, in_flight, progress),
                 None => self.dry_run(rx),
             };
-            let produced = producer.join().unwrap_or_else(|_| {
-                Err(Error::Usage(crate::tr!("err-planner-stopped")))
-            });
+            let produced = producer
+                .join()
+                .unwrap_or_else(|_| Err(Error::Usage(crate::tr!("err-planner-stopped"))));
             (result, produced)
         });
         self.resume = resume;
@@ -814,7 +808,7 @@ impl<'a> Session<'a> {
         if out_of_range > 0 {
             self.printer.warn(&crate::tr!(
                 "warn-refused-out-of-range",
-                n = crate::i18n::Arg::N(out_of_range as u64)
+                n = crate::i18n::Arg::N(out_of_range)
             ));
         }
         match result {

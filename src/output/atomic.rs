@@ -65,7 +65,12 @@ impl AtomicFile {
             .prefix(TMP_PREFIX)
             .suffix(TMP_SUFFIX)
             .tempfile_in(parent_of(path))
-            .map_err(|e| Error::io(crate::tr!("err-cannot-create", path = path.display()), plain(e)))?;
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-create", path = path.display()),
+                    plain(e),
+                )
+            })?;
         // Best effort: without the lock the temporary is only at risk of being taken for a
         // leftover by a run on the same directory.
         let _ = tmp.as_file().try_lock();
@@ -250,7 +255,12 @@ impl OutputDir {
             )));
         }
         let mut names: Vec<String> = std::fs::read_dir(staging.path())
-            .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = staging.path().display()), e))?
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-read", path = staging.path().display()),
+                    e,
+                )
+            })?
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
@@ -265,8 +275,12 @@ impl OutputDir {
             )
         };
         write_marker(&marker)?;
-        sync_dir(&self.dir)
-            .map_err(|e| Error::io(incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())), e))?;
+        sync_dir(&self.dir).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())),
+                e,
+            )
+        })?;
         for name in &earlier {
             let stale = self.dir.join(name);
             std::fs::remove_file(&stale).map_err(|e| {
@@ -285,10 +299,18 @@ impl OutputDir {
                 )
             })?;
         }
-        sync_dir(&self.dir)
-            .map_err(|e| Error::io(incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())), e))?;
-        std::fs::remove_file(&marker)
-            .map_err(|e| Error::io(incomplete(crate::tr!("err-cannot-remove", path = marker.display())), e))?;
+        sync_dir(&self.dir).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())),
+                e,
+            )
+        })?;
+        std::fs::remove_file(&marker).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-remove", path = marker.display())),
+                e,
+            )
+        })?;
         staging
             .close()
             .map_err(|e| Error::io(crate::tr!("err-clean-up", dir = self.dir.display()), e))

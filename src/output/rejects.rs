@@ -54,9 +54,12 @@ fn start(path: &Path) -> Result<Writer, Error> {
     buf.write_all(BOM)
         .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = path.display()), e))?;
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(buf);
-    writer
-        .write_record(HEADER)
-        .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = path.display()), e.into()))?;
+    writer.write_record(HEADER).map_err(|e| {
+        Error::io(
+            crate::tr!("err-cannot-write", path = path.display()),
+            e.into(),
+        )
+    })?;
     Ok(writer)
 }
 
@@ -120,7 +123,12 @@ impl Rejects {
                 &cell(&message),
                 &cell(row),
             ])
-            .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = self.path.display()), e.into()))?;
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-write", path = self.path.display()),
+                    e.into(),
+                )
+            })?;
         self.rows += 1;
         Ok(())
     }
