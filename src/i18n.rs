@@ -279,6 +279,36 @@ mod tests {
     }
 
     #[test]
+    fn error_texts_name_their_path_in_both_languages() {
+        let args = || {
+            [
+                ("what", Arg::from("--valid-out")),
+                ("path", Arg::from("in.csv")),
+                ("input", Arg::from("in.csv")),
+            ]
+        };
+        assert_eq!(
+            Lang::En.ta("err-out-is-input", &args()),
+            "--valid-out in.csv is the same file as the input in.csv: writing it would destroy the \
+             input; choose another path for --valid-out"
+        );
+        let tr = Lang::Tr.ta("err-out-is-input", &args());
+        assert!(
+            tr.starts_with("--valid-out in.csv, in.csv girdi dosyasıyla"),
+            "{tr}"
+        );
+        // A count given as `Arg::N` is grouped; anything else is shown as it is.
+        let n = Lang::Tr.ta(
+            "warn-journal-skipped",
+            &[("n", Arg::N(1200)), ("path", Arg::from(7))],
+        );
+        assert!(n.contains("okunamayan 1.200 satır"), "{n}");
+        assert!(n.starts_with("7 günlüğündeki"), "{n}");
+        // The run's language is English unless set (tests never set it: they run in parallel).
+        assert_eq!(crate::tr!("err-jobs-zero"), "--jobs must be at least 1");
+    }
+
+    #[test]
     fn the_locale_rule() {
         assert_eq!(Lang::of_locale("tr_TR.UTF-8"), Lang::Tr);
         assert_eq!(Lang::of_locale("TR"), Lang::Tr);
