@@ -218,6 +218,24 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// `--lang` of a data command (the others take the language from the environment).
+    /// The language of the run: `--lang`, else the environment's (SPEC §12).
+    pub fn lang(&self) -> crate::i18n::Lang {
+        match self {
+            Command::Validate(a) => a.common.lang.resolve(),
+            Command::Convert(a) => a.common.lang.resolve(),
+            Command::Upsert(a) => a.common.lang.resolve(),
+            Command::Unsubscribe(a) => a.common.lang.resolve(),
+            Command::Resubscribe(a) => a.common.lang.resolve(),
+            Command::Sync(a) => a.common.lang.resolve(),
+            Command::Ledger(LedgerCommand::Show(a)) => a.ledger.lang.resolve(),
+            Command::Ledger(LedgerCommand::Stats(a)) => a.lang.resolve(),
+            Command::Completions { .. } | Command::Man { .. } => crate::i18n::Lang::from_env(),
+        }
+    }
+}
+
 /// Options every data command shares.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {

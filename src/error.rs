@@ -39,10 +39,10 @@ pub enum Error {
     #[error("{0}")]
     Aborted(String),
     /// Ctrl-C (SIGINT).
-    #[error("interrupted")]
+    #[error("{}", crate::tr!("err-interrupted"))]
     Interrupted,
     /// SIGTERM.
-    #[error("terminated")]
+    #[error("{}", crate::tr!("err-terminated"))]
     Terminated,
 }
 

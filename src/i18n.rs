@@ -132,6 +132,27 @@ pub enum Arg {
     S(String),
 }
 
+/// Anything shown as it is (a path's `display()`, a flag, a pid): [`Arg::S`]. A count that is
+/// grouped and chooses a noun's form is written `Arg::N(n)` explicitly.
+impl<T: std::fmt::Display> From<T> for Arg {
+    fn from(value: T) -> Arg {
+        Arg::S(value.to_string())
+    }
+}
+
+/// The text of a catalogue key in the run's language ([`lang()`]), with named arguments:
+/// `tr!("err-out-is-input", what = flag, path = p.display(), input = name)`. A value is shown as
+/// it is (anything `Display`), or given as `Arg::N(n)` for a count.
+#[macro_export]
+macro_rules! tr {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::lang().ta(
+            $key,
+            &[$((stringify!($name), $crate::i18n::Arg::from($value))),*],
+        )
+    };
+}
+
 static CURRENT: AtomicU8 = AtomicU8::new(0);
 
 /// Sets the language of this run (once, from `--lang` or the environment).
@@ -255,6 +276,36 @@ mod tests {
             Lang::Tr.ta("n-conflicts", &[("n", Arg::N(1200))]),
             "1.200 çakışma"
         );
+    }
+
+    #[test]
+    fn error_texts_name_their_path_in_both_languages() {
+        let args = || {
+            [
+                ("what", Arg::from("--valid-out")),
+                ("path", Arg::from("in.csv")),
+                ("input", Arg::from("in.csv")),
+            ]
+        };
+        assert_eq!(
+            Lang::En.ta("err-out-is-input", &args()),
+            "--valid-out in.csv is the same file as the input in.csv: writing it would destroy the \
+             input; choose another path for --valid-out"
+        );
+        let tr = Lang::Tr.ta("err-out-is-input", &args());
+        assert!(
+            tr.starts_with("--valid-out in.csv, in.csv girdi dosyasıyla"),
+            "{tr}"
+        );
+        // A count given as `Arg::N` is grouped; anything else is shown as it is.
+        let n = Lang::Tr.ta(
+            "warn-journal-skipped",
+            &[("n", Arg::N(1200)), ("path", Arg::from(7))],
+        );
+        assert!(n.contains("okunamayan 1.200 satır"), "{n}");
+        assert!(n.starts_with("7 günlüğündeki"), "{n}");
+        // The run's language is English unless set (tests never set it: they run in parallel).
+        assert_eq!(crate::tr!("err-jobs-zero"), "--jobs must be at least 1");
     }
 
     #[test]

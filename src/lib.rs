@@ -35,11 +35,17 @@ use crate::error::{Error, Status};
 /// Parses the command line, runs the command and returns its exit code.
 pub fn main_exit_code() -> u8 {
     let cli = Cli::parse();
+    // The language first: every message of the run, the errors of the first checks included,
+    // is written in it (clap's own parse errors above stay English).
+    i18n::set(cli.command.lang());
     let result = run(cli);
     if let Err(e) = &result
         && !e.is_broken_pipe()
     {
-        eprintln!("iysync: error: {}", privacy::sanitize(&e.to_string()));
+        eprintln!(
+            "{}",
+            tr!("err-prefix", message = privacy::sanitize(&e.to_string()))
+        );
     }
     error::exit_code(&result)
 }
@@ -62,8 +68,10 @@ fn run(cli: Cli) -> Result<Status, Error> {
         Command::Man { command } => {
             let mut out = std::io::stdout().lock();
             cli::render_man(command.as_deref(), &mut out)
-                .ok_or_else(|| Error::Usage(format!("no man page for {command:?}")))?
-                .map_err(|e| Error::io("cannot write the man page", e))?;
+                .ok_or_else(|| {
+                    Error::Usage(tr!("err-no-man-page", command = format!("{command:?}")))
+                })?
+                .map_err(|e| Error::io(tr!("err-write-man-page"), e))?;
             Ok(Status::Success)
         }
     }

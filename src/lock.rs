@@ -29,25 +29,26 @@ impl Lock {
         }
         let mut file = opts
             .open(path)
-            .map_err(|e| Error::io(format!("cannot create the lock file {}", path.display()), e))?;
+            .map_err(|e| Error::io(crate::tr!("err-lock-create", path = path.display()), e))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut pid = String::new();
                 let _ = file.read_to_string(&mut pid);
                 let pid = pid.trim();
-                let who = if pid.is_empty() {
-                    "another iysync run".to_string()
+                return Err(Error::Usage(if pid.is_empty() {
+                    crate::tr!("err-lock-held", what = what, path = path.display())
                 } else {
-                    format!("another iysync run (pid {pid})")
-                };
-                return Err(Error::Usage(format!(
-                    "{who} is using {what} (lock {}); wait for it to finish, or give this run another path",
-                    path.display()
-                )));
+                    crate::tr!(
+                        "err-lock-held-pid",
+                        pid = pid,
+                        what = what,
+                        path = path.display()
+                    )
+                }));
             }
             Err(TryLockError::Error(e)) => {
-                return Err(Error::io(format!("cannot lock {}", path.display()), e));
+                return Err(Error::io(crate::tr!("err-lock", path = path.display()), e));
             }
         }
         let pid = std::process::id().to_string();
@@ -55,7 +56,7 @@ impl Lock {
             .and_then(|()| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(pid.as_bytes()))
             .and_then(|()| file.flush())
-            .map_err(|e| Error::io(format!("cannot write the lock file {}", path.display()), e))?;
+            .map_err(|e| Error::io(crate::tr!("err-lock-write", path = path.display()), e))?;
         Ok(Lock { _file: file })
     }
 }

@@ -152,7 +152,7 @@ pub fn install() -> Result<(), Error> {
             };
             // SAFETY: the handler only touches atomics and calls `_exit`, both async-signal-safe.
             unsafe { signal_hook::low_level::register(number, handler) }
-                .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+                .map_err(|e| crate::tr!("err-signal-handler", error = e))?;
         }
         Ok(())
     });

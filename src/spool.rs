@@ -83,13 +83,7 @@ fn temp_dir() -> String {
 }
 
 fn write_error(e: io::Error) -> Error {
-    Error::io(
-        format!(
-            "cannot write the temporary spool of valid records in {} (about 45 bytes a row); free space there or point TMPDIR at a larger disk",
-            temp_dir()
-        ),
-        e,
-    )
+    Error::io(crate::tr!("err-spool-write", dir = temp_dir()), e)
 }
 
 /// The spool being written by pass one.
@@ -103,15 +97,8 @@ pub struct Writer {
 
 impl Writer {
     pub fn new() -> Result<Writer, Error> {
-        let file = tempfile::tempfile().map_err(|e| {
-            Error::io(
-                format!(
-                    "cannot create a temporary file in {} for the second pass; point TMPDIR at a writable directory",
-                    temp_dir()
-                ),
-                e,
-            )
-        })?;
+        let file = tempfile::tempfile()
+            .map_err(|e| Error::io(crate::tr!("err-spool-create", dir = temp_dir()), e))?;
         Ok(Writer {
             file,
             frames: 0,
@@ -126,10 +113,10 @@ impl Writer {
         }
         let (Ok(file), Ok(len)) = (u32::try_from(file), u32::try_from(records.len())) else {
             return Err(Error::io(
-                "cannot spool the valid records of a chunk of the input",
+                crate::tr!("err-spool-chunk"),
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    "they are over 4 GiB (a row of gigabytes?)",
+                    crate::tr!("err-spool-chunk-why"),
                 ),
             ));
         };
@@ -167,7 +154,7 @@ pub struct Spool {
 
 fn damaged(what: &str) -> Error {
     Error::io(
-        "the temporary spool of valid records could not be read back; run again, and check the disk holding TMPDIR if it happens again",
+        crate::tr!("err-spool-damaged"),
         io::Error::new(io::ErrorKind::InvalidData, what.to_string()),
     )
 }
@@ -321,10 +308,7 @@ pub struct Frames {
 fn read_error(e: io::Error) -> Error {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => damaged("a frame is cut short"),
-        _ => Error::io(
-            "cannot read back the temporary spool of valid records; check the disk holding TMPDIR",
-            e,
-        ),
+        _ => Error::io(crate::tr!("err-spool-read"), e),
     }
 }
 

@@ -42,7 +42,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
     // SPEC §9, before anything is read or written: no output is an input or another output.
     let mut outputs = setup
         .outputs(args.force)
-        .rejects("the rejects file (--rejects)", &rejects_path);
+        .rejects(crate::tr!("err-what-rejects"), &rejects_path);
     if let Some(dir) = &out {
         outputs = outputs.dir("--out", dir);
     }
@@ -134,25 +134,17 @@ fn layout(args: &ConvertArgs, to_dir: bool) -> Result<Layout, Error> {
     match args.to {
         Target::Insider => {
             if args.keep_history || args.split_rows.is_some() {
-                return Err(Error::Usage(
-                    "--keep-history and --split-rows are for --to netmera; Insider bodies carry the resolved state".to_string(),
-                ));
+                return Err(Error::Usage(crate::tr!("err-netmera-only-flags")));
             }
             Ok(Layout::Insider(upsert_options(&args.insider)?))
         }
         Target::Netmera => {
             let i = &args.insider;
             if i.external_id_as.is_some() || i.skip_hook || i.consent_event.is_some() {
-                return Err(Error::Usage(
-                    "--external-id-as, --skip-hook and --consent-event are for --to insider"
-                        .to_string(),
-                ));
+                return Err(Error::Usage(crate::tr!("err-insider-only-flags")));
             }
             if !to_dir {
-                return Err(Error::Usage(
-                    "--to netmera writes email.csv and sms.csv: give a directory with --out"
-                        .to_string(),
-                ));
+                return Err(Error::Usage(crate::tr!("err-netmera-out-dir")));
             }
             Ok(Layout::Netmera {
                 split: args.split_rows,

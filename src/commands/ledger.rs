@@ -16,11 +16,6 @@ use crate::record::{self, Channel, Outcome, Rules, timestamp};
 use crate::report::ledger::{channel_text, report_json, report_text, stats_text};
 
 pub fn run(cmd: &LedgerCommand) -> Result<Status, Error> {
-    let args = match cmd {
-        LedgerCommand::Show(args) => &args.ledger,
-        LedgerCommand::Stats(args) => args,
-    };
-    crate::i18n::set(args.lang.resolve());
     match cmd {
         LedgerCommand::Show(args) => show(args),
         LedgerCommand::Stats(args) => stats(args),

@@ -38,11 +38,10 @@ fn color_enabled(choice: ColorChoice) -> bool {
 impl Setup {
     pub fn new(args: &CommonArgs) -> Result<Setup, Error> {
         let started = std::time::Instant::now();
-        crate::i18n::set(args.lang.resolve());
         let tz = chrono_tz::Tz::from_str(&args.timezone).map_err(|_| {
-            Error::Usage(format!(
-                "--timezone {:?} is not an IANA time zone; use a name such as Europe/Istanbul or UTC",
-                args.timezone
+            Error::Usage(crate::tr!(
+                "err-timezone",
+                value = format!("{:?}", args.timezone)
             ))
         })?;
         let now = match &args.now {
@@ -63,14 +62,14 @@ impl Setup {
             Some(Encoding::Windows1254 | Encoding::Iso88599) => Decoder::windows_1254(),
         };
         if args.files.len() > crate::resolve::MAX_FILES {
-            return Err(Error::Usage(format!(
-                "{} input files given; one run reads at most {} (concatenate them first)",
-                args.files.len(),
-                crate::resolve::MAX_FILES
+            return Err(Error::Usage(crate::tr!(
+                "err-too-many-files",
+                n = args.files.len(),
+                max = crate::resolve::MAX_FILES
             )));
         }
         let jobs = match args.jobs {
-            Some(0) => return Err(Error::Usage("--jobs must be at least 1".to_string())),
+            Some(0) => return Err(Error::Usage(crate::tr!("err-jobs-zero"))),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };

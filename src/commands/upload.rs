@@ -68,7 +68,7 @@ fn run(
     // SPEC §9: no output is an input or another output; an output directory is locked and staged.
     let mut outputs = setup
         .outputs(args.force)
-        .rejects("the rejects file (--rejects)", &rejects_path)
+        .rejects(crate::tr!("err-what-rejects"), &rejects_path)
         .maybe_creating_dir("--journal", args.journal.as_deref());
     if let Some(dir) = &args.out {
         outputs = outputs.dir("--out", dir);
@@ -159,11 +159,11 @@ fn run(
     if let (Some(e), Some(path)) = (&failure, &journal_path)
         && !matches!(e, Error::Usage(_))
     {
-        setup.printer.note(&format!(
-            "{} of the {} requests sent were acknowledged and are recorded in {}",
-            session.acknowledged(),
-            session.counters().requests,
-            path.display()
+        setup.printer.note(&crate::tr!(
+            "note-acknowledged",
+            acknowledged = crate::i18n::Arg::N(session.acknowledged()),
+            requests = crate::i18n::Arg::N(session.counters().requests),
+            path = path.display()
         ));
     }
     if session.is_dry_run() {

@@ -28,13 +28,13 @@ fn write_to(
 ) -> Result<(), Error> {
     if let Some((p, w)) = target.as_mut() {
         w.write_all(bytes)
-            .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+            .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = p.display()), e))?;
     }
     Ok(())
 }
 
 fn out_err(e: io::Error) -> Error {
-    Error::io("cannot write the report to stdout", e)
+    Error::io(crate::tr!("err-write-report-stdout"), e)
 }
 
 impl<W: Write> RowSink for Sinks<'_, W> {
@@ -143,14 +143,19 @@ pub fn run(args: &ValidateArgs) -> Result<Status, Error> {
         )?;
         sorter.finish(|line| {
             w.write_all(line)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+                .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = path.display()), e))
         })?;
     }
     progress.finish();
     crate::signals::check()?;
     for (p, w) in sinks.valid_out.into_iter().chain(sinks.invalid_out) {
         w.into_inner()
-            .map_err(|e| Error::io(format!("cannot write {}", p.display()), e.into_error()))?
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-write", path = p.display()),
+                    e.into_error(),
+                )
+            })?
             .commit()?;
     }
     let elapsed = setup.elapsed();

@@ -167,14 +167,13 @@ impl FileFacts {
     }
 }
 
-/// How to make a spreadsheet export iysync can read, for the refusals.
-const SAVE_AS: &str = "save it as CSV UTF-8 (Excel: File > Save As > \"CSV UTF-8\"; LibreOffice: Save As > Text CSV, character set UTF-8, field delimiter ;) and run iysync on that file";
-
 /// The encoding of the head's first bytes, or a refusal.
 pub fn sniff(name: &str, head: &[u8], options: &ReadOptions) -> Result<(Encoding, bool), Error> {
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return Err(Error::Usage(format!(
-            "{name} is a ZIP archive (an Excel .xlsx workbook or another packaged document), not a consent CSV file; {SAVE_AS}"
+        return Err(Error::Usage(crate::tr!(
+            "err-file-zip",
+            file = name,
+            save_as = crate::tr!("err-save-as")
         )));
     }
     let utf16 = if head.starts_with(b"\xFF\xFE") {
@@ -186,24 +185,21 @@ pub fn sniff(name: &str, head: &[u8], options: &ReadOptions) -> Result<(Encoding
     };
     if let Some(enc) = utf16 {
         if options.legacy {
-            return Err(Error::Usage(format!(
-                "{name} starts with a {} byte-order mark, but --encoding says it is a legacy single-byte export; run it without --encoding (UTF-16 is decoded by itself)",
-                enc.label()
+            return Err(Error::Usage(crate::tr!(
+                "err-utf16-with-encoding",
+                file = name,
+                encoding = enc.label()
             )));
         }
         return Ok((enc, true));
     }
     if let Some(at) = memchr::memchr(0, head) {
-        let what = if head.starts_with(b"\xD0\xCF\x11\xE0") {
-            "an Excel 97-2003 workbook (.xls)".to_string()
+        let save_as = crate::tr!("err-save-as");
+        return Err(Error::Usage(if head.starts_with(b"\xD0\xCF\x11\xE0") {
+            crate::tr!("err-file-xls", file = name, save_as = save_as)
         } else {
-            format!(
-                "a binary file, or UTF-16 text without a byte-order mark (NUL byte at offset {at})"
-            )
-        };
-        return Err(Error::Usage(format!(
-            "{name} is {what}, not a consent CSV file; {SAVE_AS}"
-        )));
+            crate::tr!("err-file-binary", file = name, at = at, save_as = save_as)
+        }));
     }
     let bom = head.starts_with(b"\xEF\xBB\xBF");
     let encoding = if options.legacy {
@@ -267,13 +263,15 @@ pub fn check_delimiter(name: &str, head: &[u8], delimiter: Delimiter) -> Result<
             continue;
         };
         if n * 2 > lines.len() {
-            return Err(Error::Usage(format!(
-                "{name}: no line of its first {} non-blank ones holds a {}, but {n} of them hold {per_line} × {}: the file is separated by {}; pass --delimiter {} (outputs stay `;`-separated, as Netmera wants)",
-                lines.len(),
-                delimiter.shown(),
-                other.shown(),
-                other.shown(),
-                other.flag()
+            return Err(Error::Usage(crate::tr!(
+                "err-wrong-delimiter",
+                file = name,
+                lines = lines.len(),
+                delimiter = delimiter.shown(),
+                n = n,
+                per_line = per_line,
+                other = other.shown(),
+                flag = other.flag()
             )));
         }
     }

@@ -56,9 +56,7 @@ impl Source {
 pub fn sources(files: &[PathBuf]) -> Result<Vec<Source>, Error> {
     if files.is_empty() {
         if io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "no input: give one or more FILEs, or pipe the data into stdin (`-`)".to_string(),
-            ));
+            return Err(Error::Usage(crate::tr!("err-no-input")));
         }
         return Ok(vec![Source::stdin()]);
     }
@@ -67,9 +65,7 @@ pub fn sources(files: &[PathBuf]) -> Result<Vec<Source>, Error> {
     for f in files {
         if f.as_os_str() == "-" {
             if stdin_seen {
-                return Err(Error::Usage(
-                    "`-` (stdin) may be given only once".to_string(),
-                ));
+                return Err(Error::Usage(crate::tr!("err-stdin-twice")));
             }
             stdin_seen = true;
             out.push(Source::stdin());
@@ -214,11 +210,12 @@ pub fn open(
 ) -> Result<Opened, Error> {
     let raw: Box<dyn Read + Send> = match &source.path {
         Some(p) => Box::new(
-            File::open(p).map_err(|e| Error::io(format!("cannot open {}", p.display()), e))?,
+            File::open(p)
+                .map_err(|e| Error::io(crate::tr!("err-cannot-open", path = p.display()), e))?,
         ),
         None => Box::new(io::stdin()),
     };
-    let cannot_read = |e| Error::io(format!("cannot read {}", source.name), e);
+    let cannot_read = |e| Error::io(crate::tr!("err-cannot-read", path = &source.name), e);
     let mut buffered = BufReader::with_capacity(CHUNK, Counting { inner: raw, count });
     let magic = buffered.fill_buf().map_err(cannot_read)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
@@ -247,9 +244,10 @@ pub fn open(
             text.truncate(n);
             complete = n < detect::HEAD;
             if let Some(at) = memchr::memchr(0, &text) {
-                return Err(Error::Usage(format!(
-                    "{} is UTF-16 text holding NUL characters (character {at}), not a consent CSV file; save it as CSV UTF-8 and run iysync on that file",
-                    source.name
+                return Err(Error::Usage(crate::tr!(
+                    "err-utf16-nul",
+                    file = &source.name,
+                    at = at
                 )));
             }
             head = text;
@@ -407,7 +405,12 @@ impl ChunkReader {
                 continue;
             };
             let file = *file;
-            let cannot_read = |e| Error::io(format!("cannot read {}", self.sources[file].name), e);
+            let cannot_read = |e| {
+                Error::io(
+                    crate::tr!("err-cannot-read", path = &self.sources[file].name),
+                    e,
+                )
+            };
             if let Some(long) = self.skipping.as_mut() {
                 // Skipping a long line: read on, keeping nothing, until its end.
                 let mut buf = std::mem::take(&mut self.carry);

@@ -186,30 +186,24 @@ impl ClientConfig {
 /// The error message does not repeat the URL.
 pub fn check_base_url(url: &str) -> Result<(), String> {
     let parsed =
-        reqwest::Url::parse(url.trim()).map_err(|e| format!("not a valid base URL ({e})"))?;
+        reqwest::Url::parse(url.trim()).map_err(|e| crate::tr!("err-url-invalid", error = e))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("the base URL must not contain credentials".to_string());
+        return Err(crate::tr!("err-url-credentials"));
     }
     if parsed.host().is_none() {
-        return Err("the base URL has no host".to_string());
+        return Err(crate::tr!("err-url-no-host"));
     }
     if !(parsed.path().is_empty() || parsed.path() == "/")
         || parsed.query().is_some()
         || parsed.fragment().is_some()
     {
-        return Err(
-            "give a base URL (scheme, host, optional port) without a path; the API paths are appended"
-                .to_string(),
-        );
+        return Err(crate::tr!("err-url-path"));
     }
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&parsed) => Ok(()),
-        "http" => Err(
-            "plain http is only allowed to a loopback host (127.0.0.1, ::1, localhost); use https"
-                .to_string(),
-        ),
-        other => Err(format!("unsupported URL scheme `{other}`; use https")),
+        "http" => Err(crate::tr!("err-url-http")),
+        other => Err(crate::tr!("err-url-scheme", scheme = other)),
     }
 }
 
@@ -288,42 +282,75 @@ pub enum Event<'a> {
     Done { seq: u64, result: &'a RequestResult },
 }
 
-/// Why an upload stopped early.
-#[derive(Debug, thiserror::Error)]
+/// Why an upload stopped early. Its text is in the run's language ([`crate::i18n::lang`]).
+#[derive(Debug)]
 pub enum UploadError {
-    #[error(
-        "Insider refused the credentials (HTTP {status}: {message}); check the partner name and the token"
-    )]
-    Auth { status: u16, message: String },
-    #[error("request {seq} still failed after all retries (last error: {last})")]
-    RetriesExhausted { seq: u64, last: String },
+    /// 401/403 or a contact API's "Unauthorized": stop at once, no retries.
+    Auth {
+        status: u16,
+        message: String,
+    },
+    /// A request still failed after `--max-retries`.
+    RetriesExhausted {
+        seq: u64,
+        last: String,
+    },
     /// The answer does not say what became of the request ([`UnknownOutcome`]): nothing of it
     /// is recorded, and a rerun sends it again.
-    #[error("{url} answered {what}; {why}")]
     Unexpected {
         url: String,
         what: String,
         why: UnknownOutcome,
     },
     /// No secure connection could be set up (certificate, not TLS at all…). Not retried.
-    #[error(
-        "no secure connection to {host}: {what}. Check the URL, and whether a proxy intercepts TLS (its CA certificate can be given with SSL_CERT_FILE or SSL_CERT_DIR; the system's certificate store is used)"
-    )]
-    Tls { host: String, what: String },
+    Tls {
+        host: String,
+        what: String,
+    },
     /// The server asked to wait longer than `max_wait`.
-    #[error(
-        "the server asked to wait {} before the next attempt (Retry-After), longer than --max-wait {}s; rerun later, or raise --max-wait",
-        human_duration(*asked),
-        max.as_secs()
-    )]
-    WaitTooLong { asked: Duration, max: Duration },
-    #[error("interrupted")]
+    WaitTooLong {
+        asked: Duration,
+        max: Duration,
+    },
     Interrupted,
-    #[error("{0}")]
     Config(String),
     /// `on_done` failed (the journal could not be written): the upload stops.
-    #[error("could not record progress: {0}")]
-    Journal(#[source] std::io::Error),
+    Journal(std::io::Error),
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            UploadError::Auth { status, message } => {
+                crate::tr!("err-up-auth", status = status, message = message)
+            }
+            UploadError::RetriesExhausted { seq, last } => {
+                crate::tr!("err-up-retries", seq = seq, last = last)
+            }
+            UploadError::Unexpected { url, what, why } => {
+                crate::tr!("err-up-unexpected", url = url, what = what, why = why)
+            }
+            UploadError::Tls { host, what } => crate::tr!("err-up-tls", host = host, what = what),
+            UploadError::WaitTooLong { asked, max } => crate::tr!(
+                "err-up-wait-too-long",
+                asked = human_duration(*asked),
+                max = max.as_secs()
+            ),
+            UploadError::Interrupted => crate::tr!("err-interrupted"),
+            UploadError::Config(m) => m.clone(),
+            UploadError::Journal(e) => crate::tr!("err-up-journal", error = e),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for UploadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UploadError::Journal(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// Why an answer leaves its request's outcome unknown ([`UploadError::Unexpected`]).
@@ -345,31 +372,26 @@ pub enum UnknownOutcome {
 
 impl fmt::Display for UnknownOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            UnknownOutcome::NotInsider => f.write_str(
-                "that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun",
-            ),
+        let text = match *self {
+            UnknownOutcome::NotInsider => crate::tr!("err-up-not-insider"),
             UnknownOutcome::UnmappedFailures {
                 reported,
                 mapped,
                 stray,
             } => {
-                match reported {
-                    Some(n) => write!(f, "Insider reported {n} failed users")?,
-                    None => f.write_str("Insider reported failed users (data.fail.count unreadable)")?,
-                }
-                write!(f, ", of which {mapped} could be mapped to rows")?;
+                let mut text = match reported {
+                    Some(n) => crate::tr!("err-up-failed-users", n = n),
+                    None => crate::tr!("err-up-failed-users-unreadable"),
+                };
+                text.push_str(&crate::tr!("err-up-mapped", mapped = mapped));
                 if stray > 0 {
-                    write!(
-                        f,
-                        " ({stray} error keys do not name a user as users.<index>.…)"
-                    )?;
+                    text.push_str(&crate::tr!("err-up-stray-keys", stray = stray));
                 }
-                f.write_str(
-                    ", so whether the others were applied is unknown: nothing of this request was recorded as accepted or refused, and a rerun sends it again. Check that --unification-url is Insider's Upsert API and that no proxy rewrites its answers; if it is Insider answering, its failure format is not the documented one (data.fail.errors keyed users.<index>.…): report the answer quoted here to Insider support",
-                )
+                text.push_str(&crate::tr!("err-up-unmapped-what-to-do"));
+                text
             }
-        }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -491,7 +513,7 @@ where
             .thread_name("iysync-http")
             .enable_all()
             .build()
-            .map_err(|e| UploadError::Config(format!("cannot start the HTTP runtime: {e}")))?;
+            .map_err(|e| UploadError::Config(crate::tr!("err-http-runtime", error = e)))?;
         let producer_shared = shared.clone();
         let (produced_p, exhausted_p) = (produced.clone(), exhausted.clone());
         scope.spawn(move || {
@@ -561,26 +583,18 @@ impl Shared {
         }
         let partner = cfg.partner.trim().to_lowercase();
         if partner.is_empty() {
-            return Err(UploadError::Config("the partner name is empty".to_string()));
+            return Err(UploadError::Config(crate::tr!("err-partner-empty")));
         }
         if cfg.token.is_empty() {
-            return Err(UploadError::Config("the token is empty".to_string()));
+            return Err(UploadError::Config(crate::tr!("err-token-empty")));
         }
         if cfg.rate_per_min == 0 {
-            return Err(UploadError::Config(
-                "the rate must be at least 1 request per minute".to_string(),
-            ));
+            return Err(UploadError::Config(crate::tr!("err-rate-zero")));
         }
-        let partner = HeaderValue::from_str(&partner).map_err(|_| {
-            UploadError::Config(
-                "the partner name contains characters not allowed in an HTTP header".to_string(),
-            )
-        })?;
-        let mut token = HeaderValue::from_str(cfg.token.expose().trim()).map_err(|_| {
-            UploadError::Config(
-                "the token contains characters not allowed in an HTTP header".to_string(),
-            )
-        })?;
+        let partner = HeaderValue::from_str(&partner)
+            .map_err(|_| UploadError::Config(crate::tr!("err-partner-header")))?;
+        let mut token = HeaderValue::from_str(cfg.token.expose().trim())
+            .map_err(|_| UploadError::Config(crate::tr!("err-token-header")))?;
         token.set_sensitive(true);
 
         let concurrency = cfg.concurrency.max(1);
@@ -601,7 +615,7 @@ impl Shared {
         }
         let http = builder
             .build()
-            .map_err(|e| UploadError::Config(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| UploadError::Config(crate::tr!("err-http-client", error = e)))?;
 
         let urls = [
             cfg.url(Endpoint::Upsert),

@@ -352,17 +352,20 @@ fn parse(content: &[u8], key: &Key) -> Result<Parsed, String> {
     let header_end = content
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or_else(|| "its header is incomplete".to_string())?;
+        .ok_or_else(|| crate::tr!("journal-header-incomplete"))?;
     let header: Header = serde_json::from_slice(&content[..header_end])
-        .map_err(|_| "its header is unreadable".to_string())?;
+        .map_err(|_| crate::tr!("journal-header-unreadable"))?;
     if header.journal != MAGIC || header.version != VERSION {
-        return Err(format!(
-            "it was written by another version of iysync (journal version {})",
-            header.version
+        return Err(crate::tr!(
+            "journal-other-version",
+            version = header.version
         ));
     }
     if header.partner != key.partner {
-        return Err(format!("it was written for partner `{}`", header.partner));
+        return Err(crate::tr!(
+            "journal-other-partner",
+            partner = &header.partner
+        ));
     }
     for (name, was, is) in [
         (
@@ -373,11 +376,11 @@ fn parse(content: &[u8], key: &Key) -> Result<Parsed, String> {
         ("--contact-url", &header.contact_url, &key.contact_url),
     ] {
         if was != is {
-            return Err(format!("it was written for {name} {was}"));
+            return Err(crate::tr!("journal-other-url", flag = name, url = was));
         }
     }
     if header.run_key != key.run_key {
-        return Err("it was written for other inputs or options".to_string());
+        return Err(crate::tr!("journal-other-run"));
     }
     let mut entries = BTreeMap::new();
     let mut skipped = 0;

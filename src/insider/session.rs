@@ -309,10 +309,10 @@ impl Destination {
             .find(|(k, _)| *k == kind)
             .map(|(_, t)| t.clone())
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no API token for {}: set {}",
-                    kind.name(),
-                    kind.token_env()
+                Error::Usage(crate::tr!(
+                    "err-no-token-for",
+                    command = kind.name(),
+                    env = kind.token_env()
                 ))
             })?;
         let scale = test_time_scale();
@@ -386,11 +386,11 @@ pub fn run_key(
         h.update(&[0]);
         if let Some(p) = &source.path {
             let mut f = std::fs::File::open(p)
-                .map_err(|e| Error::io(format!("cannot read {}", source.name), e))?;
+                .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = &source.name), e))?;
             loop {
-                let n = f
-                    .read(&mut buf)
-                    .map_err(|e| Error::io(format!("cannot read {}", source.name), e))?;
+                let n = f.read(&mut buf).map_err(|e| {
+                    Error::io(crate::tr!("err-cannot-read", path = &source.name), e)
+                })?;
                 if n == 0 {
                     break;
                 }
@@ -411,20 +411,20 @@ pub fn read_token(
     let Some(p) = token_file else {
         let token = std::env::var(kind.token_env()).unwrap_or_default();
         if token.trim().is_empty() {
-            return Err(Error::Usage(format!(
-                "no API token: set {} in the environment or pass --token-file PATH (tokens are never taken from the command line)",
-                kind.token_env()
+            return Err(Error::Usage(crate::tr!(
+                "err-no-token",
+                env = kind.token_env()
             )));
         }
         return Ok(Secret::new(token.trim()));
     };
     let token = std::fs::read_to_string(p)
-        .map_err(|e| Error::io(format!("cannot read the token file {}", p.display()), e))?;
+        .map_err(|e| Error::io(crate::tr!("err-token-file-read", path = p.display()), e))?;
     if token.trim().is_empty() {
-        return Err(Error::Usage(format!(
-            "the token file {} is empty; put the {} token in it (one line)",
-            p.display(),
-            kind.token_env()
+        return Err(Error::Usage(crate::tr!(
+            "err-token-file-empty",
+            path = p.display(),
+            env = kind.token_env()
         )));
     }
     #[cfg(unix)]
@@ -432,10 +432,10 @@ pub fn read_token(
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            printer.warn(&format!(
-                "the token file {} can be read by other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
-                p.display(),
-                p.display()
+            printer.warn(&crate::tr!(
+                "warn-token-file-mode",
+                path = p.display(),
+                mode = format!("{mode:03o}")
             ));
         }
     }
@@ -477,38 +477,30 @@ pub fn open_journal(
         None => {
             let state = dirs::state_dir()
                 .or_else(dirs::data_local_dir)
-                .ok_or_else(|| {
-                    Error::Usage("no state directory on this system: pass --journal PATH".into())
-                })?;
+                .ok_or_else(|| Error::Usage(crate::tr!("err-no-state-dir-journal")))?;
             journal::default_path(&state, &key.run_key)
         }
     };
-    journal::create_parent(&path).map_err(|e| {
-        Error::io(
-            format!(
-                "cannot create the directory of the journal {}",
-                path.display()
-            ),
-            e,
-        )
-    })?;
+    journal::create_parent(&path)
+        .map_err(|e| Error::io(crate::tr!("err-journal-dir", path = path.display()), e))?;
     let lock = Lock::acquire(
         &lock_path(&path),
-        &format!("the journal {}", path.display()),
+        &crate::tr!("err-what-journal", path = path.display()),
     )?;
     let journal = Journal::open(&path, key, restart)
-        .map_err(|e| Error::io(format!("cannot open the journal {}", path.display()), e))?;
+        .map_err(|e| Error::io(crate::tr!("err-journal-open", path = path.display()), e))?;
     if let Opened::Discarded(why) = journal.opened() {
-        printer.warn(&format!(
-            "the journal {} was not resumed: {why}; it was started anew and every request is sent",
-            path.display()
+        printer.warn(&crate::tr!(
+            "warn-journal-discarded",
+            path = path.display(),
+            why = why
         ));
     }
     if journal.skipped_lines() > 0 {
-        printer.warn(&format!(
-            "{} unreadable lines in the journal {} were skipped; their requests are sent again",
-            journal.skipped_lines(),
-            path.display()
+        printer.warn(&crate::tr!(
+            "warn-journal-skipped",
+            n = crate::i18n::Arg::N(journal.skipped_lines() as u64),
+            path = path.display()
         ));
     }
     Ok(OpenJournal {
@@ -699,11 +691,9 @@ impl<'a> Session<'a> {
                 Some(cfg) => self.upload(cfg, rx, in_flight, progress),
                 None => self.dry_run(rx),
             };
-            let produced = producer.join().unwrap_or_else(|_| {
-                Err(Error::Usage(
-                    "internal error: the request planner stopped".to_string(),
-                ))
-            });
+            let produced = producer
+                .join()
+                .unwrap_or_else(|_| Err(Error::Usage(crate::tr!("err-planner-stopped"))));
             (result, produced)
         });
         self.resume = resume;
@@ -816,8 +806,9 @@ impl<'a> Session<'a> {
         self.counters = counters.get();
         self.refused.extend(refused);
         if out_of_range > 0 {
-            self.printer.warn(&format!(
-                "Insider reported {out_of_range} refused records at positions that are not in their request; they were ignored (those requests count as accepted)"
+            self.printer.warn(&crate::tr!(
+                "warn-refused-out-of-range",
+                n = crate::i18n::Arg::N(out_of_range)
             ));
         }
         match result {
@@ -995,22 +986,18 @@ fn api_problem(message: &str, redact: bool) -> Problem {
 fn upload_error(e: UploadError) -> Error {
     match e {
         UploadError::RetriesExhausted { .. } | UploadError::WaitTooLong { .. } => {
-            Error::Aborted(format!(
-                "upload aborted: {e}; what was acknowledged is in the journal, rerun the same command to send the rest"
-            ))
+            Error::Aborted(crate::tr!("err-upload-aborted-rerun", error = e))
         }
         // The same command would meet the same answer: the message says what to check first.
         UploadError::Auth { .. } | UploadError::Unexpected { .. } | UploadError::Tls { .. } => {
-            Error::Aborted(format!(
-                "upload aborted: {e}; what was acknowledged is in the journal, so once that is fixed a rerun sends only the rest"
-            ))
+            Error::Aborted(crate::tr!("err-upload-aborted-fix", error = e))
         }
         // SIGINT → 130, SIGTERM → 143.
         UploadError::Interrupted => {
             crate::signals::received().map_or(Error::Interrupted, |stop| stop.error())
         }
         UploadError::Config(m) => Error::Usage(m),
-        UploadError::Journal(io) => Error::io("cannot write the journal", io),
+        UploadError::Journal(io) => Error::io(crate::tr!("err-journal-write"), io),
     }
 }
 /// Every option that shapes the bodies, as the journal key has always spelled them (a changed
@@ -1073,9 +1060,7 @@ pub(crate) fn check_urls(args: &crate::cli::SendArgs) -> Result<(), Error> {
 pub(crate) fn partner_name(args: &crate::cli::SendArgs, why: &str) -> Result<String, Error> {
     let partner = args.partner.as_deref().unwrap_or_default().trim();
     if partner.is_empty() {
-        return Err(Error::Usage(format!(
-            "no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME{why}"
-        )));
+        return Err(Error::Usage(crate::tr!("err-no-partner", why = why)));
     }
     Ok(partner.to_string())
 }

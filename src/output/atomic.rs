@@ -55,9 +55,9 @@ impl AtomicFile {
     /// again at commit, should one appear meanwhile).
     pub fn create(path: &Path, overwrite: bool) -> Result<AtomicFile, Error> {
         if !overwrite && std::fs::symlink_metadata(path).is_ok() {
-            return Err(Error::Usage(format!(
-                "{} already exists; pass --force to overwrite it, or choose another path",
-                path.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-exists-force",
+                path = path.display()
             )));
         }
         // tempfile creates the file 0600 with O_EXCL, under a random name.
@@ -65,7 +65,12 @@ impl AtomicFile {
             .prefix(TMP_PREFIX)
             .suffix(TMP_SUFFIX)
             .tempfile_in(parent_of(path))
-            .map_err(|e| Error::io(format!("cannot create {}", path.display()), plain(e)))?;
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-create", path = path.display()),
+                    plain(e),
+                )
+            })?;
         // Best effort: without the lock the temporary is only at risk of being taken for a
         // leftover by a run on the same directory.
         let _ = tmp.as_file().try_lock();
@@ -80,7 +85,7 @@ impl AtomicFile {
     pub fn reopen(&self) -> Result<File, Error> {
         self.tmp.reopen().map_err(|e| {
             Error::io(
-                format!("cannot read back {}", self.path.display()),
+                crate::tr!("err-read-back", path = self.path.display()),
                 plain(e),
             )
         })
@@ -96,7 +101,7 @@ impl AtomicFile {
     /// Moves the complete file to `to` instead of its path (into a staging directory, to be
     /// moved into place with the set there); messages still name its path.
     pub fn commit_as(mut self, to: &Path) -> Result<(), Error> {
-        let ctx = |p: &Path| format!("cannot write {}", p.display());
+        let ctx = |p: &Path| crate::tr!("err-cannot-write", path = p.display());
         self.tmp
             .flush()
             .map_err(|e| Error::io(ctx(&self.path), e))?;
@@ -136,7 +141,7 @@ pub fn create_new_private(path: &Path) -> Result<File, Error> {
         opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     opts.open(path)
-        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))
+        .map_err(|e| Error::io(crate::tr!("err-cannot-create", path = path.display()), e))
 }
 
 /// How temporary files ([`AtomicFile`]) are named: `.iysync-<random>.part`.
@@ -170,23 +175,24 @@ impl OutputDir {
     /// untouched until [`OutputDir::commit`].
     pub fn open(dir: &Path, force: bool) -> Result<OutputDir, Error> {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create the directory {}", dir.display()), e))?;
+            .map_err(|e| Error::io(crate::tr!("err-create-dir", dir = dir.display()), e))?;
         let lock = Lock::acquire(
             &dir.join(".iysync.lock"),
-            &format!("the output directory {}", dir.display()),
+            &crate::tr!("err-what-out-dir", dir = dir.display()),
         )?;
         remove_leftovers(dir)?;
         if !force && std::fs::symlink_metadata(dir.join(INCOMPLETE)).is_ok() {
-            return Err(Error::Usage(format!(
-                "the files in {} are an incomplete set from an interrupted run (it was stopped while replacing them; see {}): pass --force to replace them, or choose another --out",
-                dir.display(),
-                dir.join(INCOMPLETE).display()
+            return Err(Error::Usage(crate::tr!(
+                "err-out-dir-incomplete",
+                dir = dir.display(),
+                marker = dir.join(INCOMPLETE).display()
             )));
         }
         if !force && let Some(name) = set_in(dir)?.into_iter().next() {
-            return Err(Error::Usage(format!(
-                "{} already holds converted output ({name}); pass --force to replace it, or choose another --out",
-                dir.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-out-dir-holds",
+                dir = dir.display(),
+                name = name
             )));
         }
         let mut builder = tempfile::Builder::new();
@@ -198,7 +204,7 @@ impl OutputDir {
         }
         let staging = builder.tempdir_in(dir).map_err(|e| {
             Error::io(
-                format!("cannot create a staging directory in {}", dir.display()),
+                crate::tr!("err-create-staging", dir = dir.display()),
                 plain(e),
             )
         })?;
@@ -242,36 +248,44 @@ impl OutputDir {
         if !self.force
             && let Some(name) = earlier.first()
         {
-            return Err(Error::Usage(format!(
-                "{} holds converted output ({name}) that appeared during the run; pass --force to replace it, or choose another --out",
-                self.dir.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-out-dir-appeared",
+                dir = self.dir.display(),
+                name = name
             )));
         }
         let mut names: Vec<String> = std::fs::read_dir(staging.path())
-            .map_err(|e| Error::io(format!("cannot read {}", staging.path().display()), e))?
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-read", path = staging.path().display()),
+                    e,
+                )
+            })?
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         let marker = self.dir.join(INCOMPLETE);
         let incomplete = |what: String| {
-            format!(
-                "{what}; {} now holds an incomplete set of files (marked by {}): fix the cause and run again with --force",
-                self.dir.display(),
-                marker.display()
+            crate::tr!(
+                "err-out-dir-left-incomplete",
+                what = what,
+                dir = self.dir.display(),
+                marker = marker.display()
             )
         };
         write_marker(&marker)?;
-        sync_dir(&self.dir)
-            .map_err(|e| Error::io(incomplete(format!("cannot sync {}", self.dir.display())), e))?;
+        sync_dir(&self.dir).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())),
+                e,
+            )
+        })?;
         for name in &earlier {
             let stale = self.dir.join(name);
             std::fs::remove_file(&stale).map_err(|e| {
                 Error::io(
-                    incomplete(format!(
-                        "cannot remove the earlier run's {}",
-                        stale.display()
-                    )),
+                    incomplete(crate::tr!("err-remove-earlier", path = stale.display())),
                     e,
                 )
             })?;
@@ -280,18 +294,26 @@ impl OutputDir {
             let to = self.dir.join(name);
             std::fs::rename(staging.path().join(name), &to).map_err(|e| {
                 Error::io(
-                    incomplete(format!("cannot move {} into place", to.display())),
+                    incomplete(crate::tr!("err-move-into-place", path = to.display())),
                     e,
                 )
             })?;
         }
-        sync_dir(&self.dir)
-            .map_err(|e| Error::io(incomplete(format!("cannot sync {}", self.dir.display())), e))?;
-        std::fs::remove_file(&marker)
-            .map_err(|e| Error::io(incomplete(format!("cannot remove {}", marker.display())), e))?;
+        sync_dir(&self.dir).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-sync", path = self.dir.display())),
+                e,
+            )
+        })?;
+        std::fs::remove_file(&marker).map_err(|e| {
+            Error::io(
+                incomplete(crate::tr!("err-cannot-remove", path = marker.display())),
+                e,
+            )
+        })?;
         staging
             .close()
-            .map_err(|e| Error::io(format!("cannot clean up in {}", self.dir.display()), e))
+            .map_err(|e| Error::io(crate::tr!("err-clean-up", dir = self.dir.display()), e))
     }
 }
 
@@ -312,7 +334,7 @@ fn write_marker(marker: &Path) -> Result<(), Error> {
     );
     opts.open(marker)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))
+        .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = marker.display()), e))
 }
 
 /// Makes the directory's entries (renames, removals) durable.
@@ -334,7 +356,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// writing its report there) is locked by that run and left alone.
 fn remove_leftovers(dir: &Path) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+        .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = dir.display()), e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
@@ -344,13 +366,7 @@ fn remove_leftovers(dir: &Path) -> Result<(), Error> {
         if name.starts_with(STAGING_PREFIX) && kind.is_dir() {
             // `remove_dir_all` never follows a symlink inside.
             std::fs::remove_dir_all(&path).map_err(|e| {
-                Error::io(
-                    format!(
-                        "cannot remove {}, left by an interrupted run",
-                        path.display()
-                    ),
-                    e,
-                )
+                Error::io(crate::tr!("err-remove-leftover", path = path.display()), e)
             })?;
         } else if name.starts_with(TMP_PREFIX)
             && name.ends_with(TMP_SUFFIX)
@@ -358,13 +374,7 @@ fn remove_leftovers(dir: &Path) -> Result<(), Error> {
             && is_abandoned(&path)
         {
             std::fs::remove_file(&path).map_err(|e| {
-                Error::io(
-                    format!(
-                        "cannot remove {}, left by an interrupted run",
-                        path.display()
-                    ),
-                    e,
-                )
+                Error::io(crate::tr!("err-remove-leftover", path = path.display()), e)
             })?;
         }
     }
@@ -386,7 +396,7 @@ fn is_abandoned(path: &Path) -> bool {
 /// The names of the files of the set in `dir` (see [`is_in_set`]), sorted.
 fn set_in(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+        .map_err(|e| Error::io(crate::tr!("err-cannot-read", path = dir.display()), e))?;
     let mut names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -117,9 +117,10 @@ fn output_place(what: &str, path: &Path) -> Result<Place, Error> {
     let inode = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => return Err(symlink(what, path)),
         Ok(m) if m.is_dir() => {
-            return Err(Error::Usage(format!(
-                "{what} {} is a directory; give the path of a file",
-                path.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-out-is-dir",
+                what = what,
+                path = path.display()
             )));
         }
         Ok(m) => Some(inode_of(&m)),
@@ -133,9 +134,10 @@ fn output_place(what: &str, path: &Path) -> Result<Place, Error> {
 }
 
 fn symlink(what: &str, path: &Path) -> Error {
-    Error::Usage(format!(
-        "{what} {} is a symbolic link; iysync never writes through one (it could lead to an input or any other file): remove the link or choose another path",
-        path.display()
+    Error::Usage(crate::tr!(
+        "err-out-symlink",
+        what = what,
+        path = path.display()
     ))
 }
 
@@ -157,12 +159,16 @@ fn parent_exists(what: &str, path: &Path) -> Result<(), Error> {
     }
     match std::fs::metadata(parent) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::Usage(format!(
-            "{shown} (the directory for {what} {}) is not a directory; choose another path",
-            path.display()
+        Ok(_) => Err(Error::Usage(crate::tr!(
+            "err-out-parent-not-dir",
+            dir = shown,
+            what = what,
+            path = path.display()
         ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
-            "the directory {shown} for {what} does not exist; create it or choose another path"
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(crate::tr!(
+            "err-out-parent-missing",
+            dir = shown,
+            what = what
         ))),
         Err(_) => Ok(()), // writing there will say what is wrong
     }
@@ -319,11 +325,7 @@ impl<'a> Outputs<'a> {
         for source in self.inputs {
             let Some(path) = &source.path else {
                 if let Some(inode) = stdin_file() {
-                    inputs.push((
-                        "<stdin> (redirected from it with `<`)".to_string(),
-                        inode,
-                        None,
-                    ));
+                    inputs.push((crate::tr!("err-stdin-redirected"), inode, None));
                 }
                 continue;
             };
@@ -338,9 +340,10 @@ impl<'a> Outputs<'a> {
         for (what, dir) in &self.dirs {
             match std::fs::metadata(dir) {
                 Ok(m) if !m.is_dir() => {
-                    return Err(Error::Usage(format!(
-                        "{what} {} is not a directory; give a directory (it is created when missing)",
-                        dir.display()
+                    return Err(Error::Usage(crate::tr!(
+                        "err-out-dir-not-dir",
+                        what = what,
+                        dir = dir.display()
                     )));
                 }
                 _ => {}
@@ -363,25 +366,27 @@ impl<'a> Outputs<'a> {
                 let (earlier, kind_name) = match kind {
                     Kind::Rejects => (
                         crate::output::rejects::is_earlier_rejects(path),
-                        "a rejects file",
+                        crate::tr!("err-kind-rejects"),
                     ),
                     Kind::Report => (
                         crate::report::document::is_earlier_report(path),
-                        "an iysync report",
+                        crate::tr!("err-kind-report"),
                     ),
                     Kind::Html => (
                         crate::report::html::is_earlier_html(path),
-                        "an iysync HTML report",
+                        crate::tr!("err-kind-html"),
                     ),
-                    Kind::Plain | Kind::CreatesDir => (true, ""),
+                    Kind::Plain | Kind::CreatesDir => (true, String::new()),
                 };
                 // An empty file holds nothing to lose (`--report "$(mktemp)"` in a script).
                 let empty =
                     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0);
                 if !earlier && !empty && replaces_other.is_none() {
-                    replaces_other = Some(Error::Usage(format!(
-                        "{what} {} already exists and is not {kind_name} of an earlier run; pass --force to replace it, or choose another path",
-                        path.display()
+                    replaces_other = Some(Error::Usage(crate::tr!(
+                        "err-out-exists-not-ours",
+                        what = what,
+                        path = path.display(),
+                        kind = kind_name
                     )));
                 }
             }
@@ -397,9 +402,11 @@ impl<'a> Outputs<'a> {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 if link_abs.parent() == Some(abs.as_path()) && is_ours(&name) {
-                    return Err(Error::Usage(format!(
-                        "the input {input} has the name of an output in {what} {}: the run would replace it; move the input elsewhere or choose another {what}",
-                        dir.display()
+                    return Err(Error::Usage(crate::tr!(
+                        "err-input-in-out-dir",
+                        input = input,
+                        what = what,
+                        dir = dir.display()
                     )));
                 }
             }
@@ -424,9 +431,11 @@ impl<'a> Outputs<'a> {
         for (what, out) in &outs {
             for (input, inode, link_abs) in &inputs {
                 if out.inode == Some(*inode) || link_abs.as_ref() == Some(&out.abs) {
-                    return Err(Error::Usage(format!(
-                        "{what} {} is the same file as the input {input}: writing it would destroy the input; choose another path for {what}",
-                        out.shown.display(),
+                    return Err(Error::Usage(crate::tr!(
+                        "err-out-is-input",
+                        what = what,
+                        path = out.shown.display(),
+                        input = input
                     )));
                 }
             }
@@ -435,10 +444,12 @@ impl<'a> Outputs<'a> {
         for (i, (what_a, a)) in outs.iter().enumerate() {
             for (what_b, b) in &outs[i + 1..] {
                 if a.abs == b.abs || (a.inode.is_some() && a.inode == b.inode) {
-                    return Err(Error::Usage(format!(
-                        "{what_a} {} and {what_b} {} are the same file: one would overwrite the other; give them different paths",
-                        a.shown.display(),
-                        b.shown.display()
+                    return Err(Error::Usage(crate::tr!(
+                        "err-out-same-file",
+                        what_a = what_a,
+                        path_a = a.shown.display(),
+                        what_b = what_b,
+                        path_b = b.shown.display()
                     )));
                 }
             }
@@ -452,10 +463,12 @@ impl<'a> Outputs<'a> {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 if a.abs.parent() == Some(abs.as_path()) && is_ours(&name) {
-                    return Err(Error::Usage(format!(
-                        "{what_a} {} would replace a file the run writes in {what_d} {}; choose another path for {what_a}",
-                        a.shown.display(),
-                        dir.display()
+                    return Err(Error::Usage(crate::tr!(
+                        "err-out-in-out-dir",
+                        what_a = what_a,
+                        path = a.shown.display(),
+                        what_d = what_d,
+                        dir = dir.display()
                     )));
                 }
             }

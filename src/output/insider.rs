@@ -27,9 +27,7 @@ impl ExternalIdAs {
                 {
                     Ok(ExternalIdAs::Custom(name.to_string()))
                 }
-                _ => Err(format!(
-                    "--external-id-as {t:?}: write `uuid` or `custom:NAME` (NAME of letters, digits and _)"
-                )),
+                _ => Err(crate::tr!("err-external-id-as", value = format!("{t:?}"))),
             },
         }
     }

@@ -52,16 +52,19 @@ fn uncell(value: &str) -> &str {
 fn start(path: &Path) -> Result<Writer, Error> {
     let mut buf = BufWriter::new(AtomicFile::create(path, true)?);
     buf.write_all(BOM)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = path.display()), e))?;
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(buf);
-    writer
-        .write_record(HEADER)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.into()))?;
+    writer.write_record(HEADER).map_err(|e| {
+        Error::io(
+            crate::tr!("err-cannot-write", path = path.display()),
+            e.into(),
+        )
+    })?;
     Ok(writer)
 }
 
 fn close(path: &Path, writer: Writer) -> Result<AtomicFile, Error> {
-    let ctx = || format!("cannot write {}", path.display());
+    let ctx = || crate::tr!("err-cannot-write", path = path.display());
     writer
         .into_inner()
         .map_err(|e| Error::io(ctx(), e.into_error()))?
@@ -104,8 +107,8 @@ impl Rejects {
             .join(" | ");
         if self.staged {
             return Err(Error::io(
-                format!("cannot write {}", self.path.display()),
-                std::io::Error::other("the rejects file was already complete"),
+                crate::tr!("err-cannot-write", path = self.path.display()),
+                std::io::Error::other(crate::tr!("err-rejects-complete")),
             ));
         }
         let writer = match &mut self.writer {
@@ -120,7 +123,12 @@ impl Rejects {
                 &cell(&message),
                 &cell(row),
             ])
-            .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e.into()))?;
+            .map_err(|e| {
+                Error::io(
+                    crate::tr!("err-cannot-write", path = self.path.display()),
+                    e.into(),
+                )
+            })?;
         self.rows += 1;
         Ok(())
     }
@@ -173,7 +181,7 @@ impl Rejects {
     /// Copies the rows to a new temporary file, adding the withholding note to the rows that
     /// withhold a key, and moves that to `to` (rejects files are small).
     fn rewrite_with_notes(&self, file: AtomicFile, to: &Path) -> Result<(), Error> {
-        let ctx = || format!("cannot write {}", self.path.display());
+        let ctx = || crate::tr!("err-cannot-write", path = self.path.display());
         let mut read = BufReader::new(file.reopen()?);
         let mut bom = [0u8; 3];
         read.read_exact(&mut bom).map_err(|e| Error::io(ctx(), e))?;
@@ -228,7 +236,7 @@ fn remove_earlier(path: &Path) -> Result<(), Error> {
     if is_earlier_rejects(path) {
         std::fs::remove_file(path).map_err(|e| {
             Error::io(
-                format!("cannot remove the earlier rejects file {}", path.display()),
+                crate::tr!("err-remove-earlier-rejects", path = path.display()),
                 e,
             )
         })?;

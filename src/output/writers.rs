@@ -56,7 +56,7 @@ pub fn open(
             jobs,
         )),
         (Layout::Netmera { .. }, None) => {
-            return Err(Error::Usage("--to netmera needs --out DIR".to_string()));
+            return Err(Error::Usage(crate::tr!("err-netmera-needs-out")));
         }
     })
 }
@@ -134,7 +134,7 @@ impl NetmeraPart {
     fn close(&mut self) -> Result<(), Error> {
         if let Some((p, mut w)) = self.file.take() {
             w.flush()
-                .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+                .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = p.display()), e))?;
         }
         Ok(())
     }
@@ -145,7 +145,7 @@ impl NetmeraPart {
         }
         if let Some((p, w)) = self.file.as_mut() {
             w.write_all(line)
-                .map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+                .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = p.display()), e))?;
         }
         self.rows_in_file += 1;
         Ok(())
@@ -241,13 +241,13 @@ impl ConvertWriter for InTimeOrder {
 fn write_body(path: &Path, json: &[u8]) -> Result<(), Error> {
     let mut f = create_new_private(path)?;
     f.write_all(json)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        .map_err(|e| Error::io(crate::tr!("err-cannot-write", path = path.display()), e))
 }
 
 fn stopped() -> Error {
     Error::io(
-        "cannot write the Upsert bodies",
-        std::io::Error::other("the thread writing them stopped unexpectedly"),
+        crate::tr!("err-write-bodies"),
+        std::io::Error::other(crate::tr!("err-writer-stopped")),
     )
 }
 
@@ -358,7 +358,7 @@ impl InsiderWriter {
                 .stdout
                 .write_all(&body.json)
                 .and_then(|()| self.stdout.write_all(b"\n"))
-                .map_err(|e| Error::io("cannot write to stdout", e)),
+                .map_err(|e| Error::io(crate::tr!("err-write-stdout"), e)),
         }
     }
 }
@@ -382,7 +382,7 @@ impl ConvertWriter for InsiderWriter {
         }
         self.stdout
             .flush()
-            .map_err(|e| Error::io("cannot write to stdout", e))?;
+            .map_err(|e| Error::io(crate::tr!("err-write-stdout"), e))?;
         Ok(self.written)
     }
 }

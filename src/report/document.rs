@@ -130,7 +130,7 @@ impl ReportFile {
     pub fn create(path: &Path) -> Result<ReportFile, Error> {
         let tmp = AtomicFile::create(path, true)?;
         let doc = Document::start(io::BufWriter::new(tmp), None)
-            .map_err(|e| Error::io(format!("cannot write the report {}", path.display()), e))?;
+            .map_err(|e| Error::io(crate::tr!("err-write-report", path = path.display()), e))?;
         Ok(ReportFile {
             path: path.to_path_buf(),
             doc,
@@ -140,7 +140,7 @@ impl ReportFile {
     pub fn problem(&mut self, p: &Located) -> Result<(), Error> {
         self.doc.problem(p).map_err(|e| {
             Error::io(
-                format!("cannot write the report {}", self.path.display()),
+                crate::tr!("err-write-report", path = self.path.display()),
                 e,
             )
         })
@@ -162,7 +162,7 @@ impl ReportFile {
         upload: Option<&Upload>,
         elapsed: Duration,
     ) -> Result<(), Error> {
-        let ctx = || format!("cannot write the report {}", self.path.display());
+        let ctx = || crate::tr!("err-write-report", path = self.path.display());
         let buf = self
             .doc
             .finish(summary, upload, elapsed)

@@ -40,7 +40,7 @@ impl Reporting {
                     setup.color,
                     None,
                 )
-                .map_err(|e| Error::io("cannot write to stderr", e))?,
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?,
             )
         };
         Ok(Reporting {
@@ -70,7 +70,7 @@ impl Reporting {
     pub fn late_problem(&mut self, located: &Located) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
             p.row(std::slice::from_ref(located), true)
-                .map_err(|e| Error::io("cannot write to stderr", e))?;
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
         }
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;
@@ -103,7 +103,7 @@ impl Reporting {
     pub fn flush(&mut self) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
             p.flush()
-                .map_err(|e| Error::io("cannot write to stderr", e))?;
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
         }
         Ok(())
     }
@@ -119,7 +119,7 @@ impl Reporting {
         let path = self.rejects.finish()?;
         if let Some(p) = self.printer {
             p.finish(summary, elapsed)
-                .map_err(|e| Error::io("cannot write to stderr", e))?;
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
         }
         if let Some(r) = self.report {
             r.finish(summary, upload, elapsed)?;
@@ -144,7 +144,7 @@ impl RowSink for Reporting {
     ) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
             p.row(located, invalid)
-                .map_err(|e| Error::io("cannot write to stderr", e))?;
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
         }
         if let Some(r) = self.report.as_mut() {
             r.problems(located)?;
@@ -167,7 +167,7 @@ impl RowSink for Reporting {
     fn warning(&mut self, located: &Located) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
             p.warning(located)
-                .map_err(|e| Error::io("cannot write to stderr", e))?;
+                .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
         }
         if let Some(r) = self.report.as_mut() {
             r.problem(located)?;

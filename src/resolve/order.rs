@@ -113,8 +113,11 @@ impl Sorter {
     ) -> Result<(), Error> {
         let Ok(len) = u32::try_from(line.len()) else {
             return Err(Error::io(
-                "cannot put a line of the history in time order",
-                io::Error::new(io::ErrorKind::InvalidInput, "it is over 4 GiB"),
+                crate::tr!("err-order-line"),
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    crate::tr!("err-order-line-why"),
+                ),
             ));
         };
         if self.entries.is_empty() && self.entries.capacity() == 0 {
@@ -218,23 +221,11 @@ fn dir_name(dir: &Path) -> String {
 }
 
 fn write_error(dir: &Path, e: io::Error) -> Error {
-    Error::io(
-        format!(
-            "cannot write a temporary file in {} to put the history in time order (it takes about as much space as the output); free space there or point TMPDIR at a larger disk",
-            dir_name(dir)
-        ),
-        e,
-    )
+    Error::io(crate::tr!("err-order-write", dir = dir_name(dir)), e)
 }
 
 fn read_error(dir: &Path, e: io::Error) -> Error {
-    Error::io(
-        format!(
-            "cannot read back a temporary file in {} used to put the history in time order; run again, and check the disk holding TMPDIR if it happens again",
-            dir_name(dir)
-        ),
-        e,
-    )
+    Error::io(crate::tr!("err-order-read", dir = dir_name(dir)), e)
 }
 
 /// A run being written.
@@ -247,15 +238,8 @@ struct RunWriter<'a> {
 
 impl<'a> RunWriter<'a> {
     fn new(dir: &'a Path) -> Result<RunWriter<'a>, Error> {
-        let file = tempfile::tempfile_in(dir).map_err(|e| {
-            Error::io(
-                format!(
-                    "cannot create a temporary file in {} to put the history in time order; point TMPDIR at a writable directory",
-                    dir_name(dir)
-                ),
-                e,
-            )
-        })?;
+        let file = tempfile::tempfile_in(dir)
+            .map_err(|e| Error::io(crate::tr!("err-order-create", dir = dir_name(dir)), e))?;
         Ok(RunWriter {
             dir,
             out: BufWriter::with_capacity(RUN_BUFFER, file),
@@ -320,10 +304,7 @@ impl RunReader {
             if self.hash.digest() != self.expected {
                 return Err(read_error(
                     &self.dir,
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "its checksum does not match what was written",
-                    ),
+                    io::Error::new(io::ErrorKind::InvalidData, crate::tr!("err-order-checksum")),
                 ));
             }
             return Ok(());

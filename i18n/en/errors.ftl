@@ -1,0 +1,156 @@
+# Errors that stop a run (exit 2, 3, 130, 143) and the warnings and notes printed beside them.
+# Each says what happened, where (file:line or path) and what to do. Flags and paths are shown
+# as they are. The OS's own error text follows the message after ": " (it is not translated).
+
+## The frame
+err-prefix = iysync: error: { $message }
+err-interrupted = interrupted
+err-terminated = terminated
+err-no-man-page = no man page for { $command }
+err-write-man-page = cannot write the man page
+
+## Common I/O contexts
+err-cannot-open = cannot open { $path }
+err-cannot-read = cannot read { $path }
+err-cannot-write = cannot write { $path }
+err-cannot-create = cannot create { $path }
+err-write-stderr = cannot write to stderr
+err-write-stdout = cannot write to stdout
+
+## Inputs
+err-no-input = no input: give one or more FILEs, or pipe the data into stdin (`-`)
+err-stdin-twice = `-` (stdin) may be given only once
+err-utf16-nul = { $file } is UTF-16 text holding NUL characters (character { $at }), not a consent CSV file; save it as CSV UTF-8 and run iysync on that file
+err-save-as = save it as CSV UTF-8 (Excel: File > Save As > "CSV UTF-8"; LibreOffice: Save As > Text CSV, character set UTF-8, field delimiter ;) and run iysync on that file
+err-file-zip = { $file } is a ZIP archive (an Excel .xlsx workbook or another packaged document), not a consent CSV file; { $save_as }
+err-file-xls = { $file } is an Excel 97-2003 workbook (.xls), not a consent CSV file; { $save_as }
+err-file-binary = { $file } is a binary file, or UTF-16 text without a byte-order mark (NUL byte at offset { $at }), not a consent CSV file; { $save_as }
+err-utf16-with-encoding = { $file } starts with a { $encoding } byte-order mark, but --encoding says it is a legacy single-byte export; run it without --encoding (UTF-16 is decoded by itself)
+err-wrong-delimiter = { $file }: no line of its first { $lines } non-blank ones holds a { $delimiter }, but { $n } of them hold { $per_line } × { $other }: the file is separated by { $other }; pass --delimiter { $flag } (outputs stay `;`-separated, as Netmera wants)
+
+## Outputs: what may be written where (SPEC §9)
+err-what-rejects = the rejects file (--rejects)
+err-stdin-redirected = <stdin> (redirected from it with `<`)
+err-out-is-dir = { $what } { $path } is a directory; give the path of a file
+err-out-symlink = { $what } { $path } is a symbolic link; iysync never writes through one (it could lead to an input or any other file): remove the link or choose another path
+err-out-parent-not-dir = { $dir } (the directory for { $what } { $path }) is not a directory; choose another path
+err-out-parent-missing = the directory { $dir } for { $what } does not exist; create it or choose another path
+err-out-dir-not-dir = { $what } { $dir } is not a directory; give a directory (it is created when missing)
+err-kind-rejects = a rejects file
+err-kind-report = an iysync report
+err-kind-html = an iysync HTML report
+err-out-exists-not-ours = { $what } { $path } already exists and is not { $kind } of an earlier run; pass --force to replace it, or choose another path
+err-input-in-out-dir = the input { $input } has the name of an output in { $what } { $dir }: the run would replace it; move the input elsewhere or choose another { $what }
+err-out-is-input = { $what } { $path } is the same file as the input { $input }: writing it would destroy the input; choose another path for { $what }
+err-out-same-file = { $what_a } { $path_a } and { $what_b } { $path_b } are the same file: one would overwrite the other; give them different paths
+err-out-in-out-dir = { $what_a } { $path } would replace a file the run writes in { $what_d } { $dir }; choose another path for { $what_a }
+err-exists-force = { $path } already exists; pass --force to overwrite it, or choose another path
+err-read-back = cannot read back { $path }
+err-create-dir = cannot create the directory { $dir }
+err-create-staging = cannot create a staging directory in { $dir }
+err-what-out-dir = the output directory { $dir }
+err-out-dir-incomplete = the files in { $dir } are an incomplete set from an interrupted run (it was stopped while replacing them; see { $marker }): pass --force to replace them, or choose another --out
+err-out-dir-holds = { $dir } already holds converted output ({ $name }); pass --force to replace it, or choose another --out
+err-out-dir-appeared = { $dir } holds converted output ({ $name }) that appeared during the run; pass --force to replace it, or choose another --out
+err-out-dir-left-incomplete = { $what }; { $dir } now holds an incomplete set of files (marked by { $marker }): fix the cause and run again with --force
+err-cannot-sync = cannot sync { $path }
+err-cannot-remove = cannot remove { $path }
+err-remove-earlier = cannot remove the earlier run's { $path }
+err-move-into-place = cannot move { $path } into place
+err-clean-up = cannot clean up in { $dir }
+err-remove-leftover = cannot remove { $path }, left by an interrupted run
+
+## Locks (one run at a time on a directory, journal or ledger)
+err-lock-create = cannot create the lock file { $path }
+err-lock = cannot lock { $path }
+err-lock-write = cannot write the lock file { $path }
+err-lock-held = another iysync run is using { $what } (lock { $path }); wait for it to finish, or give this run another path
+err-lock-held-pid = another iysync run (pid { $pid }) is using { $what } (lock { $path }); wait for it to finish, or give this run another path
+
+## Writing the outputs and reports
+err-rejects-complete = the rejects file was already complete
+err-remove-earlier-rejects = cannot remove the earlier rejects file { $path }
+err-netmera-needs-out = --to netmera needs --out DIR
+err-write-bodies = cannot write the Upsert bodies
+err-writer-stopped = the thread writing them stopped unexpectedly
+err-write-report = cannot write the report { $path }
+err-write-report-stdout = cannot write the report to stdout
+
+## Uploads: why one stopped (exit 3) and what to do
+err-up-auth = Insider refused the credentials (HTTP { $status }: { $message }); check the partner name and the token
+err-up-retries = request { $seq } still failed after all retries (last error: { $last })
+err-up-unexpected = { $url } answered { $what }; { $why }
+err-up-tls = no secure connection to { $host }: { $what }. Check the URL, and whether a proxy intercepts TLS (its CA certificate can be given with SSL_CERT_FILE or SSL_CERT_DIR; the system's certificate store is used)
+err-up-wait-too-long = the server asked to wait { $asked } before the next attempt (Retry-After), longer than --max-wait { $max }s; rerun later, or raise --max-wait
+err-up-journal = could not record progress: { $error }
+err-up-not-insider = that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun
+err-up-failed-users = Insider reported { $n } failed users
+err-up-failed-users-unreadable = Insider reported failed users (data.fail.count unreadable)
+err-up-mapped = , of which { $mapped } could be mapped to rows
+err-up-stray-keys = {" "}({ $stray } error keys do not name a user as users.<index>.…)
+err-up-unmapped-what-to-do = , so whether the others were applied is unknown: nothing of this request was recorded as accepted or refused, and a rerun sends it again. Check that --unification-url is Insider's Upsert API and that no proxy rewrites its answers; if it is Insider answering, its failure format is not the documented one (data.fail.errors keyed users.<index>.…): report the answer quoted here to Insider support
+
+## The destination: URLs, partner, token, HTTP client
+err-url-invalid = not a valid base URL ({ $error })
+err-url-credentials = the base URL must not contain credentials
+err-url-no-host = the base URL has no host
+err-url-path = give a base URL (scheme, host, optional port) without a path; the API paths are appended
+err-url-http = plain http is only allowed to a loopback host (127.0.0.1, ::1, localhost); use https
+err-url-scheme = unsupported URL scheme `{ $scheme }`; use https
+err-http-runtime = cannot start the HTTP runtime: { $error }
+err-http-client = cannot set up the HTTP client: { $error }
+err-partner-empty = the partner name is empty
+err-token-empty = the token is empty
+err-rate-zero = the rate must be at least 1 request per minute
+err-partner-header = the partner name contains characters not allowed in an HTTP header
+err-token-header = the token contains characters not allowed in an HTTP header
+
+## Tokens, partner, journal
+err-no-token = no API token: set { $env } in the environment or pass --token-file PATH (tokens are never taken from the command line)
+err-no-token-for = no API token for { $command }: set { $env }
+err-token-file-read = cannot read the token file { $path }
+err-token-file-empty = the token file { $path } is empty; put the { $env } token in it (one line)
+warn-token-file-mode = the token file { $path } can be read by other users (mode { $mode }); restrict it with `chmod 600 { $path }`
+err-no-partner = no partner name: pass --partner NAME or set INSIDER_PARTNER_NAME{ $why }
+err-no-state-dir-journal = no state directory on this system: pass --journal PATH
+err-journal-dir = cannot create the directory of the journal { $path }
+err-what-journal = the journal { $path }
+err-journal-open = cannot open the journal { $path }
+err-journal-write = cannot write the journal
+warn-journal-discarded = the journal { $path } was not resumed: { $why }; it was started anew and every request is sent
+warn-journal-skipped = { $n } unreadable lines in the journal { $path } were skipped; their requests are sent again
+err-planner-stopped = internal error: the request planner stopped
+warn-refused-out-of-range = Insider reported { $n } refused records at positions that are not in their request; they were ignored (those requests count as accepted)
+err-upload-aborted-rerun = upload aborted: { $error }; what was acknowledged is in the journal, rerun the same command to send the rest
+err-upload-aborted-fix = upload aborted: { $error }; what was acknowledged is in the journal, so once that is fixed a rerun sends only the rest
+note-acknowledged = { $acknowledged } of the { $requests } requests sent were acknowledged and are recorded in { $path }
+
+## Flags and setup
+err-external-id-as = --external-id-as { $value }: write `uuid` or `custom:NAME` (NAME of letters, digits and _)
+err-signal-handler = cannot install the signal handler: { $error }
+err-timezone = --timezone { $value } is not an IANA time zone; use a name such as Europe/Istanbul or UTC
+err-too-many-files = { $n } input files given; one run reads at most { $max } (concatenate them first)
+err-jobs-zero = --jobs must be at least 1
+err-netmera-only-flags = --keep-history and --split-rows are for --to netmera; Insider bodies carry the resolved state
+err-insider-only-flags = --external-id-as, --skip-hook and --consent-event are for --to insider
+err-netmera-out-dir = --to netmera writes email.csv and sms.csv: give a directory with --out
+
+## Temporary files (the spool of valid records, the history put in time order)
+err-spool-write = cannot write the temporary spool of valid records in { $dir } (about 45 bytes a row); free space there or point TMPDIR at a larger disk
+err-spool-create = cannot create a temporary file in { $dir } for the second pass; point TMPDIR at a writable directory
+err-spool-chunk = cannot spool the valid records of a chunk of the input
+err-spool-chunk-why = they are over 4 GiB (a row of gigabytes?)
+err-spool-damaged = the temporary spool of valid records could not be read back; run again, and check the disk holding TMPDIR if it happens again
+err-spool-read = cannot read back the temporary spool of valid records; check the disk holding TMPDIR
+err-order-line = cannot put a line of the history in time order
+err-order-line-why = it is over 4 GiB
+err-order-write = cannot write a temporary file in { $dir } to put the history in time order (it takes about as much space as the output); free space there or point TMPDIR at a larger disk
+err-order-read = cannot read back a temporary file in { $dir } used to put the history in time order; run again, and check the disk holding TMPDIR if it happens again
+err-order-create = cannot create a temporary file in { $dir } to put the history in time order; point TMPDIR at a writable directory
+err-order-checksum = its checksum does not match what was written
+journal-header-incomplete = its header is incomplete
+journal-header-unreadable = its header is unreadable
+journal-other-version = it was written by another version of iysync (journal version { $version })
+journal-other-partner = it was written for partner `{ $partner }`
+journal-other-url = it was written for { $flag } { $url }
+journal-other-run = it was written for other inputs or options
