@@ -336,3 +336,43 @@ fn english_stays_the_default() {
         "{err}"
     );
 }
+
+#[test]
+fn the_ledger_commands_stop_in_turkish() {
+    let dir = tempdir();
+    let state = dir.path().join("ledger.sqlite3");
+    // A ledger to read: a baseline of one record.
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
+    );
+    iysync("sync")
+        .arg(&input)
+        .args([
+            "--baseline",
+            "--partner",
+            "mybrand",
+            "--no-progress",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(0);
+    let err = stops(
+        bare()
+            .args(["ledger", "show", "--lang", "tr", "--state"])
+            .arg(&state)
+            .arg("kimse"),
+        2,
+    );
+    turkish(&err, &["\"kimse\"", "bir alıcı değil"]);
+    let err = stops(
+        bare()
+            .args(["ledger", "stats", "--partner", "başka", "--state"])
+            .arg(&state)
+            .env("LANG", "tr_TR.UTF-8"),
+        2,
+    );
+    turkish(&err, &[&shown(&state), "\"başka\"", "partner yok"]);
+}

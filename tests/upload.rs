@@ -477,10 +477,10 @@ fn dry_run_needs_no_token_sends_nothing_and_writes_the_exact_bodies() {
         .code(1)
         .stdout(predicate::str::contains("dry run"))
         .stdout(predicate::str::contains(
-            "/email/v2/unsubscribe: 1 requests, 2 records",
+            "/email/v2/unsubscribe: 1 request, 2 records",
         ))
         .stdout(predicate::str::contains(
-            "/sms/v2/unsubscribe: 1 requests, 2 records",
+            "/sms/v2/unsubscribe: 1 request, 2 records",
         ))
         .get_output()
         .clone();
@@ -508,7 +508,7 @@ fn dry_run_needs_no_token_sends_nothing_and_writes_the_exact_bodies() {
         .arg("--dry-run")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("5 records in 1 requests"));
+        .stdout(predicate::str::contains("5 records in 1 request,"));
     assert_eq!(sim.requests_total(), 0);
 }
 
@@ -1511,4 +1511,24 @@ fn two_runs_on_the_same_journal_the_second_stops_naming_the_first() {
         .code(0);
     assert!(sim.users().values().all(|u| u.applications == 1));
     assert_eq!(sim.users().len(), 5);
+}
+
+#[test]
+fn a_turkish_dry_run_prints_the_plan_in_turkish() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.cmd("upsert", &sim)
+        .env_remove("INSIDER_UCD_TOKEN")
+        .arg(fixture("email-clean.csv"))
+        .args(["--dry-run", "--lang", "tr"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "`iysync upsert` deneme çalıştırması: 1 istekte 5 kayıt,",
+        ))
+        .stdout(predicate::str::contains("hiçbir şey gönderilmedi"))
+        .stdout(predicate::str::contains(
+            "/api/user/v1/upsert: 1 istek, 5 kayıt",
+        ));
+    assert_eq!(sim.requests_total(), 0);
 }

@@ -154,3 +154,8 @@ journal-other-version = it was written by another version of iysync (journal ver
 journal-other-partner = it was written for partner `{ $partner }`
 journal-other-url = it was written for { $flag } { $url }
 journal-other-run = it was written for other inputs or options
+
+## iysync ledger and the HTML report
+err-ledger-no-partner = the ledger { $path } has no partner { $partner }; `iysync ledger stats` lists its partners
+err-not-a-recipient = { $value } is not a recipient: { $why }
+err-write-html = cannot write the HTML report { $path }

@@ -14,14 +14,14 @@ sync-dry-run = dry run of `iysync sync`: { $records } { $records_count ->
         [one] byte
        *[other] bytes
     }; nothing was sent, the ledger is unchanged
-sync-dry-run-endpoint = POST { $url }: { $requests } { $requests_count ->
+dry-run-endpoint = POST { $url }: { $requests } { $requests_count ->
         [one] request
        *[other] requests
     }, { $records } { $records_count ->
         [one] record
        *[other] records
     }
-sync-dry-run-bodies = bodies written to { $dir }
+dry-run-bodies = bodies written to { $dir }
 sync-invalid = nothing sent: { $invalid } invalid { $invalid_count ->
         [one] row
        *[other] rows

@@ -155,3 +155,8 @@ journal-other-version = iysync'in başka bir sürümüyle yazılmış (günlük 
 journal-other-partner = başka bir partner için yazılmış: `{ $partner }`
 journal-other-url = başka bir { $flag } için yazılmış: { $url }
 journal-other-run = başka girdiler ya da seçenekler için yazılmış
+
+## iysync ledger ve HTML raporu
+err-ledger-no-partner = { $path } defterinde { $partner } adlı bir partner yok; partnerleri `iysync ledger stats` listeler
+err-not-a-recipient = { $value } bir alıcı değil: { $why }
+err-write-html = { $path } HTML raporu yazılamadı

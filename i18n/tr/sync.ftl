@@ -5,8 +5,8 @@
 ## iysync sync: özetteki senkronizasyon satırı, deneme planı, koruma, --baseline ve --fail-on-invalid
 sync-line = senkronizasyon: { $unchanged } değişmeyen, { $new } yeni, { $opt_out } ONAY→RET, { $opt_in } RET→ONAY, { $stale } eski tarihli, { $pending } bekleyen
 sync-dry-run = `iysync sync` deneme çalıştırması: { $requests } istekte { $records } kayıt, { $bytes } bayt; hiçbir şey gönderilmedi, defter değişmedi
-sync-dry-run-endpoint = POST { $url }: { $requests } istek, { $records } kayıt
-sync-dry-run-bodies = istek gövdeleri şuraya yazıldı: { $dir }
+dry-run-endpoint = POST { $url }: { $requests } istek, { $records } kayıt
+dry-run-bodies = istek gövdeleri şuraya yazıldı: { $dir }
 sync-invalid = hiçbir şey gönderilmedi: { $invalid } geçersiz satır var ve --fail-on-invalid verildi; defter değişmedi; satırları düzeltip (reddedilenler dosyasına bakın) yeniden çalıştırın
 sync-baseline = başlangıç kaydı: { $keys } alıcı, Insider'a bildirilmiş olarak { $state } defterine yazıldı; hiçbir şey gönderilmedi
 # $needed, --max-changes için bir değerdir; gruplanmaz.

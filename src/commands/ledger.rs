@@ -30,10 +30,10 @@ fn open(args: &LedgerArgs) -> Result<(Ledger, Option<PartnerId>), Error> {
     let ledger = Ledger::open_for_reading(&path)?;
     let partner = match &args.partner {
         Some(name) => Some(ledger.find_partner(name)?.ok_or_else(|| {
-            Error::Usage(format!(
-                "the ledger {} has no partner {:?}; `iysync ledger stats` lists its partners",
-                path.display(),
-                name.to_lowercase()
+            Error::Usage(crate::tr!(
+                "err-ledger-no-partner",
+                path = path.display(),
+                partner = format!("{:?}", name.to_lowercase())
             ))
         })?),
         None => None,
@@ -51,7 +51,7 @@ fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io("cannot write to stdout", e))
+        .map_err(|e| Error::io(crate::tr!("err-write-stdout"), e))
 }
 
 /// Normalises a recipient exactly as a consent file's recipient field: a synthetic row is judged
@@ -80,9 +80,10 @@ fn show(args: &LedgerShowArgs) -> Result<Status, Error> {
     let mut keys = Vec::with_capacity(args.recipients.len());
     for written in &args.recipients {
         let key = normalise(written).map_err(|why| {
-            Error::Usage(format!(
-                "{:?} is not a recipient: {why}",
-                shown.recipient(written)
+            Error::Usage(crate::tr!(
+                "err-not-a-recipient",
+                value = format!("{:?}", shown.recipient(written)),
+                why = why
             ))
         })?;
         keys.push((written, key));

@@ -199,7 +199,7 @@ fn check_outputs(
     let send = &args.send;
     let mut outputs = setup
         .outputs(send.force)
-        .rejects("the rejects file (--rejects)", rejects)
+        .rejects(crate::tr!("err-what-rejects"), rejects)
         .maybe_creating_dir("--state", Some(state));
     if let Some(dir) = &send.out {
         outputs = outputs.dir("--out", dir);

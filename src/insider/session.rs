@@ -22,6 +22,7 @@ use std::time::Duration;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::Error;
+use crate::i18n::Arg;
 use crate::input::Source;
 use crate::insider::client::{
     CancelToken, ClientConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_DRAIN, Endpoint,
@@ -838,18 +839,27 @@ fn take_refused(
 }
 
 fn progress_line(up: &Upload, rate_wait: Duration) -> String {
-    format!(
-        "{} requests, {} accepted, {} refused, {} retries{}",
-        up.requests,
-        up.records_accepted,
-        up.records_refused,
-        up.retries,
-        if rate_wait.is_zero() {
-            String::new()
-        } else {
-            format!(", rate-limit wait {rate_wait:.1?}")
-        }
-    )
+    let lang = crate::i18n::lang();
+    let line = lang.ta(
+        "progress-upload",
+        &[
+            ("requests", Arg::N(up.requests)),
+            ("accepted", Arg::N(up.records_accepted)),
+            ("refused", Arg::N(up.records_refused)),
+            ("retries", Arg::N(up.retries)),
+        ],
+    );
+    if rate_wait.is_zero() {
+        line
+    } else {
+        lang.ta(
+            "progress-upload-wait",
+            &[
+                ("line", Arg::S(line)),
+                ("wait", Arg::S(lang.secs(rate_wait.as_secs_f64()))),
+            ],
+        )
+    }
 }
 
 /// What the planner thread hands back.
@@ -908,34 +918,50 @@ impl Plan {
     /// The plan for people (`--dry-run`), with the base URLs it would send to and the directory
     /// the bodies were written to.
     pub fn text(&self, kind: Kind, unification: &str, contact: &str, out: Option<&Path>) -> String {
-        let mut text = format!(
-            "dry run of `iysync {}`: {} records in {} requests, {} bytes; nothing was sent\n",
-            kind.name(),
-            self.records,
-            self.requests,
-            self.bytes
+        let lang = crate::i18n::lang();
+        let command = || Arg::S(kind.name().to_string());
+        let mut text = lang.ta(
+            "upload-dry-run",
+            &[
+                ("command", command()),
+                ("records", Arg::N(self.records)),
+                ("requests", Arg::N(self.requests)),
+                ("bytes", Arg::N(self.bytes)),
+            ],
         );
+        text.push('\n');
+        let mut line = |t: String| {
+            text.push_str("  ");
+            text.push_str(&t);
+            text.push('\n');
+        };
         for (endpoint, (requests, records)) in &self.by_endpoint {
             let base = if endpoint.is_contact() {
                 contact
             } else {
                 unification
             };
-            text.push_str(&format!(
-                "  POST {}{}: {requests} requests, {records} records\n",
-                base.trim_end_matches('/'),
-                endpoint.path()
+            let url = format!("{}{}", base.trim_end_matches('/'), endpoint.path());
+            line(lang.ta(
+                "dry-run-endpoint",
+                &[
+                    ("url", Arg::S(url)),
+                    ("requests", Arg::N(*requests)),
+                    ("records", Arg::N(*records)),
+                ],
             ));
         }
         if self.not_applicable > 0 {
-            text.push_str(&format!(
-                "  {} resolved records are not for {} (skipped)\n",
-                self.not_applicable,
-                kind.name()
+            line(lang.ta(
+                "upload-dry-run-skipped",
+                &[("n", Arg::N(self.not_applicable)), ("command", command())],
             ));
         }
         if let Some(dir) = out {
-            text.push_str(&format!("  bodies written to {}\n", dir.display()));
+            line(lang.ta(
+                "dry-run-bodies",
+                &[("dir", Arg::S(dir.display().to_string()))],
+            ));
         }
         text
     }

@@ -144,7 +144,7 @@ impl HtmlReport {
     /// Writes the report (to a temporary file first, moved into place when complete).
     pub fn finish(self, figures: &Figures<'_>) -> Result<(), Error> {
         let page = self.render(i18n::lang(), figures);
-        let ctx = || format!("cannot write the HTML report {}", self.path.display());
+        let ctx = || crate::tr!("err-write-html", path = self.path.display());
         // The guard refused a path holding anything but an earlier HTML report (without --force).
         let mut file = AtomicFile::create(&self.path, true)?;
         file.write_all(page.as_bytes())

@@ -77,7 +77,7 @@ pub fn dry_run_text(p: &session::Plan, counts: &SyncCounts, send: &SendArgs) -> 
         };
         let url = format!("{}{}", base.trim_end_matches('/'), endpoint.path());
         let line = lang.ta(
-            "sync-dry-run-endpoint",
+            "dry-run-endpoint",
             &[
                 ("url", Arg::S(url)),
                 ("requests", Arg::N(*requests)),
@@ -88,7 +88,7 @@ pub fn dry_run_text(p: &session::Plan, counts: &SyncCounts, send: &SendArgs) -> 
     }
     if let Some(dir) = &send.out {
         let line = lang.ta(
-            "sync-dry-run-bodies",
+            "dry-run-bodies",
             &[("dir", Arg::S(dir.display().to_string()))],
         );
         text.push_str(&format!("  {line}\n"));
