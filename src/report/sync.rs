@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::insider::session::{self, Kind};
 use crate::ledger::{Plan, Stale, SyncCounts};
 use crate::printer::Printer;
+use crate::record::message::{self, Message, Value};
 use crate::record::{Code, Field, Problem};
 use crate::report::reporting::Reporting;
 use crate::report::{Located, Summary, Upload};
@@ -31,12 +32,14 @@ pub fn stale_warning(s: &Stale, file: &str) -> Located {
         problem: Problem::warning(
             Field::Row,
             Code::Stale,
-            format!(
-                "stale: the ledger says Insider was told {} with a consent time of {}, later than this {} of {}; nothing was sent for it",
-                s.ledger_permission.as_str(),
-                time(s.ledger_consent_at),
-                s.permission.as_str(),
-                time(s.consent_at),
+            Message::new(
+                &message::STALE,
+                vec![
+                    Value::Static(s.ledger_permission.as_str()),
+                    Value::Text(time(s.ledger_consent_at)),
+                    Value::Static(s.permission.as_str()),
+                    Value::Text(time(s.consent_at)),
+                ],
             ),
         ),
     }
