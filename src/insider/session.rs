@@ -987,7 +987,7 @@ fn api_problem(message: &str, redact: bool) -> Problem {
         Code::ApiRefused,
         crate::record::Message::new(
             key,
-            vec![crate::record::Value::Text(
+            [crate::record::Value::Text(
                 crate::privacy::Shown::default().value(&text),
             )],
         ),

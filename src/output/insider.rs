@@ -180,7 +180,7 @@ impl TooLarge {
             Code::ApiRefused,
             crate::record::Message::new(
                 &crate::record::message::TOO_LARGE,
-                vec![
+                [
                     crate::record::Value::Num(self.bytes as u64),
                     crate::record::Value::Num(self.max as u64),
                 ],

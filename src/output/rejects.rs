@@ -207,7 +207,7 @@ impl Rejects {
                     .trim();
                 let note = Message::new(
                     &message::REJECTS_WITHHOLDING,
-                    vec![Value::Text(self.shown.recipient(recipient))],
+                    [Value::Text(self.shown.recipient(recipient))],
                 );
                 let note = format!(" | {}", note.render(crate::i18n::lang()));
                 if let Some(message) = fields.get_mut(3) {

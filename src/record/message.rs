@@ -11,7 +11,7 @@
 //! in. The texts stay in the catalogues alone.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::i18n::{Lang, Template};
 
@@ -90,18 +90,18 @@ const NOTE_TRIMMED: u8 = 2;
 pub struct Message {
     key: Option<&'static Key>,
     /// The key's values in the order of [`Key::args`]; for a message without a key, the text
-    /// itself ([`Message::literal`]).
-    args: Box<[Value]>,
+    /// itself ([`Message::literal`]). Shared: a problem is cloned on its way to each output.
+    args: Option<Arc<[Value]>>,
     notes: u8,
 }
 
 impl Message {
     /// A message of `key` with its values (as many as the key has arguments, in their order).
-    pub fn new(key: &'static Key, args: Vec<Value>) -> Message {
-        debug_assert_eq!(key.args.len(), args.len(), "the arguments of {}", key.id);
+    pub fn new<const N: usize>(key: &'static Key, args: [Value; N]) -> Message {
+        debug_assert_eq!(key.args.len(), N, "the arguments of {}", key.id);
         Message {
             key: Some(key),
-            args: args.into_boxed_slice(),
+            args: (N > 0).then(|| Arc::from(args)),
             notes: 0,
         }
     }
@@ -110,7 +110,7 @@ impl Message {
     pub fn of(key: &'static Key) -> Message {
         Message {
             key: Some(key),
-            args: Box::default(),
+            args: None,
             notes: 0,
         }
     }
@@ -124,7 +124,7 @@ impl Message {
         }
         Message {
             key: None,
-            args: Box::new([Value::Text(text)]),
+            args: Some(Arc::from([Value::Text(text)])),
             notes: 0,
         }
     }
@@ -146,12 +146,38 @@ impl Message {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.key.is_none() && self.args.is_empty() && self.notes == 0
+        self.key.is_none() && self.args.is_none() && self.notes == 0
+    }
+
+    fn args(&self) -> &[Value] {
+        self.args.as_deref().unwrap_or_default()
+    }
+
+    /// The catalogue keys the message is rendered from: its own, the invisible-character hint it
+    /// holds, the layout notes.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = self.key.map(|k| k.id).into_iter().collect();
+        if self
+            .args()
+            .iter()
+            .any(|a| matches!(a, Value::Invisible(Some(_))))
+        {
+            keys.push(INVISIBLE_HINT.id);
+        }
+        for (bit, key) in [
+            (NOTE_QUOTES, &NOTE_QUOTES_KEY),
+            (NOTE_TRIMMED, &NOTE_TRIMMED_KEY),
+        ] {
+            if self.notes & bit != 0 {
+                keys.push(key.id);
+            }
+        }
+        keys
     }
 
     /// Whether the text is not in the catalogues ([`Message::literal`]).
     pub fn is_literal(&self) -> bool {
-        self.key.is_none() && !self.args.is_empty()
+        self.key.is_none() && self.args.is_some()
     }
 
     /// The message in `lang`.
@@ -175,11 +201,11 @@ impl Message {
         let mut first = true;
         match self.key {
             Some(key) => {
-                write_key(key, &self.args, lang, out)?;
+                write_key(key, self.args(), lang, out)?;
                 first = false;
             }
             None => {
-                if let Some(Value::Text(text)) = self.args.first() {
+                if let Some(Value::Text(text)) = self.args().first() {
                     out.write_str(text)?;
                     first = false;
                 }
@@ -335,13 +361,13 @@ keys! {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
     fn messages_without_arguments_allocate_nothing_and_are_small() {
         let m = Message::of(&INVALID_ENCODING);
-        assert!(m.args.is_empty());
+        assert!(m.args.is_none());
         assert!(std::mem::size_of::<Message>() <= 32);
         assert!(std::mem::size_of::<super::super::Problem>() <= 40);
     }
@@ -380,11 +406,86 @@ mod tests {
             );
             let fast = Message::new(
                 &PERMISSION_RED,
-                vec![Value::Quoted("RED".into()), Value::Invisible(None)],
+                [Value::Quoted("RED".into()), Value::Invisible(None)],
             )
             .render(lang);
             assert_eq!(fast, fluent);
         }
+    }
+
+    /// English words that a Turkish message must not have kept.
+    pub(crate) const ENGLISH: &[&str] = &[
+        "is not",
+        "did you mean",
+        "remove it",
+        " the ",
+        "written as",
+        "removed",
+        "write ",
+        "contains",
+        "neither",
+        "trimmed",
+        "found ",
+        "refused",
+        " row",
+        "recipient",
+    ];
+
+    /// A value for each argument, by its name.
+    fn sample(name: &str) -> Value {
+        match name {
+            "value" => Value::Quoted("örnek değer".into()),
+            "char" => Value::CodePoint('\u{200B}'),
+            "invisible" => Value::Invisible(Some('\u{2060}')),
+            "time" => Value::Time(1_749_538_800),
+            "canonical" | "permission" => Value::Static("RET"),
+            "ledger_permission" => Value::Static("ONAY"),
+            "ledger_time" => Value::Text("2025-06-01T10:00:00+03:00".into()),
+            "text" => Value::Text("X-17".into()),
+            "recipient" => Value::Text("u***@example.com".into()),
+            _ => Value::Num(70_000),
+        }
+    }
+
+    #[test]
+    fn every_key_reads_in_turkish() {
+        for key in ALL {
+            let m = Message {
+                key: Some(key),
+                args: Some(key.args.iter().map(|a| sample(a)).collect()),
+                notes: 0,
+            };
+            let (en, tr) = (m.render(Lang::En), m.render(Lang::Tr));
+            assert_ne!(en, tr, "{} is not translated", key.id);
+            for word in ENGLISH {
+                assert!(!tr.contains(word), "{}: {word:?} in {tr:?}", key.id);
+            }
+            for (name, value) in key.args.iter().zip(m.args().iter()) {
+                let shown = match value {
+                    Value::Num(_) => continue,
+                    Value::Invisible(_) => "U+2060".to_string(),
+                    v => {
+                        let mut s = String::new();
+                        write_value(v, Lang::Tr, &mut s).expect("a String");
+                        s
+                    }
+                };
+                assert!(
+                    tr.contains(&shown),
+                    "{}: ${name} {shown:?} not in {tr:?}",
+                    key.id
+                );
+                assert!(
+                    en.contains(&shown),
+                    "{}: ${name} {shown:?} not in {en:?}",
+                    key.id
+                );
+            }
+        }
+        // Numbers are grouped in each language's notation.
+        let long = Message::new(&LINE_TOO_LONG, [Value::Num(70_000)]);
+        assert!(long.render(Lang::En).contains("70,000 bytes"));
+        assert!(long.render(Lang::Tr).contains("70.000 bayt"));
     }
 
     #[test]

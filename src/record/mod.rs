@@ -166,7 +166,7 @@ pub fn judge_too_long(prefix: &str, length: u64, rules: &Rules) -> Outcome {
         problems: vec![Problem::error(
             Field::Row,
             Code::LineTooLong,
-            Message::new(&message::LINE_TOO_LONG, vec![Value::Num(length)]),
+            Message::new(&message::LINE_TOO_LONG, [Value::Num(length)]),
         )],
         hold,
     }
@@ -187,7 +187,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
                     Code::UnbalancedQuote,
                     Message::new(
                         &message::UNBALANCED_QUOTE,
-                        vec![Value::Num(u.column as u64 + 1)],
+                        [Value::Num(u.column as u64 + 1)],
                     ),
                 )],
                 hold: hold_of_loose(&loose, rules),
@@ -211,10 +211,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             problems: vec![Problem::error(
                 Field::Row,
                 Code::FieldCount,
-                Message::new(
-                    &message::FIELD_COUNT,
-                    vec![Value::Num(fields.count() as u64)],
-                ),
+                Message::new(&message::FIELD_COUNT, [Value::Num(fields.count() as u64)]),
             )],
             hold: hold_of_loose(&texts, rules),
         };
@@ -414,7 +411,7 @@ fn judge_recipient(
             let phone = || {
                 Message::new(
                     &message::FIX_PHONE,
-                    vec![
+                    [
                         Value::Quoted(shown()),
                         Value::Text(rules.shown.recipient(&canonical)),
                     ],
@@ -429,7 +426,7 @@ fn judge_recipient(
             Some((channel, canonical))
         }
         Err(e) => {
-            let value = || vec![Value::Quoted(shown())];
+            let value = || [Value::Quoted(shown())];
             let (code, message) = match e {
                 RecipientError::Empty => {
                     (Code::EmptyRecipient, Message::of(&message::RECIPIENT_EMPTY))
@@ -450,7 +447,7 @@ fn judge_recipient(
                     match lenient::first_invisible(text) {
                         Some(c) => Message::new(
                             &message::EMAIL_INVISIBLE,
-                            vec![Value::Quoted(shown()), Value::CodePoint(c)],
+                            [Value::Quoted(shown()), Value::CodePoint(c)],
                         ),
                         None => Message::new(&message::EMAIL_NON_ASCII, value()),
                     },
@@ -463,7 +460,7 @@ fn judge_recipient(
                     Code::InvalidEmail,
                     Message::new(
                         &message::EMAIL_TOO_LONG,
-                        vec![
+                        [
                             Value::Quoted(shown()),
                             Value::Num(email::MAX_LEN as u64),
                             Value::Num(email::MAX_LOCAL as u64),
@@ -485,7 +482,7 @@ fn judge_recipient(
                     Code::InvalidPhone,
                     Message::new(
                         &message::PHONE_INVALID,
-                        vec![Value::Quoted(shown()), invisible_hint(text)],
+                        [Value::Quoted(shown()), invisible_hint(text)],
                     ),
                 ),
                 RecipientError::Phone(phone::PhoneError::NotMobile) => (
@@ -521,7 +518,7 @@ fn judge_permission(
             Code::InvalidPermission,
             Message::new(
                 key,
-                vec![Value::Quoted(rules.shown.value(text)), invisible_hint(text)],
+                [Value::Quoted(rules.shown.value(text)), invisible_hint(text)],
             ),
         ));
         return None;
@@ -529,7 +526,7 @@ fn judge_permission(
     let describe = || {
         Message::new(
             &message::FIX_PERMISSION,
-            vec![
+            [
                 Value::Quoted(rules.shown.value(text)),
                 Value::Static(permission.as_str()),
             ],
@@ -560,7 +557,7 @@ fn judge_timestamp(
             errors.push(Problem::error(
                 Field::Timestamp,
                 Code::InvalidTimestamp,
-                Message::new(key, vec![Value::Quoted(shown()), invisible_hint(text)]),
+                Message::new(key, [Value::Quoted(shown()), invisible_hint(text)]),
             ));
             return None;
         }
@@ -569,7 +566,7 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampTooEarly,
-            Message::new(&message::TIMESTAMP_TOO_EARLY, vec![Value::Quoted(shown())]),
+            Message::new(&message::TIMESTAMP_TOO_EARLY, [Value::Quoted(shown())]),
         ));
         return None;
     }
@@ -577,14 +574,14 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampInFuture,
-            Message::new(&message::TIMESTAMP_IN_FUTURE, vec![Value::Quoted(shown())]),
+            Message::new(&message::TIMESTAMP_IN_FUTURE, [Value::Quoted(shown())]),
         ));
         return None;
     }
     let describe = || {
         Message::new(
             &message::FIX_TIMESTAMP,
-            vec![Value::Quoted(shown()), Value::Time(parsed.instant)],
+            [Value::Quoted(shown()), Value::Time(parsed.instant)],
         )
     };
     let repair: Option<Repair<'_>> =
@@ -613,7 +610,7 @@ fn unrepresentable(field: &RawField<'_>, which: Field) -> Option<Problem> {
                 Field::Platform => &message::UNREPRESENTABLE_PLATFORM,
                 _ => &message::UNREPRESENTABLE_EXTERNAL_ID,
             },
-            vec![Value::Char(bad)],
+            [Value::Char(bad)],
         ),
     ))
 }
@@ -637,11 +634,11 @@ fn visible_fix(
     let describe = || {
         let count = text.chars().filter(|&c| lenient::is_invisible(c)).count();
         if count == 1 {
-            Message::new(&message::FIX_INVISIBLE_ONE, vec![Value::CodePoint(first)])
+            Message::new(&message::FIX_INVISIBLE_ONE, [Value::CodePoint(first)])
         } else {
             Message::new(
                 &message::FIX_INVISIBLE_MANY,
-                vec![Value::Num(count as u64), Value::CodePoint(first)],
+                [Value::Num(count as u64), Value::CodePoint(first)],
             )
         }
     };

@@ -34,7 +34,7 @@ pub fn stale_warning(s: &Stale, file: &str) -> Located {
             Code::Stale,
             Message::new(
                 &message::STALE,
-                vec![
+                [
                     Value::Static(s.ledger_permission.as_str()),
                     Value::Text(time(s.ledger_consent_at)),
                     Value::Static(s.permission.as_str()),

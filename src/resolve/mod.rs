@@ -296,7 +296,7 @@ impl Resolver {
                 let why = if hold_ts == UNREADABLE {
                     Message::of(&message::WITHHELD_UNREADABLE)
                 } else {
-                    Message::new(&message::WITHHELD_NOT_EARLIER, vec![Value::Time(best_ts)])
+                    Message::new(&message::WITHHELD_NOT_EARLIER, [Value::Time(best_ts)])
                 };
                 warnings.push((hold_pos, Problem::warning(Field::Row, Code::Withheld, why)));
             }
@@ -310,7 +310,7 @@ impl Resolver {
                     Problem::warning(
                         Field::Permission,
                         Code::Conflict,
-                        Message::new(&message::CONFLICT, vec![Value::Time(self.instant(e.best))]),
+                        Message::new(&message::CONFLICT, [Value::Time(self.instant(e.best))]),
                     ),
                 ));
             }
