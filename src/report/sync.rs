@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::insider::session::{self, Kind};
 use crate::ledger::{Plan, Stale, SyncCounts};
 use crate::printer::Printer;
-use crate::record::message::{self, Message, Value};
 use crate::record::{Code, Field, Problem};
 use crate::report::reporting::Reporting;
 use crate::report::{Located, Summary, Upload};
@@ -32,13 +31,13 @@ pub fn stale_warning(s: &Stale, file: &str) -> Located {
         problem: Problem::warning(
             Field::Row,
             Code::Stale,
-            Message::new(
-                &message::STALE,
+            crate::record::Message::new(
+                &crate::record::message::STALE,
                 [
-                    Value::Static(s.ledger_permission.as_str()),
-                    Value::Text(time(s.ledger_consent_at)),
-                    Value::Static(s.permission.as_str()),
-                    Value::Text(time(s.consent_at)),
+                    crate::record::Value::Static(s.ledger_permission.as_str()),
+                    crate::record::Value::Text(time(s.ledger_consent_at)),
+                    crate::record::Value::Static(s.permission.as_str()),
+                    crate::record::Value::Text(time(s.consent_at)),
                 ],
             ),
         ),
