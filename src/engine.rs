@@ -194,7 +194,7 @@ pub fn first_pass(
             problem: Problem::warning(
                 Field::Row,
                 Code::HeaderRow,
-                "the first line is a header row (its permission is not ONAY/RET and its first field is not a recipient); it was skipped and is not counted as a row",
+                &crate::record::message::HEADER_ROW,
             ),
         };
         *summary.by_code.entry(Code::HeaderRow.as_str()).or_default() += 1;

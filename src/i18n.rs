@@ -1,6 +1,7 @@
 //! Languages of the messages people read (SPEC §12): `--lang en|tr`, by default from `LC_ALL`,
-//! `LC_MESSAGES`, `LANG` (`tr*` is Turkish). The texts are Fluent catalogues, one per language
-//! (`i18n/en/iysync.ftl`, `i18n/tr/iysync.ftl`), built into the binary. Numbers are grouped
+//! `LC_MESSAGES`, `LANG` (`tr*` is Turkish). The texts are Fluent catalogues, a few files per
+//! language (`i18n/en/*.ftl`, `i18n/tr/*.ftl`), built into the binary; problem messages are rendered
+//! through [`Template`]s (`crate::record::message`). Numbers are grouped
 //! (`5,000,000` / `5.000.000`) before they reach a text; a count that chooses a noun's form is
 //! passed beside it as `<name>_count`.
 //!
@@ -168,22 +169,103 @@ pub fn lang() -> Lang {
     }
 }
 
+/// A catalogue text with places for its arguments: the text Fluent renders for placeholder
+/// values, cut at them. Rendering it with values is what Fluent would give for those values as
+/// long as the text does not select on them (`problems.ftl` never does; a test compares), and it
+/// costs a few copies instead of a Fluent call: problem messages are rendered millions of times.
+#[derive(Debug)]
+pub struct Template {
+    parts: Vec<Part>,
+    missing: bool,
+}
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    Arg(usize),
+}
+
+/// The placeholder of argument `i`: a private-use character followed by one naming `i`.
+const MARK: char = '\u{E000}';
+const FIRST: u32 = 0xE100;
+
+impl Template {
+    /// The text of `key` in `lang`, with places for the arguments `names` (in their order).
+    pub fn compile(lang: Lang, key: &str, names: &[&'static str]) -> Template {
+        let args: Vec<(&'static str, Arg)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let index = char::from_u32(FIRST + i as u32).unwrap_or(MARK);
+                (*name, Arg::S(format!("{MARK}{index}")))
+            })
+            .collect();
+        let text = lang.ta(key, &args);
+        let missing = text == key;
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c != MARK {
+                literal.push(c);
+                continue;
+            }
+            let Some(index) = chars.next() else {
+                break;
+            };
+            if !literal.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut literal)));
+            }
+            parts.push(Part::Arg((index as u32).saturating_sub(FIRST) as usize));
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Template { parts, missing }
+    }
+
+    /// Writes the text, each argument by `arg(index, out)`.
+    pub fn write<W: std::fmt::Write>(
+        &self,
+        out: &mut W,
+        mut arg: impl FnMut(usize, &mut dyn std::fmt::Write) -> std::fmt::Result,
+    ) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.write_str(t)?,
+                Part::Arg(i) => arg(*i, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the key is not in the catalogue.
+    pub fn is_missing(&self) -> bool {
+        self.missing
+    }
+
+    /// Whether the text shows argument `i`.
+    pub fn uses(&self, i: usize) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Arg(j) if *j == i))
+    }
+
+    /// The text without its arguments.
+    pub fn literal_text(&self) -> String {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                Part::Arg(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// The description of a reason code in `lang` (its catalogue key is `code-<code with dashes>`).
 pub fn describe(lang: Lang, code: crate::record::Code) -> String {
     lang.t(&format!("code-{}", code.as_str().replace('_', "-")))
-}
-
-/// A problem's message for people in the language of the run: in English as the check wrote it;
-/// in Turkish the code's description, with the English detail after it.
-pub fn message(code: crate::record::Code, detail: &str) -> Cow<'_, str> {
-    message_in(lang(), code, detail)
-}
-
-pub fn message_in(lang: Lang, code: crate::record::Code, detail: &str) -> Cow<'_, str> {
-    match lang {
-        Lang::En => Cow::Borrowed(detail),
-        Lang::Tr => Cow::Owned(format!("{} ({detail})", describe(lang, code))),
-    }
 }
 
 /// The keys a catalogue defines (`key =` at the start of a line).

@@ -159,3 +159,5 @@ journal-other-run = it was written for other inputs or options
 err-ledger-no-partner = the ledger { $path } has no partner { $partner }; `iysync ledger stats` lists its partners
 err-not-a-recipient = { $value } is not a recipient: { $why }
 err-write-html = cannot write the HTML report { $path }
+err-recipient-separator = a recipient cannot hold `;` or a line break
+err-recipient-empty = the recipient is empty

@@ -160,3 +160,5 @@ journal-other-run = başka girdiler ya da seçenekler için yazılmış
 err-ledger-no-partner = { $path } defterinde { $partner } adlı bir partner yok; partnerleri `iysync ledger stats` listeler
 err-not-a-recipient = { $value } bir alıcı değil: { $why }
 err-write-html = { $path } HTML raporu yazılamadı
+err-recipient-separator = bir alıcı `;` ya da satır sonu içeremez
+err-recipient-empty = alıcı boş

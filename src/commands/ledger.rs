@@ -59,7 +59,7 @@ fn print(text: &str) -> Result<(), Error> {
 /// form become E.164 digits.
 pub fn normalise(recipient: &str) -> Result<(Channel, String), String> {
     if recipient.contains([';', '\n', '\r']) {
-        return Err("a recipient cannot hold `;` or a line break".to_string());
+        return Err(crate::tr!("err-recipient-separator"));
     }
     let rules = Rules::new(timestamp::ISTANBUL, chrono::Utc::now().timestamp());
     let row = format!("{recipient};ledger;ONAY;01.06.2020 00:00:00");
@@ -67,10 +67,10 @@ pub fn normalise(recipient: &str) -> Result<(Channel, String), String> {
         Outcome::Valid { record, .. } => Ok((record.channel, record.recipient.to_string())),
         Outcome::Invalid { problems, .. } => Err(problems
             .iter()
-            .map(|p| p.message.to_string())
+            .map(|p| p.text(i18n::lang()).to_string())
             .collect::<Vec<_>>()
             .join("; ")),
-        Outcome::Blank => Err("the recipient is empty".to_string()),
+        Outcome::Blank => Err(crate::tr!("err-recipient-empty")),
     }
 }
 

@@ -990,9 +990,9 @@ fn api_problem(message: &str, redact: bool) -> Problem {
     // At most 200 characters of Insider's text, cut with `…` and escaped (SPEC §6, §8); the note
     // that the refusal is an earlier run's is kept.
     const EARLIER: &str = " (refused in an earlier run)";
-    let (text, note) = match message.strip_suffix(EARLIER) {
-        Some(text) => (text, EARLIER),
-        None => (message, ""),
+    let (text, key) = match message.strip_suffix(EARLIER) {
+        Some(text) => (text, &crate::record::message::API_REFUSED_EARLIER),
+        None => (message, &crate::record::message::API_REFUSED),
     };
     let text = if redact {
         scrub_recipients(text)
@@ -1002,9 +1002,11 @@ fn api_problem(message: &str, redact: bool) -> Problem {
     Problem::error(
         Field::Row,
         Code::ApiRefused,
-        format!(
-            "Insider refused this record: {}{note}",
-            crate::privacy::Shown::default().value(&text)
+        crate::record::Message::new(
+            key,
+            [crate::record::Value::Text(
+                crate::privacy::Shown::default().value(&text),
+            )],
         ),
     )
 }

@@ -176,9 +176,12 @@ impl TooLarge {
         Problem::error(
             Field::Row,
             Code::ApiRefused,
-            format!(
-                "this record's Upsert user object alone is {} bytes, over the {}-byte body limit (--max-bytes); shorten its fields",
-                self.bytes, self.max
+            crate::record::Message::new(
+                &crate::record::message::TOO_LARGE,
+                [
+                    crate::record::Value::Num(self.bytes as u64),
+                    crate::record::Value::Num(self.max as u64),
+                ],
             ),
         )
     }

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use crate::error::Error;
 use crate::output::atomic::AtomicFile;
 use crate::privacy::Shown;
 use crate::record::Problem;
+use crate::record::message::{self, Message, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const HEADER: [&str; 5] = ["file", "line", "code", "message", "row"];
@@ -100,11 +102,14 @@ impl Rejects {
             .map(|p| p.code.as_str())
             .unwrap_or_default();
         // In the language of the run (the code and the header stay as they are).
-        let message = problems
-            .iter()
-            .map(|p| crate::i18n::message(p.code, &p.message))
-            .collect::<Vec<_>>()
-            .join(" | ");
+        let lang = crate::i18n::lang();
+        let mut message = String::new();
+        for (i, p) in problems.iter().enumerate() {
+            if i > 0 {
+                message.push_str(" | ");
+            }
+            let _ = write!(message, "{}", p.text(lang));
+        }
         if self.staged {
             return Err(Error::io(
                 crate::tr!("err-cannot-write", path = self.path.display()),
@@ -208,10 +213,11 @@ impl Rejects {
                     .trim()
                     .trim_matches('"')
                     .trim();
-                let note = format!(
-                    " | this RET row holds {} back: nothing was written or sent for this recipient; fix the row and run again",
-                    self.shown.recipient(recipient)
+                let note = Message::new(
+                    &message::REJECTS_WITHHOLDING,
+                    [Value::Text(self.shown.recipient(recipient))],
                 );
+                let note = format!(" | {}", note.render(crate::i18n::lang()));
                 if let Some(message) = fields.get_mut(3) {
                     message.push_str(&note);
                 }

@@ -5,6 +5,7 @@
 
 pub mod email;
 pub mod lenient;
+pub mod message;
 pub mod phone;
 pub mod problem;
 pub mod timestamp;
@@ -14,6 +15,7 @@ pub use compact_str::CompactString;
 
 use crate::input::fields::{self, RawField};
 use crate::privacy::Shown;
+pub use message::{Message, Value};
 pub use problem::{Code, Field, Problem, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,7 +148,7 @@ pub fn judge_undecodable(lossy: &str, rules: &Rules) -> Outcome {
         problems: vec![Problem::error(
             Field::Row,
             Code::InvalidEncoding,
-            "the row is not valid UTF-8; if the file is a Turkish legacy export, pass --encoding windows-1254 (or iso-8859-9); if it is UTF-16 (NUL bytes), save it as UTF-8",
+            &message::INVALID_ENCODING,
         )],
         hold,
     }
@@ -164,9 +166,7 @@ pub fn judge_too_long(prefix: &str, length: u64, rules: &Rules) -> Outcome {
         problems: vec![Problem::error(
             Field::Row,
             Code::LineTooLong,
-            format!(
-                "the line is {length} bytes long, more than a consent row can be (64 KiB); it was skipped — check that the file is a consent export and that its line ends are intact"
-            ),
+            Message::new(&message::LINE_TOO_LONG, [Value::Num(length)]),
         )],
         hold,
     }
@@ -185,9 +185,9 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
                 problems: vec![Problem::error(
                     Field::of_column(u.column),
                     Code::UnbalancedQuote,
-                    format!(
-                        "field {} has a quote that is not closed (or text after its closing quote); close the quote — this row is reported on its own and the rows after it are read normally",
-                        u.column + 1
+                    Message::new(
+                        &message::UNBALANCED_QUOTE,
+                        [Value::Num(u.column as u64 + 1)],
                     ),
                 )],
                 hold: hold_of_loose(&loose, rules),
@@ -211,10 +211,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             problems: vec![Problem::error(
                 Field::Row,
                 Code::FieldCount,
-                format!(
-                    "expected 4 or 5 fields separated by `;` (recipient;platform;permission;timestamp[;external_id]), found {}",
-                    fields.count()
-                ),
+                Message::new(&message::FIELD_COUNT, [Value::Num(fields.count() as u64)]),
             )],
             hold: hold_of_loose(&texts, rules),
         };
@@ -229,7 +226,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
         errors.push(Problem::error(
             Field::Platform,
             Code::EmptyPlatform,
-            "platform is empty; write where consent was collected (EMAIL, SMS, mobileapp, web, form…)",
+            &message::PLATFORM_EMPTY,
         ));
     } else if let Some(p) = unrepresentable(platform, Field::Platform) {
         errors.push(p);
@@ -238,7 +235,7 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             errors.push(Problem::error(
                 Field::Platform,
                 Code::EmptyPlatform,
-                "platform holds only invisible characters; write where consent was collected (EMAIL, SMS, mobileapp, web, form…)",
+                &message::PLATFORM_INVISIBLE_ONLY,
             ));
         }
         platform_text = Some(cleaned);
@@ -266,9 +263,9 @@ pub fn judge(line: &str, rules: &Rules) -> Outcome {
             Field::ExternalId,
             Code::FixTrailingSeparator,
             if rules.describe_fixes() {
-                "trailing `;` with no external id removed"
+                Message::of(&message::TRAILING_SEPARATOR)
             } else {
-                ""
+                Message::default()
             },
         ));
     }
@@ -410,12 +407,14 @@ fn judge_recipient(
     let shown = || rules.shown.recipient(text);
     match normalize_recipient(text, rules) {
         Ok((channel, canonical)) => {
-            let email = || "upper-case letters lower-cased".to_string();
+            let email = || Message::of(&message::FIX_EMAIL);
             let phone = || {
-                format!(
-                    "phone number {:?} written as {}",
-                    shown(),
-                    rules.shown.recipient(&canonical)
+                Message::new(
+                    &message::FIX_PHONE,
+                    [
+                        Value::Quoted(shown()),
+                        Value::Text(rules.shown.recipient(&canonical)),
+                    ],
                 )
             };
             let own: Repair<'_> = match channel {
@@ -427,84 +426,68 @@ fn judge_recipient(
             Some((channel, canonical))
         }
         Err(e) => {
+            let value = || [Value::Quoted(shown())];
             let (code, message) = match e {
-                RecipientError::Empty => (
-                    Code::EmptyRecipient,
-                    "recipient is empty; write an email address or a phone number".to_string(),
-                ),
+                RecipientError::Empty => {
+                    (Code::EmptyRecipient, Message::of(&message::RECIPIENT_EMPTY))
+                }
+                // The forced channel is the other one.
                 RecipientError::WrongChannel(found) => (
                     Code::WrongChannel,
-                    format!(
-                        "{:?} is an {} recipient but --channel {} was given; move the row to a file of its channel",
-                        shown(),
+                    Message::new(
                         match found {
-                            Channel::Email => "email",
-                            Channel::Sms => "SMS",
+                            Channel::Email => &message::WRONG_CHANNEL_EMAIL,
+                            Channel::Sms => &message::WRONG_CHANNEL_SMS,
                         },
-                        rules.channel.map(Channel::as_str).unwrap_or_default()
+                        value(),
                     ),
                 ),
                 RecipientError::Email(email::EmailError::NonAscii) => (
                     Code::InvalidEmail,
                     match lenient::first_invisible(text) {
-                        Some(c) => format!(
-                            "email {:?} contains the invisible character {}, which İYS refuses; remove it (retype the address or paste it as plain text)",
-                            shown(),
-                            codepoint(c)
+                        Some(c) => Message::new(
+                            &message::EMAIL_INVISIBLE,
+                            [Value::Quoted(shown()), Value::CodePoint(c)],
                         ),
-                        None => format!(
-                            "email {:?} has non-ASCII letters, which İYS refuses; correct the address",
-                            shown()
-                        ),
+                        None => Message::new(&message::EMAIL_NON_ASCII, value()),
                     },
                 ),
                 RecipientError::Email(email::EmailError::Malformed) => (
                     Code::InvalidEmail,
-                    format!(
-                        "{:?} is not an email address with a dotted domain; correct the address",
-                        shown()
-                    ),
+                    Message::new(&message::EMAIL_MALFORMED, value()),
                 ),
                 RecipientError::Email(email::EmailError::TooLong) => (
                     Code::InvalidEmail,
-                    format!(
-                        "email {:?} is too long: at most {} characters in all, {} before the @ and {} in each part of the domain; correct the address",
-                        shown(),
-                        email::MAX_LEN,
-                        email::MAX_LOCAL,
-                        email::MAX_LABEL
+                    Message::new(
+                        &message::EMAIL_TOO_LONG,
+                        [
+                            Value::Quoted(shown()),
+                            Value::Num(email::MAX_LEN as u64),
+                            Value::Num(email::MAX_LOCAL as u64),
+                            Value::Num(email::MAX_LABEL as u64),
+                        ],
                     ),
                 ),
                 RecipientError::Email(email::EmailError::NotADomainName) => (
                     Code::InvalidEmail,
-                    format!(
-                        "email {:?} does not end in a domain name (an IP address, a numeric domain or a top-level domain that is not letters); correct the address",
-                        shown()
-                    ),
+                    Message::new(&message::EMAIL_NOT_A_DOMAIN, value()),
                 ),
                 RecipientError::Phone(phone::PhoneError::Invalid) if phone::is_scientific(text) => {
                     (
                         Code::InvalidPhone,
-                        format!(
-                            "{:?} is a phone number a spreadsheet turned into scientific notation, which loses its last digits; format the column as text in the spreadsheet and export again",
-                            shown()
-                        ),
+                        Message::new(&message::PHONE_SCIENTIFIC, value()),
                     )
                 }
                 RecipientError::Phone(phone::PhoneError::Invalid) => (
                     Code::InvalidPhone,
-                    format!(
-                        "{:?} is not a valid phone number{}; write a Turkish mobile (05xx xxx xx xx) or a number with its country code (+44 …)",
-                        shown(),
-                        invisible_hint(text)
+                    Message::new(
+                        &message::PHONE_INVALID,
+                        [Value::Quoted(shown()), invisible_hint(text)],
                     ),
                 ),
                 RecipientError::Phone(phone::PhoneError::NotMobile) => (
                     Code::NotMobile,
-                    format!(
-                        "{:?} is a Turkish number but not a mobile (5xx) number; İYS SMS consent needs a mobile",
-                        shown()
-                    ),
+                    Message::new(&message::PHONE_NOT_MOBILE, value()),
                 ),
             };
             errors.push(Problem::error(Field::Recipient, code, message));
@@ -525,25 +508,28 @@ fn judge_permission(
     } else if text.eq_ignore_ascii_case("RET") {
         Permission::Ret
     } else {
-        let shown = rules.shown.value(text);
-        let hint = if text.eq_ignore_ascii_case("RED") {
-            "; did you mean RET?"
+        let key = if text.eq_ignore_ascii_case("RED") {
+            &message::PERMISSION_RED
         } else {
-            "; write ONAY (consent) or RET (rejection)"
+            &message::PERMISSION_INVALID
         };
-        let invisible = invisible_hint(text);
         errors.push(Problem::error(
             Field::Permission,
             Code::InvalidPermission,
-            format!("permission {shown:?} is neither ONAY nor RET{invisible}{hint}"),
+            Message::new(
+                key,
+                [Value::Quoted(rules.shown.value(text)), invisible_hint(text)],
+            ),
         ));
         return None;
     };
     let describe = || {
-        format!(
-            "{:?} written as {}",
-            rules.shown.value(text),
-            permission.as_str()
+        Message::new(
+            &message::FIX_PERMISSION,
+            [
+                Value::Quoted(rules.shown.value(text)),
+                Value::Static(permission.as_str()),
+            ],
         )
     };
     let repair: Option<Repair<'_>> =
@@ -563,21 +549,15 @@ fn judge_timestamp(
     let parsed = match timestamp::parse(text, &rules.zone) {
         Ok(p) => p,
         Err(e) => {
-            let why = match e {
-                timestamp::TimestampError::Unparsable => {
-                    "is not a timestamp; write dd.MM.yyyy HH:mm:ss (15.05.2025 14:23:00)"
-                }
-                timestamp::TimestampError::Impossible => {
-                    "is not a real date and time; check day, month and hour (dd.MM.yyyy HH:mm:ss)"
-                }
-                timestamp::TimestampError::Skipped => {
-                    "does not exist in that time zone (a daylight-saving change skipped it); check the time or --timezone"
-                }
+            let key = match e {
+                timestamp::TimestampError::Unparsable => &message::TIMESTAMP_UNPARSABLE,
+                timestamp::TimestampError::Impossible => &message::TIMESTAMP_IMPOSSIBLE,
+                timestamp::TimestampError::Skipped => &message::TIMESTAMP_SKIPPED,
             };
             errors.push(Problem::error(
                 Field::Timestamp,
                 Code::InvalidTimestamp,
-                format!("timestamp {:?} {why}{}", shown(), invisible_hint(text)),
+                Message::new(key, [Value::Quoted(shown()), invisible_hint(text)]),
             ));
             return None;
         }
@@ -586,10 +566,7 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampTooEarly,
-            format!(
-                "timestamp {:?} is before 01.05.2015 00:00:00, which İYS rejects; check the date, or leave the row out",
-                shown()
-            ),
+            Message::new(&message::TIMESTAMP_TOO_EARLY, [Value::Quoted(shown())]),
         ));
         return None;
     }
@@ -597,15 +574,14 @@ fn judge_timestamp(
         errors.push(Problem::error(
             Field::Timestamp,
             Code::TimestampInFuture,
-            format!("timestamp {:?} is in the future; check the export's clock or time zone (--timezone)", shown()),
+            Message::new(&message::TIMESTAMP_IN_FUTURE, [Value::Quoted(shown())]),
         ));
         return None;
     }
     let describe = || {
-        format!(
-            "{:?} written as {}",
-            shown(),
-            timestamp::format_netmera(parsed.instant)
+        Message::new(
+            &message::FIX_TIMESTAMP,
+            [Value::Quoted(shown()), Value::Time(parsed.instant)],
         )
     };
     let repair: Option<Repair<'_>> =
@@ -629,10 +605,12 @@ fn unrepresentable(field: &RawField<'_>, which: Field) -> Option<Problem> {
     Some(Problem::error(
         which,
         Code::InvalidCharacters,
-        format!(
-            "{} contains {:?}, which a Netmera row cannot carry (it would shift or split the row); remove it",
-            which.as_str(),
-            bad
+        Message::new(
+            match which {
+                Field::Platform => &message::UNREPRESENTABLE_PLATFORM,
+                _ => &message::UNREPRESENTABLE_EXTERNAL_ID,
+            },
+            [Value::Char(bad)],
         ),
     ))
 }
@@ -656,11 +634,11 @@ fn visible_fix(
     let describe = || {
         let count = text.chars().filter(|&c| lenient::is_invisible(c)).count();
         if count == 1 {
-            format!("invisible character {} removed", codepoint(first))
+            Message::new(&message::FIX_INVISIBLE_ONE, [Value::CodePoint(first)])
         } else {
-            format!(
-                "{count} invisible characters ({} …) removed",
-                codepoint(first)
+            Message::new(
+                &message::FIX_INVISIBLE_MANY,
+                [Value::Num(count as u64), Value::CodePoint(first)],
             )
         }
     };
@@ -674,25 +652,13 @@ fn visible_fix(
     Some(CompactString::from(cleaned.trim()))
 }
 
-/// `U+200B`: how an invisible character is named in messages.
-fn codepoint(c: char) -> String {
-    format!("U+{:04X}", c as u32)
-}
-
-/// A hint for the message of an invalid field that holds an invisible character: empty when it
-/// holds none.
-fn invisible_hint(text: &str) -> String {
-    match lenient::first_invisible(text) {
-        Some(c) => format!(
-            " (it contains the invisible character {}; remove it)",
-            codepoint(c)
-        ),
-        None => String::new(),
-    }
+/// The hint of an invalid field that holds an invisible character (nothing when it holds none).
+fn invisible_hint(text: &str) -> Value {
+    Value::Invisible(lenient::first_invisible(text))
 }
 
 /// A field's own repair: its code, and how to describe it (only called when fixes are described).
-type Repair<'a> = (Code, &'a dyn Fn() -> String);
+type Repair<'a> = (Code, &'a dyn Fn() -> Message);
 
 /// Records the one fix of a field, if it needed any: its own repair (the most specific code) and
 /// the removal of quotes or whitespace around it, in one message (left empty when
@@ -708,12 +674,15 @@ fn field_fix(
         return;
     };
     if !rules.describe_fixes() {
-        fixes.push(Problem::fix(which, code, String::new()));
+        fixes.push(Problem::fix(which, code, Message::default()));
         return;
     }
-    let mut notes: Vec<String> = repair.map(|r| (r.1)()).into_iter().collect();
-    notes.extend(layout_notes(field));
-    fixes.push(Problem::fix(which, code, notes.join("; ")));
+    let message = repair.map(|r| (r.1)()).unwrap_or_default();
+    fixes.push(Problem::fix(
+        which,
+        code,
+        message.with_layout(field.quoted, field.trimmed),
+    ));
 }
 
 fn layout_code(field: &RawField<'_>) -> Option<Code> {
@@ -724,17 +693,6 @@ fn layout_code(field: &RawField<'_>) -> Option<Code> {
     } else {
         None
     }
-}
-
-fn layout_notes(field: &RawField<'_>) -> Vec<String> {
-    let mut notes = Vec::new();
-    if field.quoted {
-        notes.push("quotes removed".to_string());
-    }
-    if field.trimmed {
-        notes.push("surrounding whitespace trimmed".to_string());
-    }
-    notes
 }
 
 #[cfg(test)]

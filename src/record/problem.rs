@@ -1,6 +1,11 @@
 //! Problems found in a row: stable reason codes, severities and the field they concern.
 
+use std::fmt;
+
 use serde::Serialize;
+
+use super::message::Message;
+use crate::i18n::Lang;
 
 /// Stable reason codes (SPEC §3). Their `as_str` spelling is a public contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -168,11 +173,11 @@ pub struct Problem {
     pub field: Field,
     pub code: Code,
     pub severity: Severity,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Problem {
-    pub fn error(field: Field, code: Code, message: impl Into<String>) -> Problem {
+    pub fn error(field: Field, code: Code, message: impl Into<Message>) -> Problem {
         Problem {
             field,
             code,
@@ -181,7 +186,7 @@ impl Problem {
         }
     }
 
-    pub fn fix(field: Field, code: Code, message: impl Into<String>) -> Problem {
+    pub fn fix(field: Field, code: Code, message: impl Into<Message>) -> Problem {
         Problem {
             field,
             code,
@@ -190,13 +195,45 @@ impl Problem {
         }
     }
 
-    pub fn warning(field: Field, code: Code, message: impl Into<String>) -> Problem {
+    pub fn warning(field: Field, code: Code, message: impl Into<Message>) -> Problem {
         Problem {
             field,
             code,
             severity: Severity::Warning,
             message: message.into(),
         }
+    }
+}
+
+impl Problem {
+    /// The message in `lang`, for people: the text summary, the HTML report, the rejects file.
+    /// A text that is not in the catalogues ([`Message::literal`]) follows the code's Turkish
+    /// description in Turkish.
+    pub fn text(&self, lang: Lang) -> ProblemText<'_> {
+        ProblemText {
+            problem: self,
+            lang,
+        }
+    }
+}
+
+/// A problem's message in a language ([`Problem::text`]), formatted on demand.
+#[derive(Clone, Copy)]
+pub struct ProblemText<'a> {
+    problem: &'a Problem,
+    lang: Lang,
+}
+
+impl fmt::Display for ProblemText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = &self.problem.message;
+        if self.lang != Lang::En && message.is_literal() {
+            let description = crate::i18n::describe(self.lang, self.problem.code);
+            write!(f, "{description} (")?;
+            message.write(self.lang, f)?;
+            return f.write_str(")");
+        }
+        message.write(self.lang, f)
     }
 }
 

@@ -111,7 +111,10 @@ fn fix_email_upper_case_and_spaces() {
     assert_eq!(r.recipient, "user@example.com");
     assert_eq!(fixes.len(), 1);
     assert_eq!(fixes[0].code, Code::FixEmail);
-    assert!(fixes[0].message.contains("lower-cased") && fixes[0].message.contains("trimmed"));
+    assert!(
+        fixes[0].message.to_string().contains("lower-cased")
+            && fixes[0].message.to_string().contains("trimmed")
+    );
 }
 
 #[test]
@@ -256,7 +259,7 @@ fn invalid_permission_including_red() {
     );
     match judge("user@example.com;web;red;15.05.2025 14:23:00", &rules()) {
         Outcome::Invalid { problems, .. } => {
-            assert!(problems[0].message.contains("did you mean RET"))
+            assert!(problems[0].message.to_string().contains("did you mean RET"))
         }
         other => panic!("{other:?}"),
     }
@@ -427,23 +430,23 @@ fn redaction_masks_recipients_in_messages() {
     match judge("user@localhost;web;ONAY;15.05.2025 14:23:00", &r) {
         Outcome::Invalid { problems, .. } => {
             assert!(
-                !problems[0].message.contains("user@localhost"),
+                !problems[0].message.to_string().contains("user@localhost"),
                 "{}",
                 problems[0].message
             );
-            assert!(problems[0].message.contains("u***@localhost"));
+            assert!(problems[0].message.to_string().contains("u***@localhost"));
         }
         other => panic!("{other:?}"),
     }
     match judge("0532 123 45 67;SMS;ONAY;15.05.2025 14:23:00", &r) {
         Outcome::Valid { fixes, .. } => {
             assert!(
-                !fixes[0].message.contains("905321234567"),
+                !fixes[0].message.to_string().contains("905321234567"),
                 "{}",
                 fixes[0].message
             );
             assert!(
-                !fixes[0].message.contains("123 45 67"),
+                !fixes[0].message.to_string().contains("123 45 67"),
                 "{}",
                 fixes[0].message
             );
@@ -458,7 +461,9 @@ fn control_characters_are_escaped_in_messages() {
         "user@example.com;web;\u{1b}[2J;15.05.2025 14:23:00",
         &rules(),
     ) {
-        Outcome::Invalid { problems, .. } => assert!(!problems[0].message.contains('\u{1b}')),
+        Outcome::Invalid { problems, .. } => {
+            assert!(!problems[0].message.to_string().contains('\u{1b}'))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -795,8 +800,16 @@ fn fix_invisible_in_platform_and_external_id() {
             (Field::ExternalId, Code::FixInvisible, Severity::Fix)
         ]
     );
-    assert!(fixes[0].message.contains("U+200B"), "{}", fixes[0].message);
-    assert!(fixes[1].message.contains("U+2060"), "{}", fixes[1].message);
+    assert!(
+        fixes[0].message.to_string().contains("U+200B"),
+        "{}",
+        fixes[0].message
+    );
+    assert!(
+        fixes[1].message.to_string().contains("U+2060"),
+        "{}",
+        fixes[1].message
+    );
     // Every class, in either field.
     for c in INVISIBLE {
         let (r, fixes) = valid(&format!(
@@ -819,7 +832,7 @@ fn fix_invisible_in_platform_and_external_id() {
     assert_eq!(fixes.len(), 1);
     assert_eq!(fixes[0].code, Code::FixInvisible);
     assert!(
-        fixes[0].message.contains("quotes removed"),
+        fixes[0].message.to_string().contains("quotes removed"),
         "{}",
         fixes[0].message
     );
@@ -875,12 +888,12 @@ fn invisible_characters_in_a_recipient_keep_the_row_invalid_and_say_so() {
                 assert_eq!(problems.len(), 1);
                 assert_eq!(problems[0].code, code);
                 assert!(
-                    problems[0].message.contains("U+200B"),
+                    problems[0].message.to_string().contains("U+200B"),
                     "{}",
                     problems[0].message
                 );
                 assert!(
-                    !problems[0].message.contains('\u{200B}'),
+                    !problems[0].message.to_string().contains('\u{200B}'),
                     "the character itself is escaped"
                 );
                 assert_eq!(hold, None, "ONAY holds nothing");
@@ -896,12 +909,12 @@ fn invisible_characters_in_a_recipient_keep_the_row_invalid_and_say_so() {
         Outcome::Invalid { problems, .. } => {
             assert_eq!(problems.len(), 2);
             assert!(
-                problems[0].message.contains("U+2060"),
+                problems[0].message.to_string().contains("U+2060"),
                 "{}",
                 problems[0].message
             );
             assert!(
-                problems[1].message.contains("U+200B"),
+                problems[1].message.to_string().contains("U+200B"),
                 "{}",
                 problems[1].message
             );
@@ -944,7 +957,7 @@ fn email_limits_and_domains_are_invalid_email() {
                     "{r}"
                 );
                 assert!(
-                    problems[0].message.contains(says),
+                    problems[0].message.to_string().contains(says),
                     "{r}: {}",
                     problems[0].message
                 );
@@ -990,12 +1003,15 @@ fn scientific_notation_phones_say_to_format_the_column_as_text() {
                     "{r}"
                 );
                 assert!(
-                    problems[0].message.contains("format the column as text"),
+                    problems[0]
+                        .message
+                        .to_string()
+                        .contains("format the column as text"),
                     "{r}: {}",
                     problems[0].message
                 );
                 assert!(
-                    problems[0].message.contains("export again"),
+                    problems[0].message.to_string().contains("export again"),
                     "{}",
                     problems[0].message
                 );
@@ -1006,7 +1022,7 @@ fn scientific_notation_phones_say_to_format_the_column_as_text() {
     match judge("12345;SMS;ONAY;15.05.2025 14:23:00", &rules()) {
         Outcome::Invalid { problems, .. } => {
             assert!(
-                !problems[0].message.contains("scientific"),
+                !problems[0].message.to_string().contains("scientific"),
                 "{}",
                 problems[0].message
             );
@@ -1045,7 +1061,7 @@ fn messages_echo_at_most_200_characters_of_a_value() {
     ] {
         match judge(&line, &rules()) {
             Outcome::Invalid { problems, .. } => {
-                let m = &problems[0].message;
+                let m = problems[0].message.to_string();
                 let run = echoed.to_string().repeat(200);
                 assert!(m.contains(&format!("{run}…")), "{m}");
                 assert!(
@@ -1061,12 +1077,235 @@ fn messages_echo_at_most_200_characters_of_a_value() {
     match judge("user@localhost;web;ONAY;15.05.2025 14:23:00", &rules()) {
         Outcome::Invalid { problems, .. } => {
             assert!(
-                problems[0].message.contains("\"user@localhost\""),
+                problems[0]
+                    .message
+                    .to_string()
+                    .contains("\"user@localhost\""),
                 "{}",
                 problems[0].message
             );
-            assert!(!problems[0].message.contains('…'));
+            assert!(!problems[0].message.to_string().contains('…'));
         }
         other => panic!("{other:?}"),
     }
+}
+
+// ---- SPEC §12: every message a row can get reads in both languages ----
+
+/// Walks representative bad (and fixable) rows through [`judge`]: every catalogue key of the
+/// record module is reached, and each message renders in Turkish (not the English text, no English
+/// words left, the value from the row kept verbatim) as well as in English.
+#[test]
+fn every_row_message_renders_in_turkish_with_its_value_verbatim() {
+    use crate::i18n::Lang;
+    let sms_only = Rules {
+        channel: Some(Channel::Sms),
+        ..rules()
+    };
+    let email_only = Rules {
+        channel: Some(Channel::Email),
+        ..rules()
+    };
+    let long_local = format!("{}@example.com", "a".repeat(65));
+    let long_local_row = format!("{long_local};web;ONAY;10.06.2025 10:00:00");
+    let ok = "a@example.com;web;ONAY;10.06.2025 10:00:00";
+    // (outcome, the value each of its messages must show verbatim in both languages)
+    let cases: Vec<(Outcome, &str)> = vec![
+        (
+            judge_undecodable("a\u{FFFD};web;ONAY;10.06.2025 10:00:00", &rules()),
+            "",
+        ),
+        (judge_too_long("a@example.com;web", 70_000, &rules()), ""),
+        (
+            judge("a@example.com;\"web;ONAY;10.06.2025 10:00:00", &rules()),
+            "2",
+        ),
+        (judge("a@example.com;web", &rules()), "2"),
+        (
+            judge("a@example.com;;ONAY;10.06.2025 10:00:00", &rules()),
+            "",
+        ),
+        (
+            judge("a@example.com;\u{200B};ONAY;10.06.2025 10:00:00", &rules()),
+            "",
+        ),
+        (judge(&format!("{ok};"), &rules()), ""),
+        (judge(";web;ONAY;10.06.2025 10:00:00", &rules()), ""),
+        (judge(ok, &sms_only), "\"a@example.com\""),
+        (
+            judge("05321234567;SMS;ONAY;10.06.2025 10:00:00", &email_only),
+            "\"05321234567\"",
+        ),
+        (
+            judge(
+                "ay\u{200B}se@example.com;web;ONAY;10.06.2025 10:00:00",
+                &rules(),
+            ),
+            "U+200B",
+        ),
+        (
+            judge("şule@example.com;web;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"şule@example.com\"",
+        ),
+        (
+            judge("kullanici@localhost;web;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"kullanici@localhost\"",
+        ),
+        (judge(&long_local_row, &rules()), &long_local),
+        (
+            judge("user@1.2.3.4;web;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"user@1.2.3.4\"",
+        ),
+        (
+            judge("9.05321E+11;SMS;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"9.05321E+11\"",
+        ),
+        (
+            judge("0532 ABC 45 67;SMS;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"0532 ABC 45 67\"",
+        ),
+        (
+            judge("05321234567\u{2060};SMS;ONAY;10.06.2025 10:00:00", &rules()),
+            "U+2060",
+        ),
+        (
+            judge("0212 123 45 67;SMS;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"0212 123 45 67\"",
+        ),
+        (
+            judge("a@example.com;web;RED;10.06.2025 10:00:00", &rules()),
+            "\"RED\"",
+        ),
+        (
+            judge("a@example.com;web;EVET;10.06.2025 10:00:00", &rules()),
+            "\"EVET\"",
+        ),
+        (judge("a@example.com;web;ONAY;dün", &rules()), "\"dün\""),
+        (
+            judge("a@example.com;web;ONAY;31.02.2025 10:00:00", &rules()),
+            "\"31.02.2025 10:00:00\"",
+        ),
+        (
+            judge("a@example.com;web;ONAY;29.03.2015 03:30:00", &rules()),
+            "\"29.03.2015 03:30:00\"",
+        ),
+        (
+            judge("a@example.com;web;ONAY;30.04.2015 23:59:59", &rules()),
+            "\"30.04.2015 23:59:59\"",
+        ),
+        (
+            judge("a@example.com;web;ONAY;01.01.2030 10:00:00", &rules()),
+            "\"01.01.2030 10:00:00\"",
+        ),
+        (
+            judge("a@example.com;\"we;b\";ONAY;10.06.2025 10:00:00", &rules()),
+            "';'",
+        ),
+        (judge(&format!("{ok};x\ty"), &rules()), "'\\t'"),
+        (
+            judge("A@Example.com;web;ONAY;10.06.2025 10:00:00", &rules()),
+            "",
+        ),
+        (
+            judge("\"0532 123 45 67\";SMS;ONAY;10.06.2025 10:00:00", &rules()),
+            "\"0532 123 45 67\"",
+        ),
+        (
+            judge("a@example.com;web;onay;10.06.2025 10:00:00", &rules()),
+            "\"onay\"",
+        ),
+        (
+            judge("a@example.com;web;ONAY;5.6.2025 9:05", &rules()),
+            "\"5.6.2025 9:05\"",
+        ),
+        (
+            judge(
+                "a@example.com;w\u{200B}eb;ONAY;10.06.2025 10:00:00",
+                &rules(),
+            ),
+            "U+200B",
+        ),
+        (
+            judge(
+                "a@example.com;w\u{200B}e\u{2060}b;ONAY;10.06.2025 10:00:00",
+                &rules(),
+            ),
+            "U+200B",
+        ),
+        (
+            judge("a@example.com; web ;ONAY;10.06.2025 10:00:00", &rules()),
+            "",
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (outcome, value) in cases {
+        let problems = match outcome {
+            Outcome::Valid { fixes, .. } => fixes,
+            Outcome::Invalid { problems, .. } => problems,
+            Outcome::Blank => panic!("a blank line"),
+        };
+        assert!(!problems.is_empty(), "a case without a problem ({value})");
+        for p in &problems {
+            seen.extend(p.message.keys());
+            assert!(!p.message.is_literal(), "{:?} is not in the catalogue", p);
+            let (en, tr) = (p.text(Lang::En).to_string(), p.text(Lang::Tr).to_string());
+            assert_eq!(
+                en,
+                p.message.to_string(),
+                "English is the message's Display"
+            );
+            assert_ne!(en, tr, "not translated: {en}");
+            assert!(
+                en.contains(value) && tr.contains(value),
+                "{value:?}: {en} / {tr}"
+            );
+            for word in message::tests::ENGLISH {
+                assert!(!tr.contains(word), "{word:?} in {tr:?}");
+            }
+        }
+    }
+    // Every key of the checks of a row is reached (the others are the resolver's, the
+    // uploads' and the rejects file's).
+    let later = [
+        "problem-withheld-unreadable",
+        "problem-withheld-not-earlier",
+        "problem-conflict",
+        "problem-stale",
+        "problem-rejects-withholding",
+        "problem-api-refused",
+        "problem-api-refused-earlier",
+        "problem-too-large",
+        "problem-header-row",
+    ];
+    let expected: std::collections::BTreeSet<&str> = message::ALL
+        .iter()
+        .map(|k| k.id)
+        .filter(|id| !later.contains(id))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn english_details_stay_as_they_were() {
+    let message = |line: &str| match judge(line, &rules()) {
+        Outcome::Invalid { problems, .. } => problems[0].message.to_string(),
+        Outcome::Valid { fixes, .. } => fixes[0].message.to_string(),
+        Outcome::Blank => String::new(),
+    };
+    assert_eq!(
+        message("a@example.com;web;RED\u{200B};10.06.2025 10:00:00"),
+        "permission \"RED\\\\u{200b}\" is neither ONAY nor RET (it contains the invisible character U+200B; remove it); write ONAY (consent) or RET (rejection)"
+    );
+    assert_eq!(
+        message("\"A@Example.com \";web;ONAY;10.06.2025 10:00:00"),
+        "upper-case letters lower-cased; quotes removed; surrounding whitespace trimmed"
+    );
+    assert_eq!(
+        message("a@example.com;web;ONAY;01.01.2030 10:00:00"),
+        "timestamp \"01.01.2030 10:00:00\" is in the future; check the export's clock or time zone (--timezone)"
+    );
+    assert_eq!(
+        message("a@example.com;w\u{200B}e\u{2060}b;ONAY;10.06.2025 10:00:00"),
+        "2 invisible characters (U+200B …) removed"
+    );
 }

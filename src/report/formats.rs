@@ -202,7 +202,7 @@ impl<W: Write> Printer<W> {
                     xml_escape(&first.file),
                     first.line,
                     first.problem.code.as_str(),
-                    xml_escape(&first.problem.message),
+                    xml_escape(&first.problem.message.to_string()),
                     xml_escape(&body.join("\n"))
                 )
             }
@@ -219,7 +219,6 @@ impl<W: Write> Printer<W> {
 
     fn one(&mut self, p: &Located) -> io::Result<()> {
         let file = sanitize(&p.file);
-        let message = crate::i18n::message(p.problem.code, &p.problem.message);
         match self.format {
             Format::Github => {
                 let kind = match p.problem.severity {
@@ -240,6 +239,7 @@ impl<W: Write> Printer<W> {
                 )
             }
             _ => {
+                let message = p.problem.text(crate::i18n::lang());
                 let (label, color) = match p.problem.severity {
                     Severity::Error => ("error", "\x1b[1;31m"),
                     Severity::Warning => ("warning", "\x1b[1;33m"),

@@ -135,7 +135,7 @@ impl HtmlReport {
             list.push(Sample {
                 file: p.file.clone(),
                 line: p.line,
-                message: i18n::message(p.problem.code, &p.problem.message).into_owned(),
+                message: p.problem.text(i18n::lang()).to_string(),
                 row,
             });
         }

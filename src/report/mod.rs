@@ -36,7 +36,8 @@ struct LocatedJson<'a> {
     field: &'a str,
     code: &'a str,
     severity: &'a str,
-    message: &'a str,
+    /// In English in every run (machine formats and `--report` are stable for CI greps).
+    message: crate::record::message::Rendered<'a>,
 }
 
 impl Located {
@@ -57,7 +58,7 @@ impl Located {
             field: self.problem.field.as_str(),
             code: self.problem.code.as_str(),
             severity: self.problem.severity.as_str(),
-            message: &self.problem.message,
+            message: self.problem.message.display(Lang::En),
         })
         .unwrap_or_default()
     }

@@ -40,12 +40,14 @@ pub fn stale_warning(s: &Stale, file: &str) -> Located {
         problem: Problem::warning(
             Field::Row,
             Code::Stale,
-            format!(
-                "stale: the ledger says Insider was told {} with a consent time of {}, later than this {} of {}; nothing was sent for it",
-                s.ledger_permission.as_str(),
-                time(s.ledger_consent_at),
-                s.permission.as_str(),
-                time(s.consent_at),
+            crate::record::Message::new(
+                &crate::record::message::STALE,
+                [
+                    crate::record::Value::Static(s.ledger_permission.as_str()),
+                    crate::record::Value::Text(time(s.ledger_consent_at)),
+                    crate::record::Value::Static(s.permission.as_str()),
+                    crate::record::Value::Text(time(s.consent_at)),
+                ],
             ),
         ),
     }

@@ -16,6 +16,7 @@ use table::KeyTable;
 
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
+use crate::record::message::{self, Message, Value};
 use crate::record::{Channel, Code, Field, Hold, Permission, Problem, Record, timestamp};
 
 /// Where a row is: its file (index in the input list) and 1-based line, packed in one `u64`.
@@ -293,23 +294,11 @@ impl Resolver {
                 r.withheld += 1;
                 r.withheld_keys.insert(*key);
                 let why = if hold_ts == UNREADABLE {
-                    "its timestamp is unreadable".to_string()
+                    Message::of(&message::WITHHELD_UNREADABLE)
                 } else {
-                    format!(
-                        "its timestamp is not earlier than the winning ONAY ({})",
-                        timestamp::format_netmera(best_ts)
-                    )
+                    Message::new(&message::WITHHELD_NOT_EARLIER, [Value::Time(best_ts)])
                 };
-                warnings.push((
-                    hold_pos,
-                    Problem::warning(
-                        Field::Row,
-                        Code::Withheld,
-                        format!(
-                            "this invalid RET row may be the recipient's latest word ({why}); the recipient is left out of every output and upload — fix the row and run again"
-                        ),
-                    ),
-                ));
+                warnings.push((hold_pos, Problem::warning(Field::Row, Code::Withheld, why)));
             }
         }
         for (key, e) in self.map.iter() {
@@ -321,10 +310,7 @@ impl Resolver {
                     Problem::warning(
                         Field::Permission,
                         Code::Conflict,
-                        format!(
-                            "this recipient has both ONAY and RET at its latest time ({}); RET wins",
-                            timestamp::format_netmera(self.instant(e.best))
-                        ),
+                        Message::new(&message::CONFLICT, [Value::Time(self.instant(e.best))]),
                     ),
                 ));
             }
