@@ -54,21 +54,28 @@ fn the_text_summary_gives_each_detail_in_turkish() {
             "no line with {needle:?} in\n{err}"
         )
     };
+    // The severity and the field are Turkish too; the reason code stays as it is.
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains(": error[") && !l.contains(": warning[")),
+        "{err}"
+    );
     // The values of the rows, verbatim, in Turkish sentences.
     has(
-        "fixtures/messy.csv:16: error[invalid_permission] permission: izin \"RED\" ne ONAY ne RET; RET mi demek istediniz?",
+        "fixtures/messy.csv:16: hata[invalid_permission] izin: izin \"RED\" ne ONAY ne RET; RET mi demek istediniz?",
     );
     has("izin zamanı \"31.02.2025 10:00:00\" gerçek bir tarih ve saat değil");
     has("izin zamanı \"01.01.2030 10:00:00\" ileri bir tarihte");
     has("\"kullanici@localhost\" geçerli bir e-posta adresi değil");
     has("\"0212 123 45 67\" bir Türkiye numarası ama cep telefonu (5xx) değil");
-    has("error[field_count] row: `;` ile ayrılmış 4 ya da 5 alan bekleniyordu");
+    has("hata[field_count] satır: `;` ile ayrılmış 4 ya da 5 alan bekleniyordu");
     has("alıcı boş");
     // Known once the input is read: the conflict and the withheld key.
     has(
-        "warning[conflict] permission: bu alıcının en son izin zamanında (12.06.2025 10:00:00) hem ONAY hem RET var; RET geçerli sayıldı",
+        "uyarı[conflict] izin: bu alıcının en son izin zamanında (12.06.2025 10:00:00) hem ONAY hem RET var; RET geçerli sayıldı",
     );
-    has("warning[withheld] row: bu geçersiz RET satırı alıcının en son izin kararı olabilir");
+    has("uyarı[withheld] satır: bu geçersiz RET satırı alıcının en son izin kararı olabilir");
 }
 
 #[test]

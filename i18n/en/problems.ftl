@@ -71,3 +71,14 @@ problem-rejects-withholding = this RET row holds { $recipient } back: nothing wa
 problem-api-refused = Insider refused this record: { $text }
 problem-api-refused-earlier = Insider refused this record: { $text } (refused in an earlier run)
 problem-too-large = this record's Upsert user object alone is { $bytes } bytes, over the { $max }-byte body limit (--max-bytes); shorten its fields
+
+## The severity and field of a problem line in the text summary (`file:line: error[code] field: …`)
+severity-error = error
+severity-warning = warning
+severity-fix = fix
+field-row = row
+field-recipient = recipient
+field-platform = platform
+field-permission = permission
+field-timestamp = timestamp
+field-external-id = external_id

@@ -71,3 +71,14 @@ problem-rejects-withholding = bu RET satırı { $recipient } alıcısını bekle
 problem-api-refused = Insider bu kaydı reddetti: { $text }
 problem-api-refused-earlier = Insider bu kaydı reddetti: { $text } (önceki bir çalıştırmada reddedildi)
 problem-too-large = bu kaydın Upsert kullanıcı nesnesi tek başına { $bytes } bayt; { $max } baytlık istek gövdesi sınırını (--max-bytes) aşıyor, alanlarını kısaltın
+
+## Metin özetindeki bir sorun satırının türü ve alanı (`dosya:satır: hata[kod] alan: …`)
+severity-error = hata
+severity-warning = uyarı
+severity-fix = düzeltme
+field-row = satır
+field-recipient = alıcı
+field-platform = kaynak
+field-permission = izin
+field-timestamp = izin zamanı
+field-external-id = dış kimlik

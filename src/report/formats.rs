@@ -239,27 +239,31 @@ impl<W: Write> Printer<W> {
                 )
             }
             _ => {
-                let message = p.problem.text(crate::i18n::lang());
-                let (label, color) = match p.problem.severity {
-                    Severity::Error => ("error", "\x1b[1;31m"),
-                    Severity::Warning => ("warning", "\x1b[1;33m"),
-                    Severity::Fix => ("fix", "\x1b[1;36m"),
+                let lang = crate::i18n::lang();
+                let message = p.problem.text(lang);
+                let color = match p.problem.severity {
+                    Severity::Error => "\x1b[1;31m",
+                    Severity::Warning => "\x1b[1;33m",
+                    Severity::Fix => "\x1b[1;36m",
                 };
+                let label = lang.t(&format!("severity-{}", p.problem.severity.as_str()));
+                let field = lang.t(&format!(
+                    "field-{}",
+                    p.problem.field.as_str().replace('_', "-")
+                ));
                 if self.color {
                     writeln!(
                         self.err,
-                        "\x1b[1m{file}:{}\x1b[0m: {color}{label}\x1b[0m[{}] {}: {message}",
+                        "\x1b[1m{file}:{}\x1b[0m: {color}{label}\x1b[0m[{}] {field}: {message}",
                         p.line,
                         p.problem.code.as_str(),
-                        p.problem.field.as_str(),
                     )
                 } else {
                     writeln!(
                         self.err,
-                        "{file}:{}: {label}[{}] {}: {message}",
+                        "{file}:{}: {label}[{}] {field}: {message}",
                         p.line,
                         p.problem.code.as_str(),
-                        p.problem.field.as_str(),
                     )
                 }
             }
