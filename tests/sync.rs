@@ -829,3 +829,85 @@ fn a_pending_opt_in_is_not_sent_when_today_s_only_row_is_a_readable_invalid_ret(
         "the pending opt-in of a key whose latest word may be RET was sent"
     );
 }
+
+/// `--dry-run` on a ledger of an older schema plans from its rows and leaves the file as it was:
+/// not migrated, byte-identical, no `-wal` or `-shm` left beside it.
+#[test]
+fn a_dry_run_on_a_ledger_of_an_older_schema_leaves_it_byte_identical() {
+    use iysync::ledger::{Action, Endpoint, Kind, Ledger, Origin, RunMode, Step, Steps};
+    use iysync::record::{Channel, Permission};
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    {
+        let mut old = Ledger::create_at_version(&run.ledger(), 1).expect("a version 1 ledger");
+        let p = old.partner("mybrand").expect("partner");
+        let r = old
+            .begin_run(p, RunMode::Sync, &["day1.csv".to_string()], 1_795_338_000)
+            .expect("run");
+        let action = Action {
+            channel: Channel::Email,
+            recipient: "a@example.com".into(),
+            kind: Kind::New,
+            acknowledged: None,
+            permission: Permission::Onay,
+            // 15.05.2025 14:23:00 +03:00
+            consent_at: 1_747_308_180,
+            steps: Steps(Step::Upsert.bit()),
+            origin: Origin::Earlier {
+                input_id: None,
+                line: None,
+            },
+            refused: None,
+        };
+        old.record_ack(p, r, Endpoint::Upsert, &[&action], 1_795_338_000)
+            .expect("ack at version 1");
+    }
+    // Read without leaving `-wal` / `-shm` files (which a read-only connection would).
+    let version = |path: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open_with_flags(
+            format!("file:{}?immutable=1", path.display()),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .expect("open read-only");
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version")
+    };
+    assert_eq!(version(&run.ledger()), 1);
+    let before = std::fs::read(run.ledger()).expect("ledger");
+    let day2 = run.input(
+        "day2.csv",
+        &[
+            "a@example.com;web;ONAY;16.05.2025 10:00:00",
+            "z@example.com;web;ONAY;16.05.2025 10:00:00",
+        ],
+    );
+    run.sync(&sim)
+        .arg(&day2)
+        .arg("--dry-run")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("sync: 1 unchanged, 1 new"))
+        .stdout(predicate::str::contains(
+            "/api/user/v1/upsert: 1 requests, 1 records",
+        ));
+    assert_eq!(sim.requests_total(), 0, "nothing sent");
+    assert_eq!(version(&run.ledger()), 1, "not migrated");
+    assert!(
+        std::fs::read(run.ledger()).expect("ledger") == before,
+        "the ledger is byte-identical"
+    );
+    for suffix in ["-wal", "-shm"] {
+        let mut name = run.ledger().into_os_string();
+        name.push(suffix);
+        assert!(
+            !std::path::Path::new(&name).exists(),
+            "{suffix} left beside the ledger"
+        );
+    }
+    // A real run migrates it and sends only the new key.
+    run.sync(&sim).arg(&day2).assert().code(0);
+    assert_eq!(paths(&sim), [UPSERT]);
+    assert_eq!(optin(&sim, "z@example.com"), Some(true));
+    assert_eq!(sim.user("a@example.com"), None, "a was unchanged");
+    assert!(version(&run.ledger()) > 1);
+}

@@ -247,15 +247,22 @@ impl Shapes {
     }
 }
 
-/// The ledger of a run at `state`, locked for the run; a dry run without one plans against an
-/// empty ledger of its own (the temporary directory it lives in, removed when dropped), so that
-/// nothing is created at `state`.
+/// The ledger of a run at `state`, locked for the run. A dry run never changes `state`: without
+/// a ledger it plans against an empty one of its own, and on a ledger of an older schema against
+/// a migrated copy (both in a temporary directory, removed when dropped).
 pub fn open_ledger(state: &Path, dry_run: bool) -> Result<(Ledger, Option<TempDir>), Error> {
-    if dry_run && !state.exists() {
-        let dir =
-            tempfile::tempdir().map_err(|e| Error::io("cannot create a temporary ledger", e))?;
-        let ledger = Ledger::open(&dir.path().join(super::FILE_NAME))?;
-        return Ok((ledger, Some(dir)));
+    if dry_run {
+        let exists = state.exists();
+        if !exists || Ledger::version_at(state)? < super::store::SCHEMA_VERSION {
+            let dir = tempfile::tempdir()
+                .map_err(|e| Error::io("cannot create a temporary ledger", e))?;
+            let scratch = dir.path().join(super::FILE_NAME);
+            let ledger = match exists {
+                true => Ledger::open_migrated_copy(state, &scratch)?,
+                false => Ledger::open(&scratch)?,
+            };
+            return Ok((ledger, Some(dir)));
+        }
     }
     Ok((Ledger::open(state)?, None))
 }
