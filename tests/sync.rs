@@ -911,3 +911,60 @@ fn a_dry_run_on_a_ledger_of_an_older_schema_leaves_it_byte_identical() {
     assert_eq!(sim.user("a@example.com"), None, "a was unchanged");
     assert!(version(&run.ledger()) > 1);
 }
+
+/// Insider acknowledges a request that the ledger then cannot record (here a trigger makes the
+/// insert of upsert requests fail, as a full disk would): the message is about the ledger, its
+/// path and what happens next, and the next run sends those records again.
+#[test]
+fn an_acknowledgement_the_ledger_cannot_record_is_reported_and_sent_again_next_run() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim)
+        .arg(run.input("day0.csv", &[ONAY_C]))
+        .assert()
+        .code(0);
+    let trigger = "CREATE TRIGGER test_fail_upsert BEFORE INSERT ON requests
+         WHEN NEW.endpoint_id = (SELECT endpoint_id FROM endpoints WHERE name = 'upsert')
+         BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;";
+    {
+        let conn = rusqlite::Connection::open(run.ledger()).expect("raw");
+        conn.execute_batch(trigger).expect("trigger");
+    }
+    let day1 = run.input("day1.csv", &[ONAY_A, RET_B]);
+    let ledger = run.ledger().display().to_string();
+    run.sync(&sim)
+        .arg(&day1)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("the ledger {ledger}")))
+        .stderr(predicate::str::contains("simulated write failure"))
+        .stderr(predicate::str::contains("sends them again"))
+        .stderr(predicate::str::contains("journal").not());
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        Some(true),
+        "Insider applied it"
+    );
+    assert_eq!(sim.applications("a@example.com"), 1);
+    {
+        let conn = rusqlite::Connection::open(run.ledger()).expect("raw");
+        conn.execute_batch("DROP TRIGGER test_fail_upsert")
+            .expect("drop trigger");
+    }
+    // The next run sends the upserts again (the unsubscribe was recorded: not again), even when
+    // its file no longer mentions the keys.
+    run.sync(&sim)
+        .arg(run.input("day2.csv", &[ONAY_C]))
+        .assert()
+        .code(0);
+    assert_eq!(sim.applications("a@example.com"), 2);
+    assert_eq!(sim.applications("b@example.com"), 2);
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1
+    );
+    assert_eq!(optin(&sim, "b@example.com"), Some(false));
+    let before = sim.requests_total();
+    run.sync(&sim).arg(&day1).assert().code(0);
+    assert_eq!(sim.requests_total(), before, "all recorded now");
+}

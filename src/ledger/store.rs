@@ -341,6 +341,12 @@ fn db_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
     ))
 }
 
+/// A write of a run's acknowledgement or refusal that failed: what and why, with no advice (the
+/// caller says what happens to the records, and another --state would forget them).
+fn write_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    Error::Usage(format!("ledger {}: cannot {what}: {e}", path.display()))
+}
+
 /// The lock file beside a ledger: `ledger.sqlite3.lock`.
 pub fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -633,9 +639,9 @@ impl Ledger {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| db_error(&path, "begin recording an acknowledgement", e))?;
+            .map_err(|e| write_error(&path, "begin recording an acknowledgement", e))?;
         let request = insert_request(&tx, run, endpoint, actions.len(), sent_at)
-            .map_err(|e| db_error(&path, "record the request", e))?;
+            .map_err(|e| write_error(&path, "record the request", e))?;
         for action in actions {
             let step = match endpoint.step() {
                 Some((step, channel)) => {
@@ -653,10 +659,10 @@ impl Ledger {
                 None => None,
             };
             acknowledge(&tx, inputs, partner, run, request, action, step, sent_at)
-                .map_err(|e| db_error(&path, "record an acknowledgement", e))?;
+                .map_err(|e| write_error(&path, "record an acknowledgement", e))?;
         }
         tx.commit()
-            .map_err(|e| db_error(&path, "commit an acknowledgement", e))
+            .map_err(|e| write_error(&path, "commit an acknowledgement", e))
     }
 
     /// Records that Insider refused `endpoint`'s step for these actions (with its message): the
@@ -674,14 +680,14 @@ impl Ledger {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| db_error(&path, "begin recording a refusal", e))?;
+            .map_err(|e| write_error(&path, "begin recording a refusal", e))?;
         for (action, message) in refused {
             let message = format!("{}: {message}", endpoint.as_str());
             mark_pending(&tx, inputs, partner, run, action, Some(&message))
-                .map_err(|e| db_error(&path, "record a refusal", e))?;
+                .map_err(|e| write_error(&path, "record a refusal", e))?;
         }
         tx.commit()
-            .map_err(|e| db_error(&path, "commit a refusal", e))
+            .map_err(|e| write_error(&path, "commit a refusal", e))
     }
 
     /// `--baseline`: records the plan's words as acknowledged without sending anything (one
