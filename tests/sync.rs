@@ -968,3 +968,79 @@ fn an_acknowledgement_the_ledger_cannot_record_is_reported_and_sent_again_next_r
     run.sync(&sim).arg(&day1).assert().code(0);
     assert_eq!(sim.requests_total(), before, "all recorded now");
 }
+
+/// SIGTERM while the unsubscribes are on the wire: they are answered within the drain and
+/// recorded, then the run stops before the upserts' phase sends anything (the phases end between
+/// two requests, so the session itself has no failure to report), with exit 143 and the report
+/// written. The next run sends the rest.
+#[cfg(unix)]
+#[test]
+fn a_signal_between_phases_stops_the_run_before_the_next_phase_sends_anything() {
+    let sim = Sim::start(SimConfig {
+        hold_paths: [EMAIL_UNSUBSCRIBE.to_string()].into(),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = run.input("day1.csv", &[ONAY_A, RET_B]);
+    let report = run.path("report.json");
+    let bin = assert_cmd::cargo::cargo_bin("iysync");
+    // The real drain (10 s): no IYSYNC_TEST_TIME_SCALE.
+    let child = std::process::Command::new(bin)
+        .args(["sync", "--now", NOW, "--no-progress"])
+        .env_remove("CI")
+        .env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--contact-url")
+        .arg(sim.base_url())
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--rejects")
+        .arg(run.path("rejects.csv"))
+        .arg("--report")
+        .arg(&report)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while sim.requests_on(EMAIL_UNSUBSCRIBE) < 1 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no unsubscribe"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    // Let the handler run before the answer comes (well within the 10 s drain).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    sim.configure(|c| c.hold_paths.clear());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(sim.requests_on(UPSERT), 0, "no upsert after the signal");
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1
+    );
+    let report = json(read(&report).as_bytes());
+    assert_eq!(
+        report["upload_by_endpoint"]["unsubscribe"]["records_accepted"], 1,
+        "{report}"
+    );
+    assert_eq!(report["upload"]["requests"], 1, "{report}");
+    // The unsubscribe is recorded; the upserts are pending and the next run sends only them.
+    run.sync(&sim).arg(&f).assert().code(0);
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1,
+        "not unsubscribed twice"
+    );
+    assert_eq!(optin(&sim, "a@example.com"), Some(true));
+    assert_eq!(optin(&sim, "b@example.com"), Some(false));
+}
