@@ -805,3 +805,242 @@ fn a_withheld_key_s_pending_opt_in_is_not_sent() {
     );
     assert_eq!(run.report()["summary"]["resolved"]["withheld"], 1);
 }
+
+/// An earlier run's pending opt-in of a key that today's file mentions only in a readable invalid
+/// RET row (no valid row): the RET may be the person's latest word, so the opt-in must not be
+/// sent. Today the key is not withheld (SPEC §2 withholds against "the key's winning ONAY", and
+/// the inputs have none), and the pending upsert (true) goes out. Ignored until the resolver keeps
+/// such holds for `sync` (see the report of the s5-model branch).
+#[test]
+#[ignore = "known gap: a hold on a key without valid rows does not withhold its pending opt-in"]
+fn a_pending_opt_in_is_not_sent_when_today_s_only_row_is_a_readable_invalid_ret() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d1 = run.input("d1.csv", &[ONAY_A]);
+    sim.configure(|c| c.refuse_identifiers = ["a@example.com".to_string()].into());
+    run.sync(&sim).arg(&d1).assert().code(1);
+    assert_eq!(optin(&sim, "a@example.com"), None, "refused");
+    sim.configure(|c| c.refuse_identifiers.clear());
+    let d2 = run.input("d2.csv", &["a@example.com;web;RET;99.99.2025 99:99"]);
+    run.sync(&sim).arg(&d2).assert().code(1);
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        None,
+        "the pending opt-in of a key whose latest word may be RET was sent"
+    );
+}
+
+/// `--dry-run` on a ledger of an older schema plans from its rows and leaves the file as it was:
+/// not migrated, byte-identical, no `-wal` or `-shm` left beside it.
+#[test]
+fn a_dry_run_on_a_ledger_of_an_older_schema_leaves_it_byte_identical() {
+    use iysync::ledger::{Action, Endpoint, Kind, Ledger, Origin, RunMode, Step, Steps};
+    use iysync::record::{Channel, Permission};
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    {
+        let mut old = Ledger::create_at_version(&run.ledger(), 1).expect("a version 1 ledger");
+        let p = old.partner("mybrand").expect("partner");
+        let r = old
+            .begin_run(p, RunMode::Sync, &["day1.csv".to_string()], 1_795_338_000)
+            .expect("run");
+        let action = Action {
+            channel: Channel::Email,
+            recipient: "a@example.com".into(),
+            kind: Kind::New,
+            acknowledged: None,
+            permission: Permission::Onay,
+            // 15.05.2025 14:23:00 +03:00
+            consent_at: 1_747_308_180,
+            steps: Steps(Step::Upsert.bit()),
+            origin: Origin::Earlier {
+                input_id: None,
+                line: None,
+            },
+            refused: None,
+        };
+        old.record_ack(p, r, Endpoint::Upsert, &[&action], 1_795_338_000)
+            .expect("ack at version 1");
+    }
+    // Read without leaving `-wal` / `-shm` files (which a read-only connection would).
+    let version = |path: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open_with_flags(
+            format!("file:{}?immutable=1", path.display()),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .expect("open read-only");
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version")
+    };
+    assert_eq!(version(&run.ledger()), 1);
+    let before = std::fs::read(run.ledger()).expect("ledger");
+    let day2 = run.input(
+        "day2.csv",
+        &[
+            "a@example.com;web;ONAY;16.05.2025 10:00:00",
+            "z@example.com;web;ONAY;16.05.2025 10:00:00",
+        ],
+    );
+    run.sync(&sim)
+        .arg(&day2)
+        .arg("--dry-run")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("sync: 1 unchanged, 1 new"))
+        .stdout(predicate::str::contains(
+            "/api/user/v1/upsert: 1 requests, 1 records",
+        ));
+    assert_eq!(sim.requests_total(), 0, "nothing sent");
+    assert_eq!(version(&run.ledger()), 1, "not migrated");
+    assert!(
+        std::fs::read(run.ledger()).expect("ledger") == before,
+        "the ledger is byte-identical"
+    );
+    for suffix in ["-wal", "-shm"] {
+        let mut name = run.ledger().into_os_string();
+        name.push(suffix);
+        assert!(
+            !std::path::Path::new(&name).exists(),
+            "{suffix} left beside the ledger"
+        );
+    }
+    // A real run migrates it and sends only the new key.
+    run.sync(&sim).arg(&day2).assert().code(0);
+    assert_eq!(paths(&sim), [UPSERT]);
+    assert_eq!(optin(&sim, "z@example.com"), Some(true));
+    assert_eq!(sim.user("a@example.com"), None, "a was unchanged");
+    assert!(version(&run.ledger()) > 1);
+}
+
+/// Insider acknowledges a request that the ledger then cannot record (here a trigger makes the
+/// insert of upsert requests fail, as a full disk would): the message is about the ledger, its
+/// path and what happens next, and the next run sends those records again.
+#[test]
+fn an_acknowledgement_the_ledger_cannot_record_is_reported_and_sent_again_next_run() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    run.sync(&sim)
+        .arg(run.input("day0.csv", &[ONAY_C]))
+        .assert()
+        .code(0);
+    let trigger = "CREATE TRIGGER test_fail_upsert BEFORE INSERT ON requests
+         WHEN NEW.endpoint_id = (SELECT endpoint_id FROM endpoints WHERE name = 'upsert')
+         BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;";
+    {
+        let conn = rusqlite::Connection::open(run.ledger()).expect("raw");
+        conn.execute_batch(trigger).expect("trigger");
+    }
+    let day1 = run.input("day1.csv", &[ONAY_A, RET_B]);
+    let ledger = run.ledger().display().to_string();
+    run.sync(&sim)
+        .arg(&day1)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("the ledger {ledger}")))
+        .stderr(predicate::str::contains("simulated write failure"))
+        .stderr(predicate::str::contains("sends them again"))
+        .stderr(predicate::str::contains("journal").not());
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        Some(true),
+        "Insider applied it"
+    );
+    assert_eq!(sim.applications("a@example.com"), 1);
+    {
+        let conn = rusqlite::Connection::open(run.ledger()).expect("raw");
+        conn.execute_batch("DROP TRIGGER test_fail_upsert")
+            .expect("drop trigger");
+    }
+    // The next run sends the upserts again (the unsubscribe was recorded: not again), even when
+    // its file no longer mentions the keys.
+    run.sync(&sim)
+        .arg(run.input("day2.csv", &[ONAY_C]))
+        .assert()
+        .code(0);
+    assert_eq!(sim.applications("a@example.com"), 2);
+    assert_eq!(sim.applications("b@example.com"), 2);
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1
+    );
+    assert_eq!(optin(&sim, "b@example.com"), Some(false));
+    let before = sim.requests_total();
+    run.sync(&sim).arg(&day1).assert().code(0);
+    assert_eq!(sim.requests_total(), before, "all recorded now");
+}
+
+/// SIGTERM while the unsubscribes are on the wire: they are answered within the drain and
+/// recorded, then the run stops before the upserts' phase sends anything (the phases end between
+/// two requests, so the session itself has no failure to report), with exit 143 and the report
+/// written. The next run sends the rest.
+#[cfg(unix)]
+#[test]
+fn a_signal_between_phases_stops_the_run_before_the_next_phase_sends_anything() {
+    let sim = Sim::start(SimConfig {
+        hold_paths: [EMAIL_UNSUBSCRIBE.to_string()].into(),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let f = run.input("day1.csv", &[ONAY_A, RET_B]);
+    let report = run.path("report.json");
+    let bin = assert_cmd::cargo::cargo_bin("iysync");
+    // The real drain (10 s): no IYSYNC_TEST_TIME_SCALE.
+    let child = std::process::Command::new(bin)
+        .args(["sync", "--now", NOW, "--no-progress"])
+        .env_remove("CI")
+        .env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(&f)
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--contact-url")
+        .arg(sim.base_url())
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--rejects")
+        .arg(run.path("rejects.csv"))
+        .arg("--report")
+        .arg(&report)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while sim.requests_on(EMAIL_UNSUBSCRIBE) < 1 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no unsubscribe"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    // Let the handler run before the answer comes (well within the 10 s drain).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    sim.configure(|c| c.hold_paths.clear());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(sim.requests_on(UPSERT), 0, "no upsert after the signal");
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1
+    );
+    let report = json(read(&report).as_bytes());
+    assert_eq!(
+        report["upload_by_endpoint"]["unsubscribe"]["records_accepted"], 1,
+        "{report}"
+    );
+    assert_eq!(report["upload"]["requests"], 1, "{report}");
+    // The unsubscribe is recorded; the upserts are pending and the next run sends only them.
+    run.sync(&sim).arg(&f).assert().code(0);
+    assert_eq!(
+        sim.contact_applications(EMAIL_UNSUBSCRIBE, "b@example.com"),
+        1,
+        "not unsubscribed twice"
+    );
+    assert_eq!(optin(&sim, "a@example.com"), Some(true));
+    assert_eq!(optin(&sim, "b@example.com"), Some(false));
+}

@@ -341,6 +341,12 @@ fn db_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
     ))
 }
 
+/// A write of a run's acknowledgement or refusal that failed: what and why, with no advice (the
+/// caller says what happens to the records, and another --state would forget them).
+fn write_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    Error::Usage(format!("ledger {}: cannot {what}: {e}", path.display()))
+}
+
 /// The lock file beside a ledger: `ledger.sqlite3.lock`.
 pub fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -414,6 +420,47 @@ impl Ledger {
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| db_error(path, "set its busy timeout", e))?;
         check_identity(&ledger.conn, path)?;
+        Ok(ledger)
+    }
+
+    /// The schema version of the ledger at `path`, read without changing the file; a file that
+    /// is not a ledger, or of a newer version, is refused.
+    pub fn version_at(path: &Path) -> Result<i64, Error> {
+        let conn = open_untouched(path).map_err(|e| db_error(path, "open it", e))?;
+        check_identity(&conn, path)
+    }
+
+    /// `--dry-run` on a ledger of an older schema: the ledger at `path` is locked for the run,
+    /// copied as it is (`VACUUM INTO`, which reads its WAL too) to `copy`, and the copy migrated;
+    /// the ledger itself is never written.
+    pub fn open_migrated_copy(path: &Path, copy: &Path) -> Result<Ledger, Error> {
+        let lock = Lock::acquire(&lock_path(path), &format!("the ledger {}", path.display()))?;
+        {
+            let conn = open_untouched(path).map_err(|e| db_error(path, "open it", e))?;
+            check_identity(&conn, path)?;
+            let target = copy.to_str().ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot copy the ledger {} to the non-UTF-8 path {}",
+                    path.display(),
+                    copy.display()
+                ))
+            })?;
+            conn.execute("VACUUM INTO ?1", [target])
+                .map_err(|e| db_error(path, "copy it for the dry run", e))?;
+        }
+        let conn = Connection::open_with_flags(
+            copy,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_error(copy, "open it", e))?;
+        let mut ledger = Ledger {
+            conn,
+            path: copy.to_path_buf(),
+            _lock: Some(lock),
+            inputs: HashMap::new(),
+        };
+        ledger.configure()?;
+        ledger.migrate(SCHEMA_VERSION)?;
         Ok(ledger)
     }
 
@@ -592,9 +639,9 @@ impl Ledger {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| db_error(&path, "begin recording an acknowledgement", e))?;
+            .map_err(|e| write_error(&path, "begin recording an acknowledgement", e))?;
         let request = insert_request(&tx, run, endpoint, actions.len(), sent_at)
-            .map_err(|e| db_error(&path, "record the request", e))?;
+            .map_err(|e| write_error(&path, "record the request", e))?;
         for action in actions {
             let step = match endpoint.step() {
                 Some((step, channel)) => {
@@ -612,10 +659,10 @@ impl Ledger {
                 None => None,
             };
             acknowledge(&tx, inputs, partner, run, request, action, step, sent_at)
-                .map_err(|e| db_error(&path, "record an acknowledgement", e))?;
+                .map_err(|e| write_error(&path, "record an acknowledgement", e))?;
         }
         tx.commit()
-            .map_err(|e| db_error(&path, "commit an acknowledgement", e))
+            .map_err(|e| write_error(&path, "commit an acknowledgement", e))
     }
 
     /// Records that Insider refused `endpoint`'s step for these actions (with its message): the
@@ -633,14 +680,14 @@ impl Ledger {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| db_error(&path, "begin recording a refusal", e))?;
+            .map_err(|e| write_error(&path, "begin recording a refusal", e))?;
         for (action, message) in refused {
             let message = format!("{}: {message}", endpoint.as_str());
             mark_pending(&tx, inputs, partner, run, action, Some(&message))
-                .map_err(|e| db_error(&path, "record a refusal", e))?;
+                .map_err(|e| write_error(&path, "record a refusal", e))?;
         }
         tx.commit()
-            .map_err(|e| db_error(&path, "commit a refusal", e))
+            .map_err(|e| write_error(&path, "commit a refusal", e))
     }
 
     /// `--baseline`: records the plan's words as acknowledged without sending anything (one
@@ -1059,6 +1106,32 @@ impl Ledger {
         ledger.configure()?;
         ledger.migrate(version.min(SCHEMA_VERSION))?;
         Ok(ledger)
+    }
+}
+
+/// Opens the ledger at `path` to read it without creating or changing any file: a read-only
+/// connection to a WAL database would leave `-wal` and `-shm` files beside it, so when there is no
+/// `-wal` (everything is in the main file) it is opened `immutable`; otherwise read-only (its
+/// `-wal` holds committed changes that must be read, and the files are there already).
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match path.to_str() {
+        Some(text) if !Path::new(&wal).exists() => {
+            let mut uri = String::from("file:");
+            for c in text.chars() {
+                match c {
+                    '%' => uri.push_str("%25"),
+                    '?' => uri.push_str("%3f"),
+                    '#' => uri.push_str("%23"),
+                    c => uri.push(c),
+                }
+            }
+            uri.push_str("?immutable=1");
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        }
+        _ => Connection::open_with_flags(path, flags),
     }
 }
 

@@ -172,6 +172,9 @@ struct LedgerHook<'l> {
     run: RunId,
     planned: &'l Planned,
     sent_at: i64,
+    /// Why an acknowledgement could not be recorded: the run's error (the session only knows it
+    /// as a journal's).
+    failure: &'l RefCell<Option<Error>>,
 }
 
 impl Acknowledge for LedgerHook<'_> {
@@ -197,8 +200,20 @@ impl Acknowledge for LedgerHook<'_> {
             }
         }
         let mut ledger = self.ledger.borrow_mut();
-        let other =
-            |e: Error| std::io::Error::other(format!("cannot record it in the ledger: {e}"));
+        // The request's records stay pending (begin_sending marked them so, and nothing of the
+        // failed transaction is kept): the next run plans them again, with or without inputs
+        // that mention them. So do the records of requests answered after this one.
+        let path = ledger.path().display().to_string();
+        let records = ack.records.len();
+        let failure = self.failure;
+        let other = |e: Error| {
+            let message = format!(
+                "Insider answered a request to its {} endpoint ({records} records), but the ledger could not record the answer: {e}. Nothing more was sent. Those records stay pending in the ledger {path}, as do those of any request still in flight, and the next `iysync sync` on this ledger sends them again: check the disk space and the file (sqlite3 {path} 'PRAGMA integrity_check') first, and keep this --state (another ledger would not know what was sent)",
+                endpoint.as_str()
+            );
+            *failure.borrow_mut() = Some(Error::Usage(message.clone()));
+            std::io::Error::other(message)
+        };
         if !done.is_empty() {
             ledger
                 .record_ack(self.partner, self.run, endpoint, &done, self.sent_at)
@@ -247,15 +262,22 @@ impl Shapes {
     }
 }
 
-/// The ledger of a run at `state`, locked for the run; a dry run without one plans against an
-/// empty ledger of its own (the temporary directory it lives in, removed when dropped), so that
-/// nothing is created at `state`.
+/// The ledger of a run at `state`, locked for the run. A dry run never changes `state`: without
+/// a ledger it plans against an empty one of its own, and on a ledger of an older schema against
+/// a migrated copy (both in a temporary directory, removed when dropped).
 pub fn open_ledger(state: &Path, dry_run: bool) -> Result<(Ledger, Option<TempDir>), Error> {
-    if dry_run && !state.exists() {
-        let dir =
-            tempfile::tempdir().map_err(|e| Error::io("cannot create a temporary ledger", e))?;
-        let ledger = Ledger::open(&dir.path().join(super::FILE_NAME))?;
-        return Ok((ledger, Some(dir)));
+    if dry_run {
+        let exists = state.exists();
+        if !exists || Ledger::version_at(state)? < super::store::SCHEMA_VERSION {
+            let dir = tempfile::tempdir()
+                .map_err(|e| Error::io("cannot create a temporary ledger", e))?;
+            let scratch = dir.path().join(super::FILE_NAME);
+            let ledger = match exists {
+                true => Ledger::open_migrated_copy(state, &scratch)?,
+                false => Ledger::open(&scratch)?,
+            };
+            return Ok((ledger, Some(dir)));
+        }
     }
     Ok((Ledger::open(state)?, None))
 }
@@ -344,12 +366,14 @@ pub fn send_plan(
     redact: bool,
     progress: &mut Progress,
 ) -> Result<Sent, Error> {
+    let ledger_failure = RefCell::new(None);
     let mut hook = journal.as_ref().map(|j| LedgerHook {
         ledger: j.ledger,
         partner: j.partner,
         run: j.run,
         planned,
         sent_at: j.sent_at,
+        failure: &ledger_failure,
     });
     let mut session = Session::new(destination, printer, redact);
     if let Some(h) = hook.as_mut() {
@@ -410,7 +434,9 @@ pub fn send_plan(
         }
         phases.push((kind, minus(session.counters(), before)));
     }
+    // A failure to record an acknowledgement is told as the ledger's, not as a journal's.
     let failure = session.take_failure();
+    let failure = ledger_failure.borrow_mut().take().or(failure);
     Ok(Sent {
         counters: session.counters(),
         phases,

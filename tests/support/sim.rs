@@ -87,6 +87,14 @@ pub struct SimConfig {
     /// Upsert partial failures also name this user index, whatever the request's size (a
     /// server bug: an index outside the request).
     pub phantom_failure_index: Option<usize>,
+    /// (path, identifier) pairs refused: an Upsert user with this email or phone number is a
+    /// partial failure (as [`SimConfig::refuse_identifiers`], on [`UPSERT`] only); a contact
+    /// request that names it is answered "Bad request" and nothing of it is applied (use one
+    /// item per contact request to refuse one recipient).
+    pub refuse_at: BTreeSet<(String, String)>,
+    /// Requests on these paths are held (logged, not answered) until the path is removed
+    /// with [`Sim::configure`]; then they are answered as usual.
+    pub hold_paths: BTreeSet<String>,
 }
 
 /// A canned HTTP answer.
@@ -175,6 +183,8 @@ impl Default for SimConfig {
             hang: false,
             storm: None,
             phantom_failure_index: None,
+            refuse_at: BTreeSet::new(),
+            hold_paths: BTreeSet::new(),
         }
     }
 }
@@ -225,6 +235,8 @@ struct State {
     rng: u64,
     first_request: Option<Instant>,
     connections: u64,
+    /// Every request's path and body, in arrival order.
+    received: Vec<(String, Vec<u8>)>,
 }
 
 struct Shared {
@@ -670,10 +682,14 @@ async fn handle(shared: &Shared, req: &HttpRequest) -> Action {
             status: None,
             body_bytes: req.body.len(),
         });
+        st.received.push((req.path.clone(), req.body.clone()));
         st.log.len() - 1
     };
     if cfg.hang {
         std::future::pending::<()>().await;
+    }
+    while lock(&shared.cfg).hold_paths.contains(&req.path) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     if !cfg.latency.is_zero() {
         tokio::time::sleep(cfg.latency).await;
@@ -906,7 +922,10 @@ fn upsert(
             if let Some(id) = user
                 .pointer(&format!("/identifiers/{key}"))
                 .and_then(Value::as_str)
-                && cfg.refuse_identifiers.contains(id)
+                && (cfg.refuse_identifiers.contains(id)
+                    || cfg
+                        .refuse_at
+                        .contains(&(UPSERT.to_string(), id.to_string())))
             {
                 user_errors.push((
                     format!("users.{i}.identifiers.{key}.blocked"),
@@ -1167,7 +1186,7 @@ fn contact_request(
         } else {
             valid_phone(s)
         };
-        if !valid {
+        if !valid || cfg.refuse_at.contains(&(req.path.clone(), s.to_string())) {
             return Err(bad());
         }
         values.push(s.to_string());
@@ -1215,4 +1234,21 @@ fn contact_request(
         }
     }
     Ok(respond(200, json!({"statusMessage": "OK"})))
+}
+
+impl Sim {
+    /// Every request received (answered, refused, reset or held): its path and JSON body, in
+    /// arrival order.
+    pub fn received(&self) -> Vec<(String, Value)> {
+        lock(&self.shared.state)
+            .received
+            .iter()
+            .map(|(path, body)| {
+                (
+                    path.clone(),
+                    serde_json::from_slice(body).unwrap_or(Value::Null),
+                )
+            })
+            .collect()
+    }
 }
