@@ -286,10 +286,15 @@ impl Resolver {
         let warnings = &mut r.warnings;
         for (key, &(hold_ts, hold_pos)) in &self.holds {
             let Some(e) = self.map.get_mut(key) else {
+                // No valid row: nothing of the inputs is sent for the key, but `sync` may hold an
+                // ONAY of an earlier run for it (see `Resolution::withholds`).
+                r.open_holds.insert(*key, (hold_ts, hold_pos));
                 continue;
             };
             let best_ts = self.base + i64::from(e.best);
-            if e.flags() & WINNER_RET == 0 && (hold_ts == UNREADABLE || hold_ts >= best_ts) {
+            if e.flags() & WINNER_RET != 0 {
+                r.open_holds.insert(*key, (hold_ts, hold_pos));
+            } else if hold_ts == UNREADABLE || hold_ts >= best_ts {
                 e.add_flags(WITHHELD);
                 r.withheld += 1;
                 r.withheld_keys.insert(*key);
@@ -452,6 +457,10 @@ pub struct Resolution {
     /// Positions of the resolved records (withheld keys excluded).
     pub winners: Selection,
     withheld_keys: std::collections::HashSet<Key, Fast>,
+    /// The strongest invalid RET row ("hold") of each key that did not withhold it: keys with no
+    /// valid row, and keys whose resolved word is RET (few, as holds are). `sync` asks them before
+    /// it sends an ONAY of an earlier run ([`Resolution::withholds`]).
+    open_holds: HashMap<Key, (i64, Pos), Fast>,
     /// Keys in conflict, with their latest timestamp (few: kept for `--keep-history`).
     conflict_keys: HashMap<Key, i64, Fast>,
     /// Keys whose winning RET is written with a wall-clock time an earlier instant also had (the
@@ -488,6 +497,19 @@ impl Resolution {
     /// Whether a key (from [`key_of`]) is withheld.
     pub fn is_withheld_key(&self, key: u128) -> bool {
         !self.withheld_keys.is_empty() && self.withheld_keys.contains(&Key::from(key))
+    }
+
+    /// The invalid RET row that withholds an ONAY of `at` for a key (from [`key_of`]) that the
+    /// inputs did not resolve to ONAY: one whose time is unreadable or not earlier than `at`, as
+    /// SPEC §2 withholds a key against its winning ONAY. `sync` asks this before it sends an ONAY
+    /// the ledger holds (a pending opt-in of an earlier run): such a RET may be the person's
+    /// latest word.
+    pub fn withholds(&self, key: u128, at: i64) -> Option<(Option<i64>, Pos)> {
+        if self.open_holds.is_empty() {
+            return None;
+        }
+        let &(ts, pos) = self.open_holds.get(&Key::from(key))?;
+        (ts == UNREADABLE || ts >= at).then_some(((ts != UNREADABLE).then_some(ts), pos))
     }
 
     /// Whether a row is an ONAY tied with a RET at its key's latest time. Such a row loses to the

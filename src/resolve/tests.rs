@@ -309,3 +309,36 @@ fn selection_without_history_is_the_winners_and_with_history_every_row_but_a_los
     assert!(!held.selects(Pos::new(0, 1), &r, false));
     assert!(!held.selects(Pos::new(0, 1), &r, true));
 }
+
+#[test]
+fn holds_that_withhold_nothing_today_still_withhold_an_onay_of_an_earlier_run() {
+    let key = |a: &str| key_of(Channel::Email, a);
+    let at = |t: i64| timestamp::floor() + t;
+    // No valid row today: an unreadable RET withholds any ONAY the ledger holds.
+    let res = with_hold(&[("x@b.co", Onay, 5)], hold("a@b.co", None));
+    assert_eq!(
+        res.withholds(key("a@b.co"), at(1_000)),
+        Some((None, Pos::new(0, 100)))
+    );
+    // A readable one, an ONAY not later than it.
+    let res = with_hold(&[], hold("a@b.co", Some(20)));
+    assert_eq!(
+        res.withholds(key("a@b.co"), at(20)),
+        Some((Some(at(20)), Pos::new(0, 100)))
+    );
+    assert_eq!(
+        res.withholds(key("a@b.co"), at(19)).map(|h| h.0),
+        Some(Some(at(20)))
+    );
+    assert_eq!(res.withholds(key("a@b.co"), at(21)), None);
+    // Today's word is RET: the hold is kept for an ONAY later than that RET.
+    let res = with_hold(&[("a@b.co", Ret, 10)], hold("a@b.co", None));
+    assert_eq!(
+        res.withholds(key("a@b.co"), at(50)).map(|h| h.1),
+        Some(Pos::new(0, 100))
+    );
+    // A hold that withheld today's ONAY is that key's warning already; other keys are free.
+    let res = with_hold(&[("a@b.co", Onay, 10)], hold("a@b.co", None));
+    assert_eq!(res.withholds(key("a@b.co"), at(50)), None);
+    assert_eq!(res.withholds(key("x@b.co"), at(50)), None);
+}
