@@ -774,7 +774,7 @@ fn baseline_records_the_state_without_sending() {
         .push_key(Pos::new(0, 2), Channel::Email, "b@x.com", Onay, T0)
         .expect("push");
     let plan = planner.plan(&l, p).expect("plan");
-    l.baseline(p, run, &plan, NOW).expect("baseline");
+    assert_eq!(l.baseline(p, run, &plan, NOW).expect("baseline"), 2);
     assert_eq!(word(&l, p, "a@x.com"), Some((Ret, T0)));
     let state = l
         .state(p, Channel::Email, "a@x.com")
