@@ -1344,11 +1344,14 @@ fn current(
 }
 
 fn new_key_id(tx: &Transaction<'_>, partner: PartnerId) -> rusqlite::Result<i64> {
+    // Read, then bumped (not `UPDATE … RETURNING`: SQLite gathers RETURNING rows in a temporary
+    // table, whose page cache is allocated and freed on every call, at a high system-time cost
+    // for a baseline of millions of keys).
     let id: i64 = tx
-        .prepare_cached(
-            "UPDATE meta SET value = value + 1 WHERE name = 'next_key_id' RETURNING value - 1",
-        )?
+        .prepare_cached("SELECT value FROM meta WHERE name = 'next_key_id'")?
         .query_row([], |r| r.get(0))?;
+    tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE name = 'next_key_id'")?
+        .execute([])?;
     tx.prepare_cached("UPDATE partners SET keys = keys + 1 WHERE partner_id = ?1")?
         .execute([partner.0])?;
     Ok(id)
