@@ -47,7 +47,7 @@ pub struct Planned {
     pub plan: Plan,
     /// The record sent for `plan.actions[i]`: the input's record, or one built from the action
     /// for a pending change of an earlier run that today's inputs do not mention.
-    records: Vec<Record>,
+    records: Vec<Option<Record>>,
     /// Where `plan.actions[i]` came from: its input position, or `(inputs, i + 1)` for an
     /// earlier run's pending change (named [`EARLIER`] in the rejects file).
     positions: Vec<Pos>,
@@ -109,11 +109,12 @@ pub fn plan_inputs(
             },
         )?;
     }
-    let records = records
-        .into_iter()
-        .zip(&plan.actions)
-        .map(|(r, a)| r.unwrap_or_else(|| record_of(a)))
-        .collect();
+    // In place: no second vector of every record.
+    for (r, a) in records.iter_mut().zip(&plan.actions) {
+        if r.is_none() {
+            *r = Some(record_of(a));
+        }
+    }
     Ok(Planned {
         plan,
         records,
@@ -185,15 +186,22 @@ impl Planned {
         kinds
     }
 
-    /// The position and record of every action `keep` keeps, in plan order.
-    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<(Pos, Record)> {
+    /// The indices of the actions `keep` keeps, in plan order (their records are borrowed
+    /// when sent, not copied).
+    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<usize> {
         self.plan
             .actions
             .iter()
             .enumerate()
             .filter(|(_, a)| keep(a))
-            .map(|(i, _)| (self.positions[i], self.records[i].clone()))
+            .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The position and record of action `i`.
+    fn item(&self, i: usize) -> Option<(Pos, &Record)> {
+        let record = self.records.get(i)?.as_ref()?;
+        Some((*self.positions.get(i)?, record))
     }
 }
 
@@ -431,8 +439,8 @@ pub fn send_plan(
             session.send(
                 shape,
                 Box::new(move |each| {
-                    for (pos, record) in &items {
-                        if !each(*pos, record) {
+                    for (pos, record) in items.iter().filter_map(|&i| planned.item(i)) {
+                        if !each(pos, record) {
                             break;
                         }
                     }
