@@ -68,7 +68,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         partner,
     ) {
         let run = ledger.begin_run(partner, mode, &input_names, now)?;
-        let (plan, recorded) = baseline_inputs(
+        let (plan, recorded) = match baseline_inputs(
             &mut ledger,
             partner,
             run,
@@ -76,7 +76,19 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             setup.jobs,
             &resolution,
             now,
-        )?;
+        ) {
+            Ok(done) => done,
+            // Stopped part-way: the batches committed stay (a rerun records the rest); the run
+            // says how it ended, as far as the ledger can still be written.
+            Err(e) => {
+                let status = match e {
+                    Error::Interrupted | Error::Terminated => "interrupted",
+                    _ => "aborted",
+                };
+                let _ = ledger.finish_run(run, now, status, &Default::default());
+                return Err(e);
+            }
+        };
         report_plan(&mut reporting, &mut summary, &plan, &names)?;
         ledger.finish_run(run, now, "ok", &plan.counts)?;
         let elapsed = progress.elapsed();
