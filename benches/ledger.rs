@@ -47,7 +47,7 @@ fn bench_plan(c: &mut Criterion) {
     let run = ledger
         .begin_run(partner, RunMode::Sync, &["full.csv".to_string()], T0)
         .expect("run");
-    let mut planner = Planner::with_capacity(n);
+    let mut planner = Planner::new();
     for i in 0..n {
         let (channel, recipient) = key(i);
         planner
@@ -120,7 +120,7 @@ fn bench_plan(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function(format!("plan {n} rows against {n} keys, 1% flipped"), |b| {
         b.iter(|| {
-            let mut planner = Planner::with_capacity(input.len());
+            let mut planner = Planner::new();
             for (i, (channel, recipient, p, t)) in input.iter().enumerate() {
                 planner
                     .push_key(Pos::new(0, i as u64 + 1), *channel, recipient, *p, *t)

@@ -284,10 +284,11 @@ print(f"{len(latest)} keys flipped", file=sys.stderr)
     if ((rc > 1)); then
         echo "sync --baseline FAILED (exit $rc): $(tail -n 1 "$ERRFILE")"
     else
-        printf 'sync --baseline  %-19s wall=%ss  peak RSS %s MB  (exit %d)\n' "$(basename "$EMAIL")" \
+        printf 'sync --baseline  %-19s wall=%ss  peak RSS %s MB (budget %s MB)  (exit %d)\n' "$(basename "$EMAIL")" \
             "$(awk -F': ' '/Elapsed \(wall clock\) time/ { n = split($2, p, ":"); s = 0
                 for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$TIMEFILE")" \
-            "$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TIMEFILE")" "$rc"
+            "$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TIMEFILE")" \
+            "${BUDGETS[$EMAIL]}" "$rc"
         # The ledger's size on disk after a checkpoint (the WAL folded into the main file).
         python3 -c 'import os, sqlite3, sys
 p = sys.argv[1]

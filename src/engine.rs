@@ -256,6 +256,26 @@ pub fn second_pass(
     resolution: &Resolution,
     keep_history: bool,
     render: Option<Render<'_>>,
+    emit: impl FnMut(Pos, &Record, &[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    second_pass_where(
+        spool,
+        jobs,
+        &|pos| resolution.may_select(pos, keep_history),
+        &|pos, record| resolution.selects(pos, record, keep_history),
+        render,
+        emit,
+    )
+}
+
+/// [`second_pass`] with the selection given: `may_select(pos)` before a record is decoded (a
+/// `false` skips it undecoded), then `selects(pos, record)`.
+pub fn second_pass_where(
+    spool: Spool,
+    jobs: usize,
+    may_select: &(dyn Fn(Pos) -> bool + Sync),
+    selects: &(dyn Fn(Pos, &Record) -> bool + Sync),
+    render: Option<Render<'_>>,
     mut emit: impl FnMut(Pos, &Record, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
     /// The wanted records of one frame, with their output.
@@ -270,10 +290,10 @@ pub fn second_pass(
             output: Vec::with_capacity(if render.is_some() { frame.len() * 2 } else { 0 }),
         };
         // Without history only the winners' lines are wanted, known before decoding.
-        let wanted = |line| resolution.may_select(Pos::new(frame.file, line), keep_history);
+        let wanted = |line| may_select(Pos::new(frame.file, line));
         frame.for_each_on(wanted, |line, record| {
             let pos = Pos::new(frame.file, line);
-            if !resolution.selects(pos, &record, keep_history) {
+            if !selects(pos, &record) {
                 return Ok(());
             }
             let start = done.output.len();

@@ -888,7 +888,7 @@ fn a_dry_run_on_a_ledger_of_an_older_schema_leaves_it_byte_identical() {
         .code(0)
         .stdout(predicate::str::contains("sync: 1 unchanged, 1 new"))
         .stdout(predicate::str::contains(
-            "/api/user/v1/upsert: 1 requests, 1 records",
+            "/api/user/v1/upsert: 1 request, 1 record",
         ));
     assert_eq!(sim.requests_total(), 0, "nothing sent");
     assert_eq!(version(&run.ledger()), 1, "not migrated");
@@ -1043,4 +1043,74 @@ fn a_signal_between_phases_stops_the_run_before_the_next_phase_sends_anything() 
     );
     assert_eq!(optin(&sim, "a@example.com"), Some(true));
     assert_eq!(optin(&sim, "b@example.com"), Some(false));
+}
+
+/// Rows of `n` email keys (every seventh RET), for the runs larger than one baseline batch.
+fn many_rows(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let word = if i % 7 == 0 { "RET" } else { "ONAY" };
+            format!("user{i:05}@example.com;web;{word};15.05.2025 14:23:00")
+        })
+        .collect()
+}
+
+/// A baseline larger than one batch (10,000 keys a transaction) records every key once, with
+/// its resolved word (a duplicate's later RET; a withheld key not at all), one `requests` row a
+/// batch; the next day, the same rows with one flip send exactly that flip.
+#[test]
+fn a_baseline_of_several_batches_records_every_resolved_key_once() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let mut rows = many_rows(23_000);
+    // A later RET for an ONAY key, and a withheld key (an unreadable RET time beside its ONAY).
+    rows.push("user00001@example.com;web;RET;16.05.2025 10:00:00".to_string());
+    rows.push("user00002@example.com;web;RET;31.02.2025 10:00:00".to_string());
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let full = run.input("full.csv", &refs);
+    run.sync(&sim)
+        .arg(&full)
+        .arg("--baseline")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("baseline: 22,999 keys recorded"));
+    assert_eq!(sim.requests_total(), 0);
+    let db = rusqlite::Connection::open(run.ledger()).expect("open the ledger");
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM consents"), 22_999);
+    assert_eq!(count("SELECT count(*) FROM audit"), 22_999);
+    assert_eq!(
+        count("SELECT count(*) FROM requests WHERE endpoint_id = 0"),
+        3
+    );
+    assert_eq!(
+        count("SELECT sum(records) FROM requests WHERE endpoint_id = 0"),
+        22_999
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM consents WHERE pending_steps IS NOT NULL"),
+        0
+    );
+    let word = |r: &str| -> Option<i64> {
+        db.query_row(
+            "SELECT permission FROM consents WHERE recipient = ?1",
+            [r],
+            |row| row.get(0),
+        )
+        .ok()
+    };
+    assert_eq!(word("user00001@example.com"), Some(0), "the later RET");
+    assert_eq!(word("user00002@example.com"), None, "withheld");
+    assert_eq!(word("user00007@example.com"), Some(0));
+    assert_eq!(word("user22999@example.com"), Some(1));
+    drop(db);
+
+    // The next day: the same rows, one ONAY key now RET (the withheld key still held back).
+    rows.push("user00003@example.com;web;RET;17.05.2025 10:00:00".to_string());
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let day2 = run.input("day2.csv", &refs);
+    run.sync(&sim).arg(&day2).assert().code(1);
+    assert_eq!(paths(&sim), [EMAIL_UNSUBSCRIBE, UPSERT]);
+    assert_eq!(sim.users().len(), 1);
+    assert_eq!(optin(&sim, "user00003@example.com"), Some(false));
 }

@@ -11,7 +11,8 @@ use crate::commands::convert::upsert_options;
 use crate::engine::{Resolved, Setup, resolve_inputs};
 use crate::error::{Error, Status};
 use crate::ledger::sync::{
-    EARLIER, Journal, Shapes, check_send_args, destination, open_ledger, plan_inputs, send_plan,
+    EARLIER, Journal, Shapes, baseline_inputs, check_send_args, destination, open_ledger,
+    plan_inputs, send_plan,
 };
 use crate::ledger::{PartnerId, Plan, RunMode, check_guard};
 use crate::output::OutputDir;
@@ -52,18 +53,57 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     } = resolve_inputs(&setup, &rejects_path, common.report.as_deref())?;
     progress.phase("planning", None);
     let inputs = setup.sources.len();
-    let planned = plan_inputs(&ledger, partner, spool, setup.jobs, &resolution, inputs)?;
-    let (plan, now) = (&planned.plan, setup.rules.now);
+    let now = setup.rules.now;
     let mut names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
     let input_names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     names.push(EARLIER);
-    report_plan(&mut reporting, &mut summary, plan, &names)?;
-
-    // Stopped before sending: nothing is sent (nor recorded by --baseline), the run is in `runs`.
     let mode = match args.baseline {
         true => RunMode::Baseline,
         false => RunMode::Sync,
     };
+    // --baseline records the keys as the plan goes (in batches), unless --fail-on-invalid
+    // stops it: then it is planned like any run and nothing is recorded.
+    if let (true, false, Some(partner)) = (
+        args.baseline,
+        send.fail_on_invalid && summary.invalid > 0,
+        partner,
+    ) {
+        let run = ledger.begin_run(partner, mode, &input_names, now)?;
+        let (plan, recorded) = match baseline_inputs(
+            &mut ledger,
+            partner,
+            run,
+            spool,
+            setup.jobs,
+            &resolution,
+            now,
+        ) {
+            Ok(done) => done,
+            // Stopped part-way: the batches committed stay (a rerun records the rest); the run
+            // says how it ended, as far as the ledger can still be written.
+            Err(e) => {
+                let status = match e {
+                    Error::Interrupted | Error::Terminated => "interrupted",
+                    _ => "aborted",
+                };
+                let _ = ledger.finish_run(run, now, status, &Default::default());
+                return Err(e);
+            }
+        };
+        report_plan(&mut reporting, &mut summary, &plan, &names)?;
+        ledger.finish_run(run, now, "ok", &plan.counts)?;
+        let elapsed = progress.elapsed();
+        reporting.finish(&summary, None, elapsed)?;
+        setup.printer.say(&summary.human(elapsed));
+        setup.printer.say(&sync_line(&plan.counts));
+        setup.printer.say(&baseline_line(recorded as usize, &state));
+        return Ok(Status::of(summary.invalid > 0));
+    }
+    let planned = plan_inputs(&ledger, partner, spool, setup.jobs, &resolution, inputs)?;
+    let plan = &planned.plan;
+    report_plan(&mut reporting, &mut summary, plan, &names)?;
+
+    // Stopped before sending: nothing is sent (nor recorded by --baseline), the run is in `runs`.
     if let Some((why, stop)) = stop(args, plan, &summary) {
         if let (false, Some(p)) = (send.dry_run, partner) {
             let run = ledger.begin_run(p, mode, &input_names, now)?;
@@ -84,20 +124,14 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         }
         return stop;
     }
-    let partner = partner.unwrap_or(PartnerId(-1));
     if args.baseline {
-        let run = ledger.begin_run(partner, mode, &input_names, now)?;
-        ledger.baseline(partner, run, plan, now)?;
-        ledger.finish_run(run, now, "ok", &plan.counts)?;
-        let elapsed = progress.elapsed();
-        reporting.finish(&summary, None, elapsed)?;
-        setup.printer.say(&summary.human(elapsed));
-        setup.printer.say(&sync_line(&plan.counts));
-        setup
-            .printer
-            .say(&baseline_line(plan.actions.len(), &state));
-        return Ok(Status::of(summary.invalid > 0));
+        // Unreachable (--baseline needs a partner, which only --dry-run lacks, and the two
+        // conflict), but a baseline never sends.
+        return Err(Error::Usage(
+            "internal error: --baseline reached the sending phase; nothing was sent".to_string(),
+        ));
     }
+    let partner = partner.unwrap_or(PartnerId(-1));
 
     // Tokens and the destination before any request: only those the plan uses.
     let destination = destination(send, &partner_name, &planned, &setup.printer)?;

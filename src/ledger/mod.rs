@@ -7,7 +7,8 @@
 //! - [`guard`]: `--max-changes N|P%`.
 //!
 //! The ledger changes only when Insider acknowledges a request ([`Ledger::record_ack`], one
-//! transaction per request) or when the user asks for a baseline ([`Ledger::baseline`]).
+//! transaction per request) or when the user asks for a baseline ([`Baseline`], in batches of
+//! [`BASELINE_BATCH`] keys a transaction, as the plan goes).
 
 pub mod guard;
 pub mod plan;
@@ -25,10 +26,10 @@ use crate::error::Error;
 use crate::record::{Channel, Permission};
 
 pub use guard::{MaxChanges, check_guard};
-pub use plan::{Action, Kind, Origin, Plan, Planner, Stale, Update};
+pub use plan::{Action, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update};
 pub use store::{
-    Endpoint, HistoryEntry, KeyState, Ledger, PartnerId, PendingState, RecipientReport, RunId,
-    RunMode, Stats,
+    BASELINE_BATCH, Baseline, Endpoint, HistoryEntry, KeyState, Ledger, PartnerId, PendingState,
+    RecipientReport, RunId, RunMode, Stats,
 };
 
 /// The file name of the ledger in the state directory.

@@ -15,20 +15,25 @@
 //! word, and the pending steps are planned again whether or not the inputs mention the key.
 //! Keys the inputs do not mention are otherwise left alone (inputs may be daily deltas).
 //!
-//! [`Planner`] gathers the resolved records compactly (40 bytes a record plus the recipient's
-//! bytes), sorts them in the ledger's key order, and reads the ledger in one read transaction:
-//! a merge join over the partner's rows, or one indexed lookup per key when the inputs are a
-//! small delta of a large ledger. Only the plan's changes are kept as records.
+//! [`Planner`] sorts the resolved records in the ledger's key order through an external sort
+//! (at most [`PLAN_BUFFER`] in memory, sorted runs in `TMPDIR`) and merges them with one ordered
+//! read of the ledger in one read transaction: a merge join over the partner's rows, or one
+//! indexed lookup per key (and an ordered walk of the pending rows) when the inputs are a small
+//! delta of a large ledger. Only the plan's changes are kept ([`Plan`]), or handed on as they
+//! are found ([`Sink`]: `--baseline` writes them to the ledger in batches).
 
 use std::cmp::Ordering;
 
 use compact_str::CompactString;
 
-use super::store::{KeyState, Ledger, PartnerId};
-use super::{Step, Steps, SyncCounts, supersedes};
+use super::store::{Cursor, KeyState, Ledger, PartnerId, Reading, SEEK_RATIO};
+use super::{
+    Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
+    supersedes,
+};
 use crate::error::Error;
 use crate::record::{Channel, Permission, Record};
-use crate::resolve::Pos;
+use crate::resolve::{Pos, order};
 
 /// The transition a planned key makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -272,50 +277,132 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
     d
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The recipient's first bytes, big-endian: most comparisons end here.
-    prefix: u64,
-    offset: u32,
-    len: u32,
+/// Where the plan's actions and ledger-only updates go, in key order, as the merge finds them.
+/// A sink returns what the [`Plan`] should keep: [`Plan`] keeps everything (what is sent then),
+/// [`super::store::Baseline`] writes them to the ledger in batches and keeps nothing.
+pub trait Sink {
+    fn action(&mut self, action: Action) -> Result<Option<Action>, Error>;
+    fn update(&mut self, update: Update) -> Result<Option<Update>, Error>;
+}
+
+/// Keeps every action and update in the plan.
+pub struct Keep;
+
+impl Sink for Keep {
+    fn action(&mut self, action: Action) -> Result<Option<Action>, Error> {
+        Ok(Some(action))
+    }
+    fn update(&mut self, update: Update) -> Result<Option<Update>, Error> {
+        Ok(Some(update))
+    }
+}
+
+/// The planner's memory: the records sorted in memory before a run of them goes to disk.
+pub const PLAN_BUFFER: usize = 32 << 20;
+
+/// The order of the planner's records: (channel, recipient bytes) like the ledger's primary key,
+/// then the rest of the record (so the order is total). A record's line is its key (a channel
+/// byte, then the recipient's bytes), then [`TAIL`] bytes: permission, consent time, position.
+/// The place holds the key's first 16 bytes, so most comparisons end there.
+pub struct ByKey;
+
+/// Bytes after the key in a planner line: permission (1), consent time (8), position (8:
+/// the file above [`LINE_BITS`], the line below).
+const TAIL: usize = 17;
+const LINE_BITS: u32 = 40;
+
+impl order::Order for ByKey {
+    const SEQUENCED: bool = false;
+    const PURPOSE: &'static str = "order-purpose-sync-plan";
+    #[inline]
+    fn cmp(a: &order::Place, a_line: &[u8], b: &order::Place, b_line: &[u8]) -> Ordering {
+        a.cmp(b).then_with(|| {
+            let (ka, kb) = (key_part(a_line), key_part(b_line));
+            ka.cmp(kb).then_with(|| a_line.cmp(b_line))
+        })
+    }
+}
+
+fn key_part(line: &[u8]) -> &[u8] {
+    &line[..line.len().saturating_sub(TAIL)]
+}
+
+/// A record decoded from its planner line.
+struct Rec<'a> {
     channel: Channel,
+    /// The recipient's bytes.
+    recipient: &'a [u8],
     permission: Permission,
     at: i64,
     pos: Pos,
 }
 
-/// Gathers the resolved (non-withheld) records of the inputs, then plans them against the ledger.
-#[derive(Debug, Default)]
-pub struct Planner {
-    arena: Vec<u8>,
-    entries: Vec<Entry>,
+fn decode(line: &[u8]) -> Option<Rec<'_>> {
+    let n = line.len().checked_sub(TAIL)?;
+    let (key, tail) = line.split_at(n);
+    let (&code, recipient) = key.split_first()?;
+    let channel = channel_of_code(i64::from(code))?;
+    let permission = permission_of_code(i64::from(tail[0]))?;
+    let at = i64::from_le_bytes(tail[1..9].try_into().ok()?);
+    let pos = u64::from_le_bytes(tail[9..17].try_into().ok()?);
+    Some(Rec {
+        channel,
+        recipient,
+        permission,
+        at,
+        pos: Pos::new((pos >> LINE_BITS) as usize, pos & ((1 << LINE_BITS) - 1)),
+    })
 }
 
-fn prefix_of(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = bytes.len().min(8);
-    buf[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(buf)
+/// Gathers the resolved (non-withheld) records of the inputs, then plans them against the
+/// ledger: the records go through an external sort in the ledger's key order (at most
+/// [`PLAN_BUFFER`] in memory, sorted runs in `TMPDIR`) and are merged with one ordered read
+/// of the ledger, so memory holds the plan's changes, never every record.
+pub struct Planner {
+    sorter: order::Sorter<ByKey>,
+    line: Vec<u8>,
+}
+
+impl Default for Planner {
+    fn default() -> Planner {
+        Planner::new()
+    }
+}
+
+impl std::fmt::Debug for Planner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planner")
+            .field("records", &self.sorter.len())
+            .finish()
+    }
 }
 
 impl Planner {
     pub fn new() -> Planner {
-        Planner::default()
+        Planner::with_buffer(std::env::temp_dir(), PLAN_BUFFER)
     }
 
-    pub fn with_capacity(records: usize) -> Planner {
+    /// A planner holding about `bytes` of records in memory, spilling sorted runs to `dir`
+    /// (tests use a small buffer to make the plan go through the disk).
+    pub fn with_buffer(dir: impl Into<std::path::PathBuf>, bytes: usize) -> Planner {
         Planner {
-            arena: Vec::with_capacity(records * 20),
-            entries: Vec::with_capacity(records),
+            sorter: order::Sorter::ordered(dir, bytes, order::FAN_IN),
+            line: Vec::with_capacity(64),
         }
     }
 
+    /// Records pushed so far.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.sorter.len() as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.sorter.is_empty()
+    }
+
+    /// How many runs of records went to disk so far.
+    pub fn runs(&self) -> usize {
+        self.sorter.runs()
     }
 
     /// A resolved record at `pos` (its file index and line in this run's inputs). The caller
@@ -338,58 +425,22 @@ impl Planner {
         permission: Permission,
         at: i64,
     ) -> Result<(), Error> {
-        let bytes = recipient.as_bytes();
-        let offset = u32::try_from(self.arena.len())
-            .ok()
-            .filter(|o| o.checked_add(bytes.len() as u32).is_some())
-            .ok_or_else(|| {
-                Error::Usage(
-                    "more than 4 GiB of recipients in one sync; split the input into several runs"
-                        .to_string(),
-                )
-            })?;
-        self.arena.extend_from_slice(bytes);
-        self.entries.push(Entry {
-            prefix: prefix_of(bytes),
-            offset,
-            len: bytes.len() as u32,
-            channel,
-            permission,
-            at,
-            pos,
-        });
-        Ok(())
-    }
-
-    fn bytes(&self, e: &Entry) -> &[u8] {
-        &self.arena[e.offset as usize..(e.offset + e.len) as usize]
-    }
-
-    fn cmp(&self, a: &Entry, b: &Entry) -> Ordering {
-        (a.channel, a.prefix)
-            .cmp(&(b.channel, b.prefix))
-            .then_with(|| self.bytes(a).cmp(self.bytes(b)))
-    }
-
-    fn recipient(&self, e: &Entry) -> CompactString {
-        CompactString::from(std::str::from_utf8(self.bytes(e)).unwrap_or_default())
-    }
-
-    /// Sorts the records in the ledger's key order (channel, then recipient bytes) and keeps one
-    /// per key (SPEC §2's rule, should the caller pass a key twice).
-    fn sort(&mut self) {
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_unstable_by(|a, b| self.cmp(a, b));
-        entries.dedup_by(|later, kept| {
-            if self.cmp(later, kept) != Ordering::Equal {
-                return false;
-            }
-            if supersedes(later.permission, later.at, kept.permission, kept.at) {
-                *kept = *later;
-            }
-            true
-        });
-        self.entries = entries;
+        let line = &mut self.line;
+        line.clear();
+        line.push(channel_code(channel) as u8);
+        line.extend_from_slice(recipient.as_bytes());
+        line.push(permission_code(permission) as u8);
+        line.extend_from_slice(&at.to_le_bytes());
+        let packed = ((pos.file() as u64) << LINE_BITS) | pos.line();
+        line.extend_from_slice(&packed.to_le_bytes());
+        let key = key_part(line);
+        let mut prefix = [0u8; 16];
+        let n = key.len().min(16);
+        prefix[..n].copy_from_slice(&key[..n]);
+        let hi = u64::from_be_bytes(prefix[..8].try_into().unwrap_or_default());
+        let lo = u64::from_be_bytes(prefix[8..].try_into().unwrap_or_default());
+        // i64 order of `hi ^ sign bit` is the u64 order of `hi`.
+        self.sorter.push_at((hi ^ (1 << 63)) as i64, lo, line)
     }
 
     /// The plan against `ledger` for `partner`, reading the ledger in one read transaction.
@@ -413,74 +464,147 @@ impl Planner {
     /// [`Planner::plan`] with the read strategy forced (`Some(true)`: one lookup per key;
     /// `Some(false)`: the merge join), for tests and benchmarks.
     pub fn plan_with(
-        mut self,
+        self,
         ledger: &Ledger,
         partner: PartnerId,
         seek: Option<bool>,
         withheld: &dyn Fn(Channel, &str) -> bool,
     ) -> Result<Plan, Error> {
-        self.sort();
-        let mut plan = Plan {
-            ledger_keys: ledger.key_count(partner)?,
-            ..Plan::default()
-        };
-        let mut next = 0usize;
-        {
-            let this = &self;
-            let plan = &mut plan;
-            let mut visit = |i: usize, state: KeyState| {
-                while next < i {
-                    this.apply(plan, next, None);
-                    next += 1;
-                }
-                this.apply(plan, i, Some(&state));
-                next = i + 1;
-            };
-            let key = |i: usize| {
-                let e = &this.entries[i];
-                (e.channel, this.bytes(e))
-            };
-            match seek {
-                Some(seek) => {
-                    ledger.visit_keys_with(partner, this.entries.len(), &key, seek, &mut visit)?
-                }
-                None => ledger.visit_keys(partner, this.entries.len(), &key, &mut visit)?,
-            }
-        }
-        while next < self.entries.len() {
-            self.apply(&mut plan, next, None);
-            next += 1;
-        }
-        // Pending changes of keys the inputs do not mention.
-        for (channel, recipient, state) in ledger.pending_keys(partner)? {
-            let found = self
-                .entries
-                .binary_search_by(|e| {
-                    (e.channel, self.bytes(e)).cmp(&(channel, recipient.as_bytes()))
-                })
-                .is_ok();
-            if !found && !withheld(channel, &recipient) {
-                let decision = decide(Some(&state), None);
-                push_decision(
-                    &mut plan,
-                    channel,
-                    CompactString::from(recipient),
-                    &state,
-                    decision,
-                    None,
-                );
-            }
-        }
-        plan.actions.sort_by(|a, b| {
-            (a.channel, a.recipient.as_bytes()).cmp(&(b.channel, b.recipient.as_bytes()))
-        });
-        Ok(plan)
+        self.plan_into(ledger.reading(), partner, seek, withheld, &mut Keep)
     }
 
-    fn apply(&self, plan: &mut Plan, i: usize, state: Option<&KeyState>) {
-        let e = &self.entries[i];
-        let decision = decide(state, Some((e.permission, e.at)));
-        let counts = &mut plan.counts;
+    /// The plan, its actions and updates handed to `sink` in key order as the merge finds them
+    /// (the plan keeps what the sink gives back), the ledger read through `reading` in one read
+    /// transaction: one ordered scan of the partner's rows (a merge join), or, for a small
+    /// delta of a large ledger (`seek`; by default when the ledger holds more than
+    /// [`SEEK_RATIO`] times the records), one lookup per record and an ordered walk of the
+    /// pending rows.
+    pub fn plan_into(
+        self,
+        reading: Reading<'_>,
+        partner: PartnerId,
+        seek: Option<bool>,
+        withheld: &dyn Fn(Channel, &str) -> bool,
+        sink: &mut dyn Sink,
+    ) -> Result<Plan, Error> {
+        let ledger_keys = reading.key_count(partner)?;
+        let seek =
+            seek.unwrap_or_else(|| (self.len() as u64).saturating_mul(SEEK_RATIO) < ledger_keys);
+        let mut plan = Plan {
+            ledger_keys,
+            ..Plan::default()
+        };
+        let sorter = self.sorter;
+        reading.in_order(partner, seek, |cursor| {
+            let mut merge = Merge {
+                cursor,
+                peek: None,
+                peek_recipient: Vec::new(),
+                plan: &mut plan,
+                sink,
+                withheld,
+                seen: 0,
+            };
+            merge.advance()?;
+            // The current record (its line), kept until the next key shows it is the only one.
+            let mut current: Vec<u8> = Vec::with_capacity(64);
+            sorter.finish(|line| {
+                if !current.is_empty() {
+                    if key_part(&current) == key_part(line) {
+                        // The same key twice: SPEC §2's rule keeps the later word.
+                        if let (Some(kept), Some(later)) = (decode(&current), decode(line))
+                            && supersedes(later.permission, later.at, kept.permission, kept.at)
+                        {
+                            current.clear();
+                            current.extend_from_slice(line);
+                        }
+                        return Ok(());
+                    }
+                    merge.input(&current)?;
+                }
+                current.clear();
+                current.extend_from_slice(line);
+                Ok(())
+            })?;
+            if !current.is_empty() {
+                merge.input(&current)?;
+            }
+            merge.rest()
+        })?;
+        Ok(plan)
+    }
+}
+
+/// The merge of the sorted records with the ledger's rows.
+struct Merge<'m, 's, 'c> {
+    cursor: &'m mut Cursor<'s, 'c>,
+    /// The next ledger row not yet merged.
+    peek: Option<(Channel, KeyState)>,
+    peek_recipient: Vec<u8>,
+    plan: &'m mut Plan,
+    sink: &'m mut dyn Sink,
+    withheld: &'m dyn Fn(Channel, &str) -> bool,
+    seen: u64,
+}
+
+impl Merge<'_, '_, '_> {
+    fn advance(&mut self) -> Result<(), Error> {
+        self.peek = self.cursor.next(&mut self.peek_recipient)?;
+        Ok(())
+    }
+
+    /// A ledger row the inputs do not mention: its pending change is planned again, unless the
+    /// inputs hold the key back.
+    fn unmentioned(&mut self, channel: Channel, state: KeyState) -> Result<(), Error> {
+        if state.pending.is_none() {
+            return Ok(());
+        }
+        let recipient = std::str::from_utf8(&self.peek_recipient).unwrap_or_default();
+        if (self.withheld)(channel, recipient) {
+            return Ok(());
+        }
+        let recipient = CompactString::from(recipient);
+        let decision = decide(Some(&state), None);
+        self.decided(channel, recipient, &state, decision, None)
+    }
+
+    /// One input record (its planner line).
+    fn input(&mut self, line: &[u8]) -> Result<(), Error> {
+        let Some(rec) = decode(line) else {
+            return Err(Error::Usage(
+                "internal error: a record of the sync's plan could not be read back from its temporary file".to_string(),
+            ));
+        };
+        self.seen += 1;
+        if self.seen.is_multiple_of(65_536) {
+            crate::signals::check()?;
+        }
+        let code = channel_code(rec.channel);
+        let mut state = None;
+        while let Some((channel, _)) = &self.peek {
+            let ledger_key = (channel_code(*channel), self.peek_recipient.as_slice());
+            match ledger_key.cmp(&(code, rec.recipient)) {
+                Ordering::Less => {
+                    let Some((channel, row)) = self.peek.take() else {
+                        break;
+                    };
+                    self.unmentioned(channel, row)?;
+                    self.advance()?;
+                }
+                Ordering::Equal => {
+                    state = self.peek.take().map(|(_, s)| s);
+                    self.advance()?;
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        let recipient = std::str::from_utf8(rec.recipient).unwrap_or_default();
+        if state.is_none() && self.cursor.seeks() {
+            state = self.cursor.lookup(rec.channel, recipient)?;
+        }
+        let decision = decide(state.as_ref(), Some((rec.permission, rec.at)));
+        let counts = &mut self.plan.counts;
         match decision.counted {
             Some(Counted::Unchanged) => counts.unchanged += 1,
             Some(Counted::New) => counts.new += 1,
@@ -490,17 +614,17 @@ impl Planner {
             Some(Counted::Pending) | None => {}
         }
         if decision.send.is_none() && decision.update.is_none() && decision.stale.is_none() {
-            return;
+            return Ok(());
         }
-        let recipient = self.recipient(e);
+        let recipient = CompactString::from(recipient);
         if let Some((ledger_permission, ledger_consent_at)) = decision.stale {
-            plan.stale.push(Stale {
-                channel: e.channel,
+            self.plan.stale.push(Stale {
+                channel: rec.channel,
                 recipient: recipient.clone(),
-                file: e.pos.file(),
-                line: e.pos.line(),
-                permission: e.permission,
-                consent_at: e.at,
+                file: rec.pos.file(),
+                line: rec.pos.line(),
+                permission: rec.permission,
+                consent_at: rec.at,
                 ledger_permission,
                 ledger_consent_at,
             });
@@ -512,35 +636,58 @@ impl Planner {
             sent_at: None,
             pending: None,
         };
-        push_decision(
-            plan,
-            e.channel,
-            recipient,
-            state.unwrap_or(&empty),
-            decision,
-            Some(e.pos),
-        );
+        let state = state.unwrap_or(empty);
+        self.decided(rec.channel, recipient, &state, decision, Some(rec.pos))
+    }
+
+    /// The ledger rows after the last input record.
+    fn rest(&mut self) -> Result<(), Error> {
+        while let Some((channel, state)) = self.peek.take() {
+            self.unmentioned(channel, state)?;
+            self.advance()?;
+        }
+        Ok(())
+    }
+
+    fn decided(
+        &mut self,
+        channel: Channel,
+        recipient: CompactString,
+        state: &KeyState,
+        decision: Decision,
+        pos: Option<Pos>,
+    ) -> Result<(), Error> {
+        let (update, action) = to_changes(self.plan, channel, recipient, state, decision, pos);
+        if let Some(u) = update
+            && let Some(u) = self.sink.update(u)?
+        {
+            self.plan.updates.push(u);
+        }
+        if let Some(a) = action
+            && let Some(a) = self.sink.action(a)?
+        {
+            self.plan.actions.push(a);
+        }
+        Ok(())
     }
 }
 
-fn push_decision(
+fn to_changes(
     plan: &mut Plan,
     channel: Channel,
     recipient: CompactString,
     state: &KeyState,
     decision: Decision,
     pos: Option<Pos>,
-) {
-    if let Some((consent_at, clear_pending)) = decision.update {
-        plan.updates.push(Update {
-            channel,
-            recipient: recipient.clone(),
-            consent_at,
-            clear_pending,
-        });
-    }
+) -> (Option<Update>, Option<Action>) {
+    let update = decision.update.map(|(consent_at, clear_pending)| Update {
+        channel,
+        recipient: recipient.clone(),
+        consent_at,
+        clear_pending,
+    });
     let Some((permission, consent_at, steps, earlier)) = decision.send else {
-        return;
+        return (update, None);
     };
     let kind = decision.kind.unwrap_or(Kind::Pending);
     if kind == Kind::Pending {
@@ -564,7 +711,7 @@ fn push_decision(
             line: None,
         },
     };
-    plan.actions.push(Action {
+    let action = Action {
         channel,
         recipient,
         kind,
@@ -574,5 +721,6 @@ fn push_decision(
         steps,
         origin,
         refused: state.pending.as_ref().and_then(|p| p.refused.clone()),
-    });
+    };
+    (update, Some(action))
 }

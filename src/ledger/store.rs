@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::plan::{Action, Origin, Plan};
+use super::plan::{Action, Origin, Plan, Sink, Update};
 use super::{
     Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
 };
@@ -693,34 +693,22 @@ impl Ledger {
     /// `--baseline`: records the plan's words as acknowledged without sending anything (one
     /// audit row per key, endpoint `baseline`), and the later consent times of unchanged keys.
     /// Stale records change nothing; pending changes of keys the inputs do not mention stay.
+    /// Written in batches ([`Baseline`]); returns the keys recorded.
     pub fn baseline(
         &mut self,
         partner: PartnerId,
         run: RunId,
         plan: &Plan,
         at: i64,
-    ) -> Result<(), Error> {
-        let path = self.path.clone();
-        let inputs = &self.inputs;
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&path, "begin the baseline", e))?;
-        let mentioned: Vec<&Action> = plan
-            .actions
-            .iter()
-            .filter(|a| matches!(a.origin, Origin::Input { .. }))
-            .collect();
-        let request = insert_request(&tx, run, Endpoint::Baseline, mentioned.len(), at)
-            .map_err(|e| db_error(&path, "record the baseline", e))?;
-        for action in mentioned {
-            acknowledge(&tx, inputs, partner, run, request, action, None, at)
-                .map_err(|e| db_error(&path, "record the baseline", e))?;
+    ) -> Result<u64, Error> {
+        let mut baseline = Baseline::new(self, partner, run, at);
+        for action in &plan.actions {
+            baseline.action(action.clone())?;
         }
-        apply_updates_in(&tx, partner, plan)
-            .map_err(|e| db_error(&path, "record the baseline", e))?;
-        tx.commit()
-            .map_err(|e| db_error(&path, "commit the baseline", e))
+        for update in &plan.updates {
+            baseline.update(update.clone())?;
+        }
+        baseline.finish()
     }
 
     /// Before the first request of a run: records every planned change as pending
@@ -740,7 +728,7 @@ impl Ledger {
             .conn
             .transaction()
             .map_err(|e| db_error(&path, "begin recording the plan", e))?;
-        apply_updates_in(&tx, partner, plan)
+        apply_updates_in(&tx, partner, &plan.updates)
             .map_err(|e| db_error(&path, "update consent times", e))?;
         for action in &plan.actions {
             mark_pending(&tx, inputs, partner, run, action, None)
@@ -759,7 +747,7 @@ impl Ledger {
             .conn
             .transaction()
             .map_err(|e| db_error(&path, "begin the ledger updates", e))?;
-        apply_updates_in(&tx, partner, plan)
+        apply_updates_in(&tx, partner, &plan.updates)
             .map_err(|e| db_error(&path, "update consent times", e))?;
         tx.commit()
             .map_err(|e| db_error(&path, "commit the ledger updates", e))
@@ -813,132 +801,31 @@ impl Ledger {
         .map_err(|e| db_error(&self.path, "read a key", e))
     }
 
-    /// Visits the ledger rows of the `n` keys `key(0..n)` (sorted by channel, then recipient
-    /// bytes, without duplicates), calling `found(i, state)` for each key the ledger holds, in
-    /// order. Either one ordered scan of the partner's rows (a merge join) or one lookup per key,
-    /// whichever reads less; both in one read transaction.
-    pub(crate) fn visit_keys(
-        &self,
-        partner: PartnerId,
-        n: usize,
-        key: &KeyAt<'_>,
-        found: &mut dyn FnMut(usize, KeyState),
-    ) -> Result<(), Error> {
-        let ledger_keys = self.key_count(partner)?;
-        let seek = (n as u64).saturating_mul(SEEK_RATIO) < ledger_keys;
-        self.visit_keys_with(partner, n, key, seek, found)
+    /// The ledger's own connection, to read it in key order ([`Reading::in_order`]).
+    pub fn reading(&self) -> Reading<'_> {
+        Reading {
+            conn: &self.conn,
+            path: &self.path,
+        }
     }
 
-    pub(crate) fn visit_keys_with(
-        &self,
-        partner: PartnerId,
-        n: usize,
-        key: &KeyAt<'_>,
-        seek: bool,
-        found: &mut dyn FnMut(usize, KeyState),
-    ) -> Result<(), Error> {
-        let path = &self.path;
-        let err = |e| db_error(path, "read the ledger", e);
-        self.conn.execute_batch("BEGIN").map_err(err)?;
-        let result = if seek {
-            self.seek_keys(partner, n, key, found)
-        } else {
-            self.scan_keys(partner, n, key, found)
-        };
-        let end = self.conn.execute_batch("COMMIT").map_err(err);
-        result.map_err(err)?;
-        end
-    }
-
-    fn seek_keys(
-        &self,
-        partner: PartnerId,
-        n: usize,
-        key: &KeyAt<'_>,
-        found: &mut dyn FnMut(usize, KeyState),
-    ) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3"
-        ))?;
-        for i in 0..n {
-            let (channel, recipient) = key(i);
-            let text = std::str::from_utf8(recipient).unwrap_or_default();
-            if let Some(state) = stmt
-                .query_row(params![partner.0, channel_code(channel), text], key_state)
-                .optional()?
-            {
-                found(i, state);
-            }
-        }
-        Ok(())
-    }
-
-    fn scan_keys(
-        &self,
-        partner: PartnerId,
-        n: usize,
-        key: &KeyAt<'_>,
-        found: &mut dyn FnMut(usize, KeyState),
-    ) -> rusqlite::Result<()> {
-        if n == 0 {
-            return Ok(());
-        }
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT channel, recipient, {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 ORDER BY channel, recipient"
-        ))?;
-        let mut rows = stmt.query([partner.0])?;
-        let mut i = 0usize;
-        let mut current = key(0);
-        while let Some(row) = rows.next()? {
-            let channel = match channel_of_code(row.get(0)?) {
-                Some(c) => c,
-                None => continue,
-            };
-            let recipient = row.get_ref(1)?.as_bytes()?;
-            // Skip the input keys before this row; stop when all are past.
-            while current < (channel, recipient) {
-                i += 1;
-                if i == n {
-                    return Ok(());
-                }
-                current = key(i);
-            }
-            if current == (channel, recipient) {
-                found(i, key_state_at(row, 2)?);
-                i += 1;
-                if i == n {
-                    return Ok(());
-                }
-                current = key(i);
-            }
-        }
-        Ok(())
-    }
-
-    /// The keys of `partner` with a pending change, sorted like the plan's keys.
-    pub(crate) fn pending_keys(
-        &self,
-        partner: PartnerId,
-    ) -> Result<Vec<(Channel, String, KeyState)>, Error> {
-        let path = &self.path;
-        let err = |e| db_error(path, "read the pending changes", e);
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT channel, recipient, {STATE_COLUMNS} FROM consents INDEXED BY consents_pending WHERE partner_id = ?1 AND pending_steps IS NOT NULL"
-            ))
-            .map_err(err)?;
-        let mut out = Vec::new();
-        let mut rows = stmt.query([partner.0]).map_err(err)?;
-        while let Some(row) = rows.next().map_err(err)? {
-            let Some(channel) = channel_of_code(row.get(0).map_err(err)?) else {
-                continue;
-            };
-            let recipient: String = row.get(1).map_err(err)?;
-            out.push((channel, recipient, key_state_at(row, 2).map_err(err)?));
-        }
-        out.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
-        Ok(out)
+    /// A second connection to the same ledger, for reading it (in one read transaction, a
+    /// snapshot: WAL readers see the ledger as it was when they began) while this handle writes,
+    /// as `--baseline` does when it records keys as the plan goes.
+    pub fn read_connection(&self) -> Result<ReadConnection, Error> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_error(&self.path, "open it for reading", e))?;
+        conn.execute_batch("PRAGMA cache_size = -16384;")
+            .map_err(|e| db_error(&self.path, "configure it", e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| db_error(&self.path, "set its busy timeout", e))?;
+        Ok(ReadConnection {
+            conn,
+            path: self.path.clone(),
+        })
     }
 
     /// The partners the ledger knows, by name.
@@ -1135,11 +1022,273 @@ fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
     }
 }
 
-/// The `i`-th key of a sorted key list: its channel and recipient bytes.
-pub(crate) type KeyAt<'k> = dyn Fn(usize) -> (Channel, &'k [u8]) + 'k;
+/// Keys a `--baseline` records in one transaction (one `requests` row each).
+pub const BASELINE_BATCH: usize = 10_000;
+
+/// `--baseline` as the plan goes ([`Sink`]): the actions of the inputs' keys are recorded as
+/// acknowledged, and the ledger-only updates applied, [`BASELINE_BATCH`] keys a transaction,
+/// so that memory holds one batch, never the whole plan. A run killed part-way leaves whole
+/// batches, each a key's input word acknowledged; a rerun finds those keys unchanged and
+/// records the rest. Pending changes of earlier runs are not recorded (nothing was sent).
+pub struct Baseline<'l> {
+    ledger: &'l mut Ledger,
+    partner: PartnerId,
+    run: RunId,
+    at: i64,
+    actions: Vec<Action>,
+    updates: Vec<Update>,
+    recorded: u64,
+    batch: usize,
+}
+
+impl<'l> Baseline<'l> {
+    pub fn new(ledger: &'l mut Ledger, partner: PartnerId, run: RunId, at: i64) -> Baseline<'l> {
+        Baseline::with_batch(ledger, partner, run, at, BASELINE_BATCH)
+    }
+
+    /// With `batch` keys a transaction (tests).
+    pub fn with_batch(
+        ledger: &'l mut Ledger,
+        partner: PartnerId,
+        run: RunId,
+        at: i64,
+        batch: usize,
+    ) -> Baseline<'l> {
+        Baseline {
+            ledger,
+            partner,
+            run,
+            at,
+            actions: Vec::new(),
+            updates: Vec::new(),
+            recorded: 0,
+            batch: batch.max(1),
+        }
+    }
+
+    /// Keys recorded so far (committed).
+    pub fn recorded(&self) -> u64 {
+        self.recorded
+    }
+
+    /// Commits what is gathered, in one transaction.
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.actions.is_empty() && self.updates.is_empty() {
+            return Ok(());
+        }
+        let path = self.ledger.path.clone();
+        let inputs = &self.ledger.inputs;
+        let tx = self
+            .ledger
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&path, "begin the baseline", e))?;
+        if !self.actions.is_empty() {
+            let request = insert_request(
+                &tx,
+                self.run,
+                Endpoint::Baseline,
+                self.actions.len(),
+                self.at,
+            )
+            .map_err(|e| db_error(&path, "record the baseline", e))?;
+            for action in &self.actions {
+                acknowledge(
+                    &tx,
+                    inputs,
+                    self.partner,
+                    self.run,
+                    request,
+                    action,
+                    None,
+                    self.at,
+                )
+                .map_err(|e| db_error(&path, "record the baseline", e))?;
+            }
+        }
+        apply_updates_in(&tx, self.partner, &self.updates)
+            .map_err(|e| db_error(&path, "record the baseline", e))?;
+        tx.commit()
+            .map_err(|e| db_error(&path, "commit the baseline", e))?;
+        self.recorded += self.actions.len() as u64;
+        self.actions.clear();
+        self.updates.clear();
+        Ok(())
+    }
+
+    fn maybe_flush(&mut self) -> Result<(), Error> {
+        if self.actions.len() + self.updates.len() >= self.batch {
+            self.flush()?;
+            // Between two transactions: a Ctrl-C stops here with whole batches recorded.
+            crate::signals::check()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the last batch; returns the keys recorded.
+    pub fn finish(mut self) -> Result<u64, Error> {
+        self.flush()?;
+        Ok(self.recorded)
+    }
+}
+
+impl Sink for Baseline<'_> {
+    fn action(&mut self, action: Action) -> Result<Option<Action>, Error> {
+        // Only the inputs' words are recorded: an earlier run's pending change was never sent.
+        if matches!(action.origin, Origin::Input { .. }) {
+            self.actions.push(action);
+            self.maybe_flush()?;
+        }
+        Ok(None)
+    }
+
+    fn update(&mut self, update: Update) -> Result<Option<Update>, Error> {
+        self.updates.push(update);
+        self.maybe_flush()?;
+        Ok(None)
+    }
+}
+
+/// A second connection to a ledger, only read ([`Ledger::read_connection`]).
+pub struct ReadConnection {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl ReadConnection {
+    pub fn reading(&self) -> Reading<'_> {
+        Reading {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+}
+
+/// A connection to read a ledger through.
+#[derive(Clone, Copy)]
+pub struct Reading<'c> {
+    conn: &'c Connection,
+    path: &'c Path,
+}
 
 /// How many more ledger keys than input keys make one lookup per key cheaper than a scan.
-const SEEK_RATIO: u64 = 16;
+pub const SEEK_RATIO: u64 = 16;
+
+impl<'c> Reading<'c> {
+    /// The ledger's keys under `partner` (kept as a counter: no scan).
+    pub fn key_count(&self, partner: PartnerId) -> Result<u64, Error> {
+        self.conn
+            .query_row(
+                "SELECT keys FROM partners WHERE partner_id = ?1",
+                [partner.0],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|k| k.unwrap_or(0).max(0) as u64)
+            .map_err(|e| db_error(self.path, "count its keys", e))
+    }
+
+    /// Calls `f` with a cursor over the partner's rows in key order (channel, then recipient
+    /// bytes), all in one read transaction. `seek: false`: every row of the partner (a merge
+    /// join reads them all); `seek: true`: only the rows with a pending change, and
+    /// [`Cursor::lookup`] finds any other key by its primary key (for a small delta of a large
+    /// ledger).
+    pub fn in_order<T>(
+        &self,
+        partner: PartnerId,
+        seek: bool,
+        f: impl FnOnce(&mut Cursor<'_, '_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let path = self.path;
+        let err = |e| db_error(path, "read the ledger", e);
+        self.conn.execute_batch("BEGIN").map_err(err)?;
+        let result = (|| {
+            let sql = if seek {
+                format!(
+                    "SELECT channel, recipient, {STATE_COLUMNS} FROM consents INDEXED BY consents_pending WHERE partner_id = ?1 AND pending_steps IS NOT NULL ORDER BY channel, recipient"
+                )
+            } else {
+                format!(
+                    "SELECT channel, recipient, {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 ORDER BY channel, recipient"
+                )
+            };
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+            let mut lookup = match seek {
+                true => Some(
+                    self.conn
+                        .prepare_cached(&format!(
+                            "SELECT {STATE_COLUMNS} FROM consents WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3"
+                        ))
+                        .map_err(err)?,
+                ),
+                false => None,
+            };
+            let rows = stmt.query([partner.0]).map_err(err)?;
+            let mut cursor = Cursor {
+                rows,
+                lookup: lookup.as_mut(),
+                partner,
+                path,
+            };
+            f(&mut cursor)
+        })();
+        let end = self.conn.execute_batch("COMMIT").map_err(err);
+        let value = result?;
+        end?;
+        Ok(value)
+    }
+}
+
+/// The partner's ledger rows in key order ([`Reading::in_order`]).
+pub struct Cursor<'s, 'c> {
+    rows: rusqlite::Rows<'s>,
+    lookup: Option<&'s mut rusqlite::CachedStatement<'c>>,
+    partner: PartnerId,
+    path: &'c Path,
+}
+
+impl Cursor<'_, '_> {
+    /// The next row: its channel and state, its recipient's bytes in `recipient`.
+    pub fn next(&mut self, recipient: &mut Vec<u8>) -> Result<Option<(Channel, KeyState)>, Error> {
+        let path = self.path;
+        let err = |e| db_error(path, "read the ledger", e);
+        while let Some(row) = self.rows.next().map_err(err)? {
+            let Some(channel) = channel_of_code(row.get(0).map_err(err)?) else {
+                continue;
+            };
+            let bytes = row
+                .get_ref(1)
+                .and_then(|v| v.as_bytes().map_err(rusqlite::Error::from))
+                .map_err(err)?;
+            recipient.clear();
+            recipient.extend_from_slice(bytes);
+            return Ok(Some((channel, key_state_at(row, 2).map_err(err)?)));
+        }
+        Ok(None)
+    }
+
+    /// Whether the cursor only walks the pending rows, other keys being looked up.
+    pub fn seeks(&self) -> bool {
+        self.lookup.is_some()
+    }
+
+    /// A key's row by its primary key (seek mode; `None` in scan mode, where every row comes
+    /// through [`Cursor::next`]).
+    pub fn lookup(&mut self, channel: Channel, recipient: &str) -> Result<Option<KeyState>, Error> {
+        let path = self.path;
+        let partner = self.partner;
+        match self.lookup.as_mut() {
+            Some(stmt) => stmt
+                .query_row(
+                    params![partner.0, channel_code(channel), recipient],
+                    key_state,
+                )
+                .optional()
+                .map_err(|e| db_error(path, "read a key", e)),
+            None => Ok(None),
+        }
+    }
+}
 
 const STATE_COLUMNS: &str = "key_id, permission, consent_at, sent_at, pending_permission, pending_consent_at, pending_steps, pending_refused, pending_input, pending_line";
 
@@ -1268,11 +1417,14 @@ fn current(
 }
 
 fn new_key_id(tx: &Transaction<'_>, partner: PartnerId) -> rusqlite::Result<i64> {
+    // Read, then bumped (not `UPDATE … RETURNING`: SQLite gathers RETURNING rows in a temporary
+    // table, whose page cache is allocated and freed on every call, at a high system-time cost
+    // for a baseline of millions of keys).
     let id: i64 = tx
-        .prepare_cached(
-            "UPDATE meta SET value = value + 1 WHERE name = 'next_key_id' RETURNING value - 1",
-        )?
+        .prepare_cached("SELECT value FROM meta WHERE name = 'next_key_id'")?
         .query_row([], |r| r.get(0))?;
+    tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE name = 'next_key_id'")?
+        .execute([])?;
     tx.prepare_cached("UPDATE partners SET keys = keys + 1 WHERE partner_id = ?1")?
         .execute([partner.0])?;
     Ok(id)
@@ -1422,7 +1574,11 @@ fn mark_pending(
     Ok(())
 }
 
-fn apply_updates_in(tx: &Transaction<'_>, partner: PartnerId, plan: &Plan) -> rusqlite::Result<()> {
+fn apply_updates_in(
+    tx: &Transaction<'_>,
+    partner: PartnerId,
+    updates: &[Update],
+) -> rusqlite::Result<()> {
     let mut later = tx.prepare_cached(
         "UPDATE consents SET consent_at = ?4 WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3 AND consent_at < ?4",
     )?;
@@ -1431,7 +1587,7 @@ fn apply_updates_in(tx: &Transaction<'_>, partner: PartnerId, plan: &Plan) -> ru
              pending_refused = NULL, pending_input = NULL, pending_line = NULL
          WHERE partner_id = ?1 AND channel = ?2 AND recipient = ?3",
     )?;
-    for update in &plan.updates {
+    for update in updates {
         let key = params![
             partner.0,
             channel_code(update.channel),

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 use super::plan::{Action, Origin, Plan, Planner};
-use super::store::{Endpoint, Ledger, PartnerId, RunId};
+use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId};
 use super::{Step, channel_code};
 use crate::cli::SendArgs;
-use crate::engine::second_pass;
+use crate::engine::{second_pass, second_pass_where};
 use crate::error::Error;
 use crate::insider::client::Endpoint as ApiEndpoint;
 use crate::insider::session::{self, Ack, Acknowledge, Destination, Kind, Refused, Session, Shape};
@@ -27,7 +27,7 @@ use crate::printer::Printer;
 use crate::record::{Permission, Record};
 use crate::report::Upload;
 use crate::report::progress::Progress;
-use crate::resolve::{Pos, Resolution};
+use crate::resolve::{Pos, Resolution, Selection};
 use crate::spool::Spool;
 
 impl From<ApiEndpoint> for Endpoint {
@@ -47,7 +47,7 @@ pub struct Planned {
     pub plan: Plan,
     /// The record sent for `plan.actions[i]`: the input's record, or one built from the action
     /// for a pending change of an earlier run that today's inputs do not mention.
-    records: Vec<Record>,
+    records: Vec<Option<Record>>,
     /// Where `plan.actions[i]` came from: its input position, or `(inputs, i + 1)` for an
     /// earlier run's pending change (named [`EARLIER`] in the rejects file).
     positions: Vec<Pos>,
@@ -69,11 +69,7 @@ pub fn plan_inputs(
     inputs: usize,
 ) -> Result<Planned, Error> {
     let again = spool.try_clone()?;
-    let mut planner = Planner::with_capacity(usize::try_from(resolution.records()).unwrap_or(0));
-    second_pass(spool, jobs, resolution, false, None, |pos, record, _| {
-        crate::signals::check()?;
-        planner.push(pos, record)
-    })?;
+    let planner = fill_planner(spool, jobs, resolution)?;
     // A partner the ledger does not know has no rows: nothing is acknowledged for any key.
     // Withheld keys are never planned: not even an earlier run's pending change of them.
     let withheld = |channel: crate::record::Channel, recipient: &str| {
@@ -82,11 +78,11 @@ pub fn plan_inputs(
     let plan = planner.plan_except(ledger, partner.unwrap_or(PartnerId(-1)), &withheld)?;
     let mut positions = Vec::with_capacity(plan.actions.len());
     let mut by_pos = HashMap::with_capacity(plan.actions.len());
-    let mut wanted = 0usize;
+    let mut wanted = Selection::default();
     for (i, action) in plan.actions.iter().enumerate() {
         let pos = match action.origin {
             Origin::Input { file, line } => {
-                wanted += 1;
+                wanted.insert(Pos::new(file, line));
                 Pos::new(file, line)
             }
             Origin::Earlier { .. } => Pos::new(inputs, i as u64 + 1),
@@ -95,12 +91,14 @@ pub fn plan_inputs(
         by_pos.insert(pos, i);
     }
     let mut records: Vec<Option<Record>> = vec![None; plan.actions.len()];
-    if wanted > 0 {
-        second_pass(
+    if !wanted.is_empty() {
+        // Only the actions' records are decoded (a daily delta's are few).
+        let pick = |pos: Pos| wanted.contains(pos.file(), pos.line());
+        second_pass_where(
             again.rewound()?,
             jobs,
-            resolution,
-            false,
+            &pick,
+            &|pos, _| pick(pos),
             None,
             |pos, record, _| {
                 crate::signals::check()?;
@@ -111,17 +109,53 @@ pub fn plan_inputs(
             },
         )?;
     }
-    let records = records
-        .into_iter()
-        .zip(&plan.actions)
-        .map(|(r, a)| r.unwrap_or_else(|| record_of(a)))
-        .collect();
+    // In place: no second vector of every record.
+    for (r, a) in records.iter_mut().zip(&plan.actions) {
+        if r.is_none() {
+            *r = Some(record_of(a));
+        }
+    }
     Ok(Planned {
         plan,
         records,
         positions,
         by_pos,
     })
+}
+
+/// Every resolved record of the spool, pushed into a planner (sorted on disk when large).
+fn fill_planner(spool: Spool, jobs: usize, resolution: &Resolution) -> Result<Planner, Error> {
+    let mut planner = Planner::new();
+    second_pass(spool, jobs, resolution, false, None, |pos, record, _| {
+        crate::signals::check()?;
+        planner.push(pos, record)
+    })?;
+    Ok(planner)
+}
+
+/// `--baseline`: every resolved record planned against the ledger and recorded as acknowledged
+/// as the plan goes, in batched transactions ([`Baseline`]), so that memory never holds every
+/// key's action. Returns the plan (its counts and stale warnings; no actions) and the keys
+/// recorded. The ledger is read through a second connection, a snapshot of the ledger as it
+/// was before the baseline began.
+pub fn baseline_inputs(
+    ledger: &mut Ledger,
+    partner: PartnerId,
+    run: RunId,
+    spool: Spool,
+    jobs: usize,
+    resolution: &Resolution,
+    at: i64,
+) -> Result<(Plan, u64), Error> {
+    let planner = fill_planner(spool, jobs, resolution)?;
+    let withheld = |channel: crate::record::Channel, recipient: &str| {
+        resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
+    };
+    let reader = ledger.read_connection()?;
+    let mut baseline = Baseline::new(ledger, partner, run, at);
+    let plan = planner.plan_into(reader.reading(), partner, None, &withheld, &mut baseline)?;
+    let recorded = baseline.finish()?;
+    Ok((plan, recorded))
 }
 
 /// The record of an action whose input is not at hand: its key, word and consent time.
@@ -152,15 +186,22 @@ impl Planned {
         kinds
     }
 
-    /// The position and record of every action `keep` keeps, in plan order.
-    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<(Pos, Record)> {
+    /// The indices of the actions `keep` keeps, in plan order (their records are borrowed
+    /// when sent, not copied).
+    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<usize> {
         self.plan
             .actions
             .iter()
             .enumerate()
             .filter(|(_, a)| keep(a))
-            .map(|(i, _)| (self.positions[i], self.records[i].clone()))
+            .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The position and record of action `i`.
+    fn item(&self, i: usize) -> Option<(Pos, &Record)> {
+        let record = self.records.get(i)?.as_ref()?;
+        Some((*self.positions.get(i)?, record))
     }
 }
 
@@ -422,8 +463,8 @@ pub fn send_plan(
             session.send(
                 shape,
                 Box::new(move |each| {
-                    for (pos, record) in &items {
-                        if !each(*pos, record) {
+                    for (pos, record) in items.iter().filter_map(|&i| planned.item(i)) {
+                        if !each(pos, record) {
                             break;
                         }
                     }

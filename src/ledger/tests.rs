@@ -774,7 +774,7 @@ fn baseline_records_the_state_without_sending() {
         .push_key(Pos::new(0, 2), Channel::Email, "b@x.com", Onay, T0)
         .expect("push");
     let plan = planner.plan(&l, p).expect("plan");
-    l.baseline(p, run, &plan, NOW).expect("baseline");
+    assert_eq!(l.baseline(p, run, &plan, NOW).expect("baseline"), 2);
     assert_eq!(word(&l, p, "a@x.com"), Some((Ret, T0)));
     let state = l
         .state(p, Channel::Email, "a@x.com")
@@ -803,6 +803,297 @@ fn partners_have_their_own_keys() {
     let (plan, sent) = sync_day(&mut l, b, &[email("x@x.com", Ret, T0)], &never);
     assert_eq!(plan.counts.new, 1);
     assert_eq!(sent.len(), 2);
+}
+
+// ---- bounded memory: the plan through the disk, the baseline in batches ----
+
+/// A day of `n` keys over two channels, with every kind of row: new, unchanged, later and
+/// earlier times, flips both ways, stale words, and keys pushed twice.
+fn mixed_day(n: usize, day: i64) -> Vec<(Channel, String, Permission, i64)> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let (c, r) = if i % 4 == 3 {
+            (Channel::Sms, format!("90532{:07}", i * 7919 % 10_000_000))
+        } else {
+            // Long shared prefixes, so that the 16-byte prefix of the sort key often ties.
+            (
+                Channel::Email,
+                format!("customer.name.{:06}@example.com", i * 7919 % 1_000_003),
+            )
+        };
+        let h = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+        let p = if (h + day as u64) % 5 < 2 { Ret } else { Onay };
+        let t = T0 + (h % 7) as i64 + day * ((h % 3) as i64 - 1);
+        out.push((c, r.clone(), p, t));
+        if h.is_multiple_of(11) {
+            let other = if p == Ret { Onay } else { Ret };
+            out.push((c, r, other, t + (h % 2) as i64 - 1));
+        }
+    }
+    out
+}
+
+fn push_all(planner: &mut Planner, rows: &[(Channel, String, Permission, i64)]) {
+    for (i, (c, r, p, t)) in rows.iter().enumerate() {
+        planner
+            .push_key(Pos::new(i % 3, i as u64 + 1), *c, r, *p, *t)
+            .expect("push");
+    }
+}
+
+/// A ledger with keys acknowledged, some refused (pending, refused) and some left pending.
+fn ledger_with_history(dir: &Path) -> (Ledger, PartnerId) {
+    let mut l = ledger(dir);
+    let p = l.partner("acme").expect("partner");
+    let day1: Vec<In> = mixed_day(3000, 0)
+        .into_iter()
+        .map(|(c, r, p, t)| (c, &*Box::leak(r.into_boxed_str()), p, t))
+        .collect();
+    let refuse = |a: &Action, s: Step| a.recipient.len().is_multiple_of(5) && s == Step::Upsert;
+    sync_day(&mut l, p, &day1, &refuse);
+    // A second run stopped after planning: its changes stay pending, unacknowledged.
+    let run = l
+        .begin_run(p, RunMode::Sync, &["d2.csv".into()], NOW)
+        .expect("run");
+    let mut planner = Planner::new();
+    push_all(&mut planner, &mixed_day(1500, 2));
+    let plan = planner.plan(&l, p).expect("plan");
+    assert!(!plan.actions.is_empty());
+    l.begin_sending(p, run, &plan).expect("begin");
+    (l, p)
+}
+
+/// Inputs larger than the planner's memory buffer (sorted runs on disk, merged) give exactly
+/// the plan of inputs sorted in memory, with either read strategy.
+#[test]
+fn a_plan_through_the_disk_is_the_plan_made_in_memory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (l, p) = ledger_with_history(dir.path());
+    let held = |c: Channel, r: &str| c == Channel::Email && r.ends_with("17@example.com");
+    // The caller never pushes a withheld key (the resolution leaves it out).
+    let rows: Vec<_> = mixed_day(4000, 3)
+        .into_iter()
+        .filter(|(c, r, _, _)| !held(*c, r))
+        .collect();
+    let plan = |bytes: usize, seek: Option<bool>| {
+        let spill = tempfile::tempdir().expect("spill dir");
+        let mut planner = Planner::with_buffer(spill.path(), bytes);
+        push_all(&mut planner, &rows);
+        let runs = planner.runs();
+        let plan = planner.plan_with(&l, p, seek, &held).expect("plan");
+        (plan, runs)
+    };
+    let (in_memory, runs) = plan(PLAN_BUFFER, None);
+    assert_eq!(runs, 0);
+    let c = in_memory.counts;
+    assert!(
+        c.new > 0 && c.opt_in > 0 && c.opt_out > 0 && c.stale > 0 && c.unchanged > 0,
+        "{c:?}"
+    );
+    assert!(c.pending > 0, "{c:?}");
+    assert!(!in_memory.updates.is_empty());
+    for (bytes, seek) in [(4096, None), (4096, Some(true)), (1500, Some(false))] {
+        let (spilled, runs) = plan(bytes, seek);
+        assert!(runs > 10, "{bytes} bytes: only {runs} runs");
+        assert_eq!(spilled, in_memory, "{bytes} bytes, seek {seek:?}");
+    }
+    // Actions come in the ledger's key order, each key once.
+    let keys: Vec<(i64, &str)> = in_memory
+        .actions
+        .iter()
+        .map(|a| (channel_code(a.channel), a.recipient.as_str()))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    // Withheld keys are never planned, not even their pending changes (which exist).
+    let pending_held = l
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM consents WHERE pending_steps IS NOT NULL AND recipient LIKE '%17@example.com'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("count");
+    assert!(pending_held > 0);
+    assert!(
+        in_memory
+            .actions
+            .iter()
+            .all(|a| !held(a.channel, &a.recipient))
+    );
+}
+
+/// Every row of `consents` and `audit` under `partner`, as text, for comparing ledgers.
+fn dump(l: &Ledger) -> (Vec<String>, Vec<String>) {
+    let rows = |sql: &str| -> Vec<String> {
+        let mut stmt = l.connection().prepare(sql).expect("prepare");
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| format!("{:?}", r.get_ref(i).expect("col")))
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    };
+    (
+        rows("SELECT * FROM consents ORDER BY partner_id, channel, recipient"),
+        rows(
+            "SELECT c.recipient, a.permission, a.consent_at, a.line FROM audit a JOIN consents c USING (key_id) JOIN requests r USING (request_id) WHERE r.endpoint_id = 0 ORDER BY c.recipient",
+        ),
+    )
+}
+
+/// The baseline written as the merge goes, in batches, leaves the ledger the baseline of the
+/// whole plan leaves (pending changes, stale words and updates included).
+#[test]
+fn a_streamed_baseline_records_what_the_whole_plan_records() {
+    let rows = mixed_day(2500, 4);
+    let run_baseline = |streamed: bool| {
+        let dir = tempfile::tempdir().expect("dir");
+        let (mut l, p) = ledger_with_history(dir.path());
+        let run = l
+            .begin_run(p, RunMode::Baseline, &["full.csv".into()], NOW)
+            .expect("run");
+        let mut planner = Planner::with_buffer(dir.path(), 8192);
+        push_all(&mut planner, &rows);
+        let (plan, recorded) = if streamed {
+            let reader = l.read_connection().expect("reader");
+            let mut baseline = Baseline::with_batch(&mut l, p, run, NOW, 97);
+            let plan = planner
+                .plan_into(reader.reading(), p, None, &|_, _| false, &mut baseline)
+                .expect("plan");
+            assert!(plan.actions.is_empty() && plan.updates.is_empty());
+            (plan, baseline.finish().expect("finish"))
+        } else {
+            let plan = planner.plan(&l, p).expect("plan");
+            let recorded = l.baseline(p, run, &plan, NOW).expect("baseline");
+            (plan, recorded)
+        };
+        let requests: i64 = l
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM requests WHERE endpoint_id = 0",
+                [],
+                |r| r.get(0),
+            )
+            .expect("requests");
+        (dump(&l), plan.counts, plan.stale, recorded, requests)
+    };
+    let (whole, counts, stale, recorded, _) = run_baseline(false);
+    let (streamed, s_counts, s_stale, s_recorded, requests) = run_baseline(true);
+    assert!(recorded > 500, "{recorded}");
+    assert_eq!(s_recorded, recorded);
+    assert_eq!((s_counts, s_stale), (counts, stale));
+    assert_eq!(streamed, whole);
+    assert!(requests > 5, "one request a batch: {requests}");
+}
+
+/// A sink that stops the run (as a kill or Ctrl-C would) after `left` actions reach it.
+struct StopAfter<'b, 'l> {
+    inner: &'b mut Baseline<'l>,
+    left: usize,
+}
+
+impl Sink for StopAfter<'_, '_> {
+    fn action(&mut self, action: Action) -> Result<Option<Action>, crate::error::Error> {
+        if self.left == 0 {
+            return Err(crate::error::Error::Interrupted);
+        }
+        self.left -= 1;
+        self.inner.action(action)
+    }
+    fn update(&mut self, update: Update) -> Result<Option<Update>, crate::error::Error> {
+        self.inner.update(update)
+    }
+}
+
+/// A baseline stopped part-way leaves whole batches, each key with the input's resolved word
+/// (never another), and a rerun completes it: the ledger is then the uninterrupted baseline's.
+#[test]
+fn a_baseline_stopped_part_way_and_rerun_completes_correctly() {
+    let rows = mixed_day(3000, 5);
+    let words = |rows: &[(Channel, String, Permission, i64)]| {
+        let mut w: BTreeMap<(i64, String), (Permission, i64)> = BTreeMap::new();
+        for (c, r, p, t) in rows {
+            let k = (channel_code(*c), r.clone());
+            let keep = w
+                .get(&k)
+                .is_some_and(|&(kp, kt)| !supersedes(*p, *t, kp, kt));
+            if !keep {
+                w.insert(k, (*p, *t));
+            }
+        }
+        w
+    };
+    let resolved = words(&rows);
+    let baseline = |l: &mut Ledger, p: PartnerId, stop: Option<usize>| {
+        let run = l
+            .begin_run(p, RunMode::Baseline, &["full.csv".into()], NOW)
+            .expect("run");
+        let mut planner = Planner::with_buffer(std::env::temp_dir(), 16384);
+        push_all(&mut planner, &rows);
+        let reader = l.read_connection().expect("reader");
+        let mut baseline = Baseline::with_batch(l, p, run, NOW, 250);
+        let result = match stop {
+            Some(left) => planner.plan_into(
+                reader.reading(),
+                p,
+                None,
+                &|_, _| false,
+                &mut StopAfter {
+                    inner: &mut baseline,
+                    left,
+                },
+            ),
+            None => planner.plan_into(reader.reading(), p, None, &|_, _| false, &mut baseline),
+        };
+        match result {
+            Ok(_) => Ok(baseline.finish().expect("finish")),
+            // Killed: the batch being gathered is lost, never committed.
+            Err(e) => Err((e, baseline.recorded())),
+        }
+    };
+
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let (err, recorded) = baseline(&mut l, p, Some(1234)).expect_err("stopped");
+    assert!(matches!(err, crate::error::Error::Interrupted));
+    assert_eq!(recorded, 1000, "whole batches of 250 only");
+    drop(l);
+    let mut l = ledger(dir.path());
+    assert_eq!(l.key_count(p).expect("keys"), 1000);
+    for ((code, r), w) in &resolved {
+        let c = channel_of_code(*code).expect("channel");
+        if let Some(s) = l.state(p, c, r).expect("state") {
+            assert_eq!(s.permission.zip(s.consent_at), Some(*w), "{r}");
+            assert_eq!(s.pending, None, "{r}");
+        }
+    }
+    let rerun = baseline(&mut l, p, None).expect("rerun");
+    assert_eq!(rerun as usize, resolved.len() - 1000);
+
+    let other = tempfile::tempdir().expect("dir");
+    let mut whole = ledger(other.path());
+    let q = whole.partner("acme").expect("partner");
+    baseline(&mut whole, q, None).expect("baseline");
+    assert_eq!(l.key_count(p).expect("keys"), resolved.len() as u64);
+    for ((code, r), w) in &resolved {
+        let c = channel_of_code(*code).expect("channel");
+        let s = l.state(p, c, r).expect("state").expect("row");
+        assert_eq!(s.permission.zip(s.consent_at), Some(*w), "{r}");
+        assert_eq!(s.pending, None, "{r}");
+    }
+    assert_eq!(dump(&l).0.len(), dump(&whole).0.len());
+    // The next day's same file sends nothing.
+    let same: Vec<In> = rows
+        .iter()
+        .map(|(c, r, p, t)| (*c, &*Box::leak(r.clone().into_boxed_str()), *p, *t))
+        .collect();
+    let (_, sent) = sync_day(&mut l, p, &same, &never);
+    assert!(sent.is_empty(), "{} sent", sent.len());
 }
 
 // ---- the model ----

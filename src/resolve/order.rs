@@ -19,11 +19,15 @@
 //! number), `length: u32 LE` and the line's bytes. Its count and XXH3-64 checksum are kept in
 //! memory and checked when it has been read back, so a damaged run is an error, never a
 //! reordered or changed consent.
+//!
+//! The order is a type parameter ([`Order`]): [`ByTime`] above, or another one that compares
+//! the two words of a [`Place`] and then, on a tie, the lines themselves (the sync's planner
+//! sorts its records by recipient this way, `crate::ledger::plan`).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -40,12 +44,36 @@ pub const FAN_IN: usize = 64;
 /// Read and write buffer of a run.
 const RUN_BUFFER: usize = 64 << 10;
 
-/// A line's place in the order: timestamp, then ONAY before RET, then push order.
+/// A line's place in the order. For [`ByTime`]: timestamp, then ONAY before RET, then push
+/// order. Other orders give both words their own meaning (e.g. a key's first 16 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Place {
-    timestamp: i64,
-    /// Bit 63: RET; below it, the sequence number.
-    rank: u64,
+pub struct Place {
+    pub timestamp: i64,
+    /// [`ByTime`]: bit 63 RET; below it, the sequence number.
+    pub rank: u64,
+}
+
+/// The order of a [`Sorter`]: a total order of (place, line) pairs.
+pub trait Order {
+    /// Whether the sorter puts the push sequence number in the low bits of `rank` (so that equal
+    /// places keep their push order); otherwise `rank` is taken as pushed.
+    const SEQUENCED: bool;
+    /// What the sorting is for, in messages ("cannot write a temporary file … to {PURPOSE}"): a
+    /// catalogue key (`order-purpose-…`).
+    const PURPOSE: &'static str;
+    fn cmp(a: &Place, a_line: &[u8], b: &Place, b_line: &[u8]) -> Ordering;
+}
+
+/// Time order (the default): the place alone decides.
+pub struct ByTime;
+
+impl Order for ByTime {
+    const SEQUENCED: bool = true;
+    const PURPOSE: &'static str = "order-purpose-history";
+    #[inline]
+    fn cmp(a: &Place, _: &[u8], b: &Place, _: &[u8]) -> Ordering {
+        a.cmp(b)
+    }
 }
 
 const RET_BIT: u64 = 1 << 63;
@@ -60,9 +88,9 @@ struct Entry {
 
 const ENTRY: usize = std::mem::size_of::<Entry>();
 
-/// Sorts lines by time on disk when they do not fit in memory. Push lines in input order, then
-/// [`Sorter::finish`] hands them back in time order.
-pub struct Sorter {
+/// Sorts lines by time (or by another [`Order`]) on disk when they do not fit in memory. Push
+/// lines in input order, then [`Sorter::finish`] hands them back in order.
+pub struct Sorter<O: Order = ByTime> {
     dir: PathBuf,
     budget: usize,
     fan_in: usize,
@@ -71,6 +99,7 @@ pub struct Sorter {
     entries: Vec<Entry>,
     /// Spilled runs with their merge level (0: written from memory; n+1: merged from level n).
     runs: Vec<(u32, Run)>,
+    order: PhantomData<O>,
 }
 
 impl Default for Sorter {
@@ -88,20 +117,7 @@ impl Sorter {
     /// A sorter holding about `budget` bytes in memory, spilling to `dir`, merging at most
     /// `fan_in` runs at a time (at least 2).
     pub fn with_limits(dir: impl Into<PathBuf>, budget: usize, fan_in: usize) -> Sorter {
-        Sorter {
-            dir: dir.into(),
-            budget: budget.max(2 * ENTRY),
-            fan_in: fan_in.max(2),
-            seq: 0,
-            arena: Vec::new(),
-            entries: Vec::new(),
-            runs: Vec::new(),
-        }
-    }
-
-    /// How many runs went to disk so far (for tests and measurements).
-    pub fn runs(&self) -> usize {
-        self.runs.len()
+        Sorter::ordered(dir, budget, fan_in)
     }
 
     /// Adds a line (its bytes as they will be written) of a row at `timestamp` with `permission`.
@@ -111,9 +127,51 @@ impl Sorter {
         permission: Permission,
         line: &[u8],
     ) -> Result<(), Error> {
+        let ret = if permission == Permission::Ret {
+            RET_BIT
+        } else {
+            0
+        };
+        self.push_at(timestamp, ret, line)
+    }
+}
+
+impl<O: Order> Sorter<O> {
+    /// A sorter in the order `O`, holding about `budget` bytes in memory, spilling to `dir`,
+    /// merging at most `fan_in` runs at a time (at least 2).
+    pub fn ordered(dir: impl Into<PathBuf>, budget: usize, fan_in: usize) -> Sorter<O> {
+        Sorter {
+            dir: dir.into(),
+            budget: budget.max(2 * ENTRY),
+            fan_in: fan_in.max(2),
+            seq: 0,
+            arena: Vec::new(),
+            entries: Vec::new(),
+            runs: Vec::new(),
+            order: PhantomData,
+        }
+    }
+
+    /// Lines pushed so far.
+    pub fn len(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seq == 0
+    }
+
+    /// How many runs went to disk so far (for tests and measurements).
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Adds a line at the place (`first`, `rank`); with [`Order::SEQUENCED`], the push sequence
+    /// number is or-ed into `rank`.
+    pub fn push_at(&mut self, first: i64, rank: u64, line: &[u8]) -> Result<(), Error> {
         let Ok(len) = u32::try_from(line.len()) else {
             return Err(Error::io(
-                crate::tr!("err-order-line"),
+                crate::tr!("err-order-line", purpose = purpose::<O>()),
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     crate::tr!("err-order-line-why"),
@@ -134,15 +192,13 @@ impl Sorter {
         if self.arena.len() + line.len() > u32::MAX as usize {
             self.spill()?;
         }
-        let rank = self.seq
-            | if permission == Permission::Ret {
-                RET_BIT
-            } else {
-                0
-            };
+        let rank = if O::SEQUENCED { rank | self.seq } else { rank };
         self.seq += 1;
         self.entries.push(Entry {
-            place: Place { timestamp, rank },
+            place: Place {
+                timestamp: first,
+                rank,
+            },
             start: self.arena.len() as u32,
             len,
         });
@@ -153,9 +209,16 @@ impl Sorter {
 
     /// Sorts the lines in memory and writes them out as a run; merges runs when `fan_in` of one
     /// level have gathered, so no more than `fan_in` runs a level are ever open.
+    fn sort_in_memory(&mut self) {
+        let arena = &self.arena;
+        self.entries.sort_unstable_by(|a, b| {
+            O::cmp(&a.place, line_of(arena, a), &b.place, line_of(arena, b))
+        });
+    }
+
     fn spill(&mut self) -> Result<(), Error> {
-        self.entries.sort_unstable_by_key(|e| e.place);
-        let mut run = RunWriter::new(&self.dir)?;
+        self.sort_in_memory();
+        let mut run = RunWriter::<O>::new(&self.dir)?;
         for e in &self.entries {
             run.write(e.place, line_of(&self.arena, e))?;
         }
@@ -175,7 +238,7 @@ impl Sorter {
                 break;
             }
             let group: Vec<Run> = self.runs.drain(n - self.fan_in..).map(|(_, r)| r).collect();
-            let merged = merge_into_run(&self.dir, group)?;
+            let merged = merge_into_run::<O>(&self.dir, group)?;
             self.runs.push((level + 1, merged));
         }
         Ok(())
@@ -183,7 +246,7 @@ impl Sorter {
 
     /// Hands every line pushed to `each`, in time order.
     pub fn finish(mut self, mut each: impl FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
-        self.entries.sort_unstable_by_key(|e| e.place);
+        self.sort_in_memory();
         if self.runs.is_empty() {
             // Everything fitted in memory: no file was ever written.
             for e in &self.entries {
@@ -194,12 +257,12 @@ impl Sorter {
         // The lines in memory are one more source: leave room for them.
         while self.runs.len() >= self.fan_in {
             let group: Vec<Run> = self.runs.drain(..self.fan_in).map(|(_, r)| r).collect();
-            let merged = merge_into_run(&self.dir, group)?;
+            let merged = merge_into_run::<O>(&self.dir, group)?;
             self.runs.push((u32::MAX, merged));
         }
         let mut sources = Vec::with_capacity(self.runs.len() + 1);
         for (_, run) in self.runs.drain(..) {
-            sources.push(Source::open(run, &self.dir)?);
+            sources.push(Source::<O>::open(run, &self.dir)?);
         }
         let Sorter { arena, entries, .. } = self;
         sources.push(Source::Memory {
@@ -207,7 +270,7 @@ impl Sorter {
             arena,
             at: 0,
         });
-        merge(sources, |_, line| each(line))
+        merge::<O>(sources, |_, line| each(line))
     }
 }
 
@@ -220,31 +283,60 @@ fn dir_name(dir: &Path) -> String {
     dir.display().to_string()
 }
 
-fn write_error(dir: &Path, e: io::Error) -> Error {
-    Error::io(crate::tr!("err-order-write", dir = dir_name(dir)), e)
+fn write_error<O: Order>(dir: &Path, e: io::Error) -> Error {
+    Error::io(
+        crate::tr!(
+            "err-order-write",
+            dir = dir_name(dir),
+            purpose = purpose::<O>()
+        ),
+        e,
+    )
 }
 
-fn read_error(dir: &Path, e: io::Error) -> Error {
-    Error::io(crate::tr!("err-order-read", dir = dir_name(dir)), e)
+fn read_error<O: Order>(dir: &Path, e: io::Error) -> Error {
+    Error::io(
+        crate::tr!(
+            "err-order-read",
+            dir = dir_name(dir),
+            purpose = purpose::<O>()
+        ),
+        e,
+    )
+}
+
+/// What a sort is for, in the run's language ([`Order::PURPOSE`] is its catalogue key).
+fn purpose<O: Order>() -> String {
+    crate::i18n::lang().t(O::PURPOSE)
 }
 
 /// A run being written.
-struct RunWriter<'a> {
+struct RunWriter<'a, O: Order> {
     dir: &'a Path,
     out: BufWriter<File>,
     hash: Xxh3,
     count: u64,
+    order: PhantomData<O>,
 }
 
-impl<'a> RunWriter<'a> {
-    fn new(dir: &'a Path) -> Result<RunWriter<'a>, Error> {
-        let file = tempfile::tempfile_in(dir)
-            .map_err(|e| Error::io(crate::tr!("err-order-create", dir = dir_name(dir)), e))?;
+impl<'a, O: Order> RunWriter<'a, O> {
+    fn new(dir: &'a Path) -> Result<RunWriter<'a, O>, Error> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| {
+            Error::io(
+                crate::tr!(
+                    "err-order-create",
+                    dir = dir_name(dir),
+                    purpose = purpose::<O>()
+                ),
+                e,
+            )
+        })?;
         Ok(RunWriter {
             dir,
             out: BufWriter::with_capacity(RUN_BUFFER, file),
             hash: Xxh3::new(),
             count: 0,
+            order: PhantomData,
         })
     }
 
@@ -259,7 +351,7 @@ impl<'a> RunWriter<'a> {
         self.out
             .write_all(&head)
             .and_then(|()| self.out.write_all(line))
-            .map_err(|e| write_error(self.dir, e))
+            .map_err(|e| write_error::<O>(self.dir, e))
     }
 
     fn finish(self) -> Result<Run, Error> {
@@ -267,9 +359,9 @@ impl<'a> RunWriter<'a> {
         let mut file = self
             .out
             .into_inner()
-            .map_err(|e| write_error(dir, e.into_error()))?;
+            .map_err(|e| write_error::<O>(dir, e.into_error()))?;
         file.seek(SeekFrom::Start(0))
-            .map_err(|e| write_error(dir, e))?;
+            .map_err(|e| write_error::<O>(dir, e))?;
         Ok(Run {
             file,
             count: self.count,
@@ -286,7 +378,7 @@ struct Run {
 }
 
 /// A run being read back.
-struct RunReader {
+struct RunReader<O: Order> {
     dir: PathBuf,
     input: BufReader<File>,
     left: u64,
@@ -294,15 +386,16 @@ struct RunReader {
     expected: u64,
     place: Option<Place>,
     line: Vec<u8>,
+    order: PhantomData<O>,
 }
 
-impl RunReader {
+impl<O: Order> RunReader<O> {
     /// Reads the next line, or checks the run once it is all read.
     fn advance(&mut self) -> Result<(), Error> {
         if self.left == 0 {
             self.place = None;
             if self.hash.digest() != self.expected {
-                return Err(read_error(
+                return Err(read_error::<O>(
                     &self.dir,
                     io::Error::new(io::ErrorKind::InvalidData, crate::tr!("err-order-checksum")),
                 ));
@@ -312,7 +405,7 @@ impl RunReader {
         let mut head = [0u8; 20];
         self.input
             .read_exact(&mut head)
-            .map_err(|e| read_error(&self.dir, e))?;
+            .map_err(|e| read_error::<O>(&self.dir, e))?;
         let word = |r: std::ops::Range<usize>| {
             let mut b = [0u8; 8];
             b[..r.len()].copy_from_slice(&head[r]);
@@ -325,7 +418,7 @@ impl RunReader {
         self.line.resize(len, 0);
         self.input
             .read_exact(&mut self.line)
-            .map_err(|e| read_error(&self.dir, e))?;
+            .map_err(|e| read_error::<O>(&self.dir, e))?;
         self.hash.update(&head);
         self.hash.update(&self.line);
         self.left -= 1;
@@ -335,17 +428,17 @@ impl RunReader {
 }
 
 /// Where the merge takes its next line from.
-enum Source {
+enum Source<O: Order> {
     Memory {
         entries: Vec<Entry>,
         arena: Vec<u8>,
         at: usize,
     },
-    Run(Box<RunReader>),
+    Run(Box<RunReader<O>>),
 }
 
-impl Source {
-    fn open(run: Run, dir: &Path) -> Result<Source, Error> {
+impl<O: Order> Source<O> {
+    fn open(run: Run, dir: &Path) -> Result<Source<O>, Error> {
         let mut reader = Box::new(RunReader {
             dir: dir.to_path_buf(),
             input: BufReader::with_capacity(RUN_BUFFER, run.file),
@@ -354,6 +447,7 @@ impl Source {
             expected: run.hash,
             place: None,
             line: Vec::new(),
+            order: PhantomData,
         });
         reader.advance()?;
         Ok(Source::Run(reader))
@@ -387,27 +481,56 @@ impl Source {
     }
 }
 
-/// The k-way merge: every line of `sources`, in order, to `each`.
-fn merge(
-    mut sources: Vec<Source>,
+/// The k-way merge: every line of `sources`, in order, to `each`. A binary min-heap of source
+/// indices, ordered by each source's current (place, line) and then by index.
+fn merge<O: Order>(
+    mut sources: Vec<Source<O>>,
     mut each: impl FnMut(Place, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut heap = BinaryHeap::with_capacity(sources.len());
-    for (i, s) in sources.iter().enumerate() {
-        if let Some(p) = s.place() {
-            heap.push(Reverse((p, i)));
+    let less = |sources: &[Source<O>], i: usize, j: usize| -> bool {
+        let (a, b) = (&sources[i], &sources[j]);
+        match (a.place(), b.place()) {
+            (Some(pa), Some(pb)) => O::cmp(&pa, a.line(), &pb, b.line()).then(i.cmp(&j)).is_lt(),
+            _ => false,
         }
+    };
+    let mut heap: Vec<usize> = (0..sources.len())
+        .filter(|&i| sources[i].place().is_some())
+        .collect();
+    let sift_down = |heap: &mut Vec<usize>, sources: &[Source<O>], mut at: usize| {
+        loop {
+            let (l, r) = (2 * at + 1, 2 * at + 2);
+            let mut min = at;
+            if l < heap.len() && less(sources, heap[l], heap[min]) {
+                min = l;
+            }
+            if r < heap.len() && less(sources, heap[r], heap[min]) {
+                min = r;
+            }
+            if min == at {
+                break;
+            }
+            heap.swap(at, min);
+            at = min;
+        }
+    };
+    for at in (0..heap.len() / 2).rev() {
+        sift_down(&mut heap, &sources, at);
     }
     let mut done = 0u32;
-    while let Some(Reverse((place, i))) = heap.pop() {
-        let Some(source) = sources.get_mut(i) else {
+    while let Some(&i) = heap.first() {
+        let source = &mut sources[i];
+        let Some(place) = source.place() else {
+            heap.swap_remove(0);
+            sift_down(&mut heap, &sources, 0);
             continue;
         };
         each(place, source.line())?;
         source.advance()?;
-        if let Some(p) = source.place() {
-            heap.push(Reverse((p, i)));
+        if sources[i].place().is_none() {
+            heap.swap_remove(0);
         }
+        sift_down(&mut heap, &sources, 0);
         done = done.wrapping_add(1);
         if done.is_multiple_of(65_536) {
             crate::signals::check()?;
@@ -417,13 +540,13 @@ fn merge(
 }
 
 /// Merges runs into one longer run.
-fn merge_into_run(dir: &Path, runs: Vec<Run>) -> Result<Run, Error> {
+fn merge_into_run<O: Order>(dir: &Path, runs: Vec<Run>) -> Result<Run, Error> {
     let mut sources = Vec::with_capacity(runs.len());
     for run in runs {
-        sources.push(Source::open(run, dir)?);
+        sources.push(Source::<O>::open(run, dir)?);
     }
-    let mut out = RunWriter::new(dir)?;
-    merge(sources, |place, line| out.write(place, line))?;
+    let mut out = RunWriter::<O>::new(dir)?;
+    merge::<O>(sources, |place, line| out.write(place, line))?;
     out.finish()
 }
 
@@ -590,7 +713,7 @@ mod tests {
     #[test]
     fn a_damaged_run_is_an_error_not_a_reordering() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut w = RunWriter::new(dir.path()).expect("run");
+        let mut w = RunWriter::<ByTime>::new(dir.path()).expect("run");
         w.write(
             Place {
                 timestamp: 1,
@@ -605,7 +728,7 @@ mod tests {
         run.file.write_all(&[0x80]).expect("damaged");
         run.file.seek(SeekFrom::Start(0)).expect("seek");
         let err = merge(
-            vec![Source::open(run, dir.path()).expect("opened")],
+            vec![Source::<ByTime>::open(run, dir.path()).expect("opened")],
             |_, _| Ok(()),
         )
         .expect_err("a damaged run must be refused");
