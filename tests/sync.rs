@@ -807,12 +807,10 @@ fn a_withheld_key_s_pending_opt_in_is_not_sent() {
 }
 
 /// An earlier run's pending opt-in of a key that today's file mentions only in a readable invalid
-/// RET row (no valid row): the RET may be the person's latest word, so the opt-in must not be
-/// sent. Today the key is not withheld (SPEC §2 withholds against "the key's winning ONAY", and
-/// the inputs have none), and the pending upsert (true) goes out. Ignored until the resolver keeps
-/// such holds for `sync` (see the report of the s5-model branch).
+/// RET row (no valid row): the RET may be the person's latest word, so the opt-in is not sent
+/// (SPEC §2's `withheld`, against the ledger's ONAY); it stays pending, and the fixed row sends
+/// the RET.
 #[test]
-#[ignore = "known gap: a hold on a key without valid rows does not withhold its pending opt-in"]
 fn a_pending_opt_in_is_not_sent_when_today_s_only_row_is_a_readable_invalid_ret() {
     let sim = Sim::start(SimConfig::default());
     let run = Run::new();
@@ -821,13 +819,59 @@ fn a_pending_opt_in_is_not_sent_when_today_s_only_row_is_a_readable_invalid_ret(
     run.sync(&sim).arg(&d1).assert().code(1);
     assert_eq!(optin(&sim, "a@example.com"), None, "refused");
     sim.configure(|c| c.refuse_identifiers.clear());
+    let before = sim.requests_total();
     let d2 = run.input("d2.csv", &["a@example.com;web;RET;99.99.2025 99:99"]);
-    run.sync(&sim).arg(&d2).assert().code(1);
+    run.sync(&sim)
+        .arg(&d2)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "d2.csv:1: warning[withheld] row: this invalid RET row may be later than the ONAY of 15.05.2025 14:23:00 that the ledger holds pending",
+        ));
     assert_eq!(
         optin(&sim, "a@example.com"),
         None,
         "the pending opt-in of a key whose latest word may be RET was sent"
     );
+    assert_eq!(sim.requests_total(), before, "nothing at all was sent");
+    assert_eq!(run.report()["summary"]["resolved"]["withheld"], 1);
+    // The row fixed: the RET is sent (unsubscribe, then upsert false), never the opt-in.
+    let d3 = run.input("d3.csv", &["a@example.com;web;RET;16.05.2025 09:00:00"]);
+    run.sync(&sim).arg(&d3).assert().code(0);
+    assert_eq!(optin(&sim, "a@example.com"), Some(false));
+    assert_eq!(
+        paths(&sim)[1..],
+        ["/email/v2/unsubscribe", "/api/user/v1/upsert"],
+        "after day 1's refused upsert"
+    );
+}
+
+/// The same with an older valid RET beside the unreadable one: today's resolved word (the older
+/// RET) is stale against the pending ONAY, which would be planned again; the unreadable RET may
+/// be later than that ONAY, so it is held back too.
+#[test]
+fn a_pending_opt_in_is_held_back_by_an_unreadable_ret_beside_an_older_valid_ret() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d1 = run.input("d1.csv", &[ONAY_A]);
+    sim.configure(|c| c.refuse_identifiers = ["a@example.com".to_string()].into());
+    run.sync(&sim).arg(&d1).assert().code(1);
+    sim.configure(|c| c.refuse_identifiers.clear());
+    let before = sim.requests_total();
+    let d2 = run.input(
+        "d2.csv",
+        &[
+            "a@example.com;web;RET;01.05.2025 10:00:00",
+            "a@example.com;web;RET;99.99.2025 99:99",
+        ],
+    );
+    run.sync(&sim).arg(&d2).assert().code(1);
+    assert_eq!(sim.requests_total(), before, "the pending opt-in was sent");
+    // A readable invalid RET earlier than the pending ONAY holds nothing back: the ONAY is the
+    // later word whatever that row says.
+    let d3 = run.input("d3.csv", &["a@example.com;;RET;01.05.2025 10:00:00"]);
+    run.sync(&sim).arg(&d3).assert().code(1);
+    assert_eq!(optin(&sim, "a@example.com"), Some(true));
 }
 
 /// `--dry-run` on a ledger of an older schema plans from its rows and leaves the file as it was:

@@ -9,7 +9,10 @@
 //!
 //! - a day's resolved record per key: the latest valid row, RET winning a tie, the last in input
 //!   order among equal rows; a key whose winner is ONAY and that has a readable invalid RET row
-//!   whose time is unreadable or not earlier than that ONAY is withheld (never planned);
+//!   whose time is unreadable or not earlier than that ONAY is withheld (never planned); the
+//!   same rule holds against a pending ONAY of an earlier run that would be sent again (a key
+//!   with no valid row that day, or whose valid word is an older RET): it is not sent, and counts
+//!   as withheld;
 //! - per key the model keeps the word Insider last acknowledged and a pending change (word, time,
 //!   steps still to send: 1 unsubscribe, 2 upsert, 4 resubscribe, as the README documents);
 //! - the table: absent → ONAY: upsert true; absent → RET: unsubscribe, upsert false;
@@ -165,9 +168,10 @@ struct Day {
     rows: Vec<Row>,
     /// (step, recipient) pairs Insider refuses this day.
     refuse: BTreeSet<(u8, usize)>,
-    /// Aim this day's invalid rows at a recipient refused the day before, with an ONAY row at
-    /// this minute (so that a pending change meets a withheld key more often than by chance).
-    follow: Option<i64>,
+    /// Aim this day's invalid rows at a recipient refused the day before, with, at this minute,
+    /// an ONAY row, a RET row, or (2) no valid row of that recipient at all (so that a pending
+    /// change meets a withheld key more often than by chance).
+    follow: Option<(i64, u8)>,
 }
 
 /// Where a word came from: the day's file and the 1-based line.
@@ -264,6 +268,15 @@ impl Model {
             .map(|(who, _)| *who)
             .collect();
         expect.withheld = withheld.len() as u64;
+        // A pending ONAY of an earlier run, sent again, is held back by a RET row that may be
+        // later than it.
+        let holds_back = |who: usize, pending: &Pending| {
+            pending.p == P::Onay
+                && holds
+                    .get(&who)
+                    .is_some_and(|h| h.iter().any(|t| t.is_none_or(|t| t >= pending.minute)))
+        };
+        let mut held_back = 0u64;
 
         // The plan.
         let mut sends = Vec::new();
@@ -324,7 +337,11 @@ impl Model {
                 Some(_) => {
                     expect.stale += 1;
                     if let Some(q) = &key.pending {
-                        sends.push(resend(q, q.minute, q.origin.clone()));
+                        if holds_back(who, q) {
+                            held_back += 1;
+                        } else {
+                            sends.push(resend(q, q.minute, q.origin.clone()));
+                        }
                     }
                 }
             }
@@ -335,6 +352,10 @@ impl Model {
                 continue;
             }
             if let Some(q) = &key.pending {
+                if holds_back(who, q) {
+                    held_back += 1;
+                    continue;
+                }
                 sends.push(Send {
                     who,
                     p: q.p,
@@ -344,6 +365,8 @@ impl Model {
                 });
             }
         }
+
+        expect.withheld += held_back;
 
         // Sending, phase by phase.
         let mut refused_any = false;
@@ -755,7 +778,7 @@ fn day() -> impl Strategy<Value = Day> {
             (
                 Just(rows).prop_shuffle(),
                 Just(refuse),
-                proptest::option::of(0..8i64),
+                proptest::option::of((0..8i64, 0..3u8)),
             )
                 .prop_map(|(rows, refuse, follow)| Day {
                     rows,
@@ -769,7 +792,7 @@ fn day() -> impl Strategy<Value = Day> {
 fn days() -> impl Strategy<Value = Vec<Day>> {
     proptest::collection::vec(day(), 2..=4).prop_map(|mut days| {
         for i in 1..days.len() {
-            let (Some(minute), Some(&(_, target))) =
+            let (Some((minute, with)), Some(&(_, target))) =
                 (days[i].follow, days[i - 1].refuse.iter().next())
             else {
                 continue;
@@ -787,9 +810,24 @@ fn days() -> impl Strategy<Value = Vec<Day>> {
                     Row::Valid { .. } => {}
                 }
             }
-            if aimed {
-                day.rows.push(Row::Valid {
+            if !aimed {
+                continue;
+            }
+            match with {
+                0 | 1 => day.rows.push(Row::Valid {
                     who: target,
+                    form: 0,
+                    p: if with == 0 { P::Onay } else { P::Ret },
+                    minute,
+                }),
+                _ => day
+                    .rows
+                    .retain(|r| !matches!(r, Row::Valid { who, .. } if *who == target)),
+            }
+            // A day needs a valid row (the files are never empty of them).
+            if !day.rows.iter().any(Row::is_valid) {
+                day.rows.push(Row::Valid {
+                    who: (target + 1) % POOL.len(),
                     form: 0,
                     p: P::Onay,
                     minute,

@@ -63,6 +63,7 @@ problem-fix-invisible-many = { $count } invisible characters ({ $char } …) rem
 problem-withheld-unreadable = this invalid RET row may be the recipient's latest word (its timestamp is unreadable); the recipient is left out of every output and upload — fix the row and run again
 problem-withheld-not-earlier = this invalid RET row may be the recipient's latest word (its timestamp is not earlier than the winning ONAY ({ $time })); the recipient is left out of every output and upload — fix the row and run again
 problem-conflict = this recipient has both ONAY and RET at its latest time ({ $time }); RET wins
+problem-withheld-pending = this invalid RET row may be later than the ONAY of { $time } that the ledger holds pending for the recipient (from an earlier run); that opt-in is not sent and stays pending — fix the row and run again
 problem-stale = stale: the ledger says Insider was told { $ledger_permission } with a consent time of { $ledger_time }, later than this { $permission } of { $time }; nothing was sent for it
 # The rejects file: the note added to the message of the invalid RET row that withholds a key.
 problem-rejects-withholding = this RET row holds { $recipient } back: nothing was written or sent for this recipient; fix the row and run again

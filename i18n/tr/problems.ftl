@@ -63,6 +63,7 @@ problem-fix-invisible-many = { $count } görünmez karakter ({ $char } …) sili
 problem-withheld-unreadable = bu geçersiz RET satırı alıcının en son izin kararı olabilir (izin zamanı okunamıyor); alıcı hiçbir çıktıya ve yüklemeye alınmadı — satırı düzeltip yeniden çalıştırın
 problem-withheld-not-earlier = bu geçersiz RET satırı alıcının en son izin kararı olabilir (izin zamanı, geçerli sayılan ONAY'dan ({ $time }) önce değil); alıcı hiçbir çıktıya ve yüklemeye alınmadı — satırı düzeltip yeniden çalıştırın
 problem-conflict = bu alıcının en son izin zamanında ({ $time }) hem ONAY hem RET var; RET geçerli sayıldı
+problem-withheld-pending = bu geçersiz RET satırı, defterde bu alıcı için önceki bir çalıştırmadan bekleyen { $time } zamanlı ONAY'dan daha yeni olabilir; bu onay gönderilmedi ve beklemede kalıyor — satırı düzeltip yeniden çalıştırın
 problem-stale = eski kayıt: deftere göre Insider'a { $ledger_time } izin zamanıyla { $ledger_permission } bildirildi; bu, satırdaki { $time } zamanlı { $permission } kaydından daha yeni olduğu için hiçbir şey gönderilmedi
 # Reddedilenler dosyası: bir alıcıyı bekleten geçersiz RET satırının açıklamasına eklenen not.
 problem-rejects-withholding = bu RET satırı { $recipient } alıcısını bekletiyor: bu alıcı için hiçbir şey yazılmadı ya da gönderilmedi; satırı düzeltip yeniden çalıştırın

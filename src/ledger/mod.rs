@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::record::{Channel, Permission};
 
 pub use guard::{MaxChanges, check_guard};
-pub use plan::{Action, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update};
+pub use plan::{Action, Held, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update};
 pub use store::{
     BASELINE_BATCH, Baseline, Endpoint, HistoryEntry, KeyState, Ledger, PartnerId, PendingState,
     RecipientReport, RunId, RunMode, Stats,

@@ -110,12 +110,27 @@ pub struct Stale {
     pub ledger_consent_at: i64,
 }
 
+/// An ONAY of an earlier run (a pending opt-in) not sent because an invalid RET row of the inputs
+/// may be the person's latest word (SPEC §2 `withheld`, against the ledger's ONAY).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub channel: Channel,
+    pub recipient: CompactString,
+    /// The invalid RET row: its input position and its time (`None`: unreadable).
+    pub pos: Pos,
+    pub hold_at: Option<i64>,
+    /// The pending ONAY's consent time.
+    pub onay_at: i64,
+}
+
 /// The plan: actions in key order, ledger-only updates, stale warnings and the counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub actions: Vec<Action>,
     pub updates: Vec<Update>,
     pub stale: Vec<Stale>,
+    /// Pending opt-ins held back by the inputs' invalid RET rows (their changes stay pending).
+    pub held: Vec<Held>,
     pub counts: SyncCounts,
     /// The ledger's keys under the partner when the plan was made (the guard's base).
     pub ledger_keys: u64,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use super::plan::{Action, Origin, Plan, Planner};
+use super::plan::{Action, Held, Origin, Plan, Planner};
 use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId};
 use super::{Step, channel_code};
 use crate::cli::SendArgs;
@@ -75,7 +75,8 @@ pub fn plan_inputs(
     let withheld = |channel: crate::record::Channel, recipient: &str| {
         resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
     };
-    let plan = planner.plan_except(ledger, partner.unwrap_or(PartnerId(-1)), &withheld)?;
+    let mut plan = planner.plan_except(ledger, partner.unwrap_or(PartnerId(-1)), &withheld)?;
+    hold_back_earlier_opt_ins(&mut plan, resolution);
     let mut positions = Vec::with_capacity(plan.actions.len());
     let mut by_pos = HashMap::with_capacity(plan.actions.len());
     let mut wanted = Selection::default();
@@ -121,6 +122,35 @@ pub fn plan_inputs(
         positions,
         by_pos,
     })
+}
+
+/// SPEC §2's `withheld` rule against the ledger: an ONAY of an earlier run (a pending opt-in
+/// planned again) is not sent when an invalid RET row of today's inputs may be later than it (its
+/// time unreadable, or not earlier). The resolver withholds a key against the inputs' own ONAY;
+/// here the ONAY is the ledger's, for a key the inputs mention only in such a row, or whose
+/// valid rows are older RETs. The change stays pending for the run that has the row fixed.
+fn hold_back_earlier_opt_ins(plan: &mut Plan, resolution: &Resolution) {
+    let mut held = Vec::new();
+    plan.actions.retain(|a| {
+        if a.permission != Permission::Onay || !matches!(a.origin, Origin::Earlier { .. }) {
+            return true;
+        }
+        let key = crate::resolve::key_of(a.channel, &a.recipient);
+        match resolution.withholds(key, a.consent_at) {
+            Some((hold_at, pos)) => {
+                held.push(Held {
+                    channel: a.channel,
+                    recipient: a.recipient.clone(),
+                    pos,
+                    hold_at,
+                    onay_at: a.consent_at,
+                });
+                false
+            }
+            None => true,
+        }
+    });
+    plan.held = held;
 }
 
 /// Every resolved record of the spool, pushed into a planner (sorted on disk when large).

@@ -351,6 +351,7 @@ keys! {
     FIX_INVISIBLE_MANY = "problem-fix-invisible-many" ["count", "char"];
     WITHHELD_UNREADABLE = "problem-withheld-unreadable" [];
     WITHHELD_NOT_EARLIER = "problem-withheld-not-earlier" ["time"];
+    WITHHELD_PENDING = "problem-withheld-pending" ["time"];
     CONFLICT = "problem-conflict" ["time"];
     STALE = "problem-stale" ["ledger_permission", "ledger_time", "permission", "time"];
     API_REFUSED = "problem-api-refused" ["text"];

@@ -1269,6 +1269,7 @@ fn every_row_message_renders_in_turkish_with_its_value_verbatim() {
     let later = [
         "problem-withheld-unreadable",
         "problem-withheld-not-earlier",
+        "problem-withheld-pending",
         "problem-conflict",
         "problem-stale",
         "problem-rejects-withholding",

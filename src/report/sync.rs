@@ -10,7 +10,7 @@ use crate::engine::RowSink;
 use crate::error::Error;
 use crate::i18n::{self, Arg};
 use crate::insider::session::{self, Kind};
-use crate::ledger::{Plan, Stale, SyncCounts};
+use crate::ledger::{Held, Plan, Stale, SyncCounts};
 use crate::printer::Printer;
 use crate::record::{Code, Field, Problem};
 use crate::report::reporting::Reporting;
@@ -44,17 +44,29 @@ pub fn stale_warning(s: &Stale, file: &str) -> Located {
                 &crate::record::message::STALE,
                 [
                     crate::record::Value::Static(s.ledger_permission.as_str()),
-                    crate::record::Value::Text(time(s.ledger_consent_at)),
+                    crate::record::Value::Time(s.ledger_consent_at),
                     crate::record::Value::Static(s.permission.as_str()),
-                    crate::record::Value::Text(time(s.consent_at)),
+                    crate::record::Value::Time(s.consent_at),
                 ],
             ),
         ),
     }
 }
 
-fn time(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0).map_or_else(|| at.to_string(), |t| t.to_rfc3339())
+/// The `withheld` warning of a pending opt-in held back by an invalid RET row of the inputs.
+pub fn held_warning(h: &Held, file: &str) -> Located {
+    Located {
+        file: file.to_string(),
+        line: h.pos.line(),
+        problem: Problem::warning(
+            Field::Row,
+            Code::Withheld,
+            crate::record::Message::new(
+                &crate::record::message::WITHHELD_PENDING,
+                [crate::record::Value::Time(h.onay_at)],
+            ),
+        ),
+    }
 }
 
 /// The plan of `sync --dry-run`: its size, its counts, each endpoint's requests and records, and
@@ -123,6 +135,13 @@ pub fn report_plan(
     for s in &plan.stale {
         *summary.by_code.entry(Code::Stale.as_str()).or_default() += 1;
         reporting.warning(&stale_warning(s, names[s.file]))?;
+    }
+    for h in &plan.held {
+        *summary.by_code.entry(Code::Withheld.as_str()).or_default() += 1;
+        if let Some(r) = summary.resolved.as_mut() {
+            r.withheld += 1;
+        }
+        reporting.warning(&held_warning(h, names[h.pos.file()]))?;
     }
     if let Some(r) = reporting.report.as_mut() {
         r.block(
