@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Renders the HTML report of fixtures/messy.csv in headless Chromium to a PNG (phone and desktop
-# widths) and fails when the page is empty (the PNG is all one colour). Needs /usr/bin/chromium
+# Renders the HTML report of fixtures/messy.csv, in English and in Turkish, in headless Chromium to
+# a PNG (phone and desktop widths) and fails when a page is empty (the PNG is all one colour). Needs /usr/bin/chromium
 # (Debian: apt-get install chromium) and python3 (no extra packages).
 #   scripts/check-html.sh [OUT_DIR]     (default: a temporary directory, removed at the end)
 set -euo pipefail
@@ -15,19 +15,20 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=${1:-$work}
 mkdir -p "$out"
+for lang in en tr; do
 status=0
 target/debug/iysync validate fixtures/messy.csv --now 2026-11-22T12:00:00+03:00 --redact -q \
-    --html "$out/messy.html" || status=$?
+    --lang "$lang" --html "$out/messy-$lang.html" || status=$?
 if [ "$status" -ne 1 ]; then
-    echo "check-html: validate exited $status (expected 1 for the messy file)" >&2
+    echo "check-html: validate --lang $lang exited $status (expected 1 for the messy file)" >&2
     exit 1
 fi
 for size in 390,844 1280,900; do
-    png="$out/messy-${size/,/x}.png"
+    png="$out/messy-$lang-${size/,/x}.png"
     "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
         --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
         --user-data-dir="$(mktemp -d -p "$work")" --window-size="$size" \
-        --screenshot="$png" "file://$(realpath "$out/messy.html")" >/dev/null 2>&1 || true
+        --screenshot="$png" "file://$(realpath "$out/messy-$lang.html")" >/dev/null 2>&1 || true
     python3 - "$png" <<'PY'
 import struct, sys, zlib
 path = sys.argv[1]
@@ -56,4 +57,5 @@ if distinct < 10:
     sys.exit(f"check-html: {path} ({width}x{height}) looks empty: {distinct} distinct lines")
 print(f"check-html: {path} {width}x{height}, {distinct} distinct lines: ok")
 PY
+done
 done
