@@ -1158,3 +1158,77 @@ fn a_baseline_of_several_batches_records_every_resolved_key_once() {
     assert_eq!(sim.users().len(), 1);
     assert_eq!(optin(&sim, "user00003@example.com"), Some(false));
 }
+
+/// An opt-in refused one night, sent again the next with an unknown outcome (Insider applied it,
+/// the answer was lost), then a later RET: the opt-out must be sent in full. The refusal of the
+/// first attempt said nothing of the second, and Insider now holds `optin: true` (review of the
+/// session-5 merge: the old mark dropped the RET as "unchanged", leaving the person opted in).
+#[test]
+fn a_ret_after_a_refused_then_unknown_opt_in_is_sent_in_full() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let ret0 = run.input("d0.csv", &["a@example.com;web;RET;01.06.2025 10:00:00"]);
+    run.sync(&sim).arg(&ret0).assert().code(0);
+    let onay = run.input("d1.csv", &["a@example.com;web;ONAY;02.06.2025 10:00:00"]);
+    sim.configure(|c| c.refuse_identifiers = ["a@example.com".to_string()].into());
+    run.sync(&sim).arg(&onay).assert().code(1);
+    assert_eq!(optin(&sim, "a@example.com"), Some(false), "refused");
+    // The same file again: Insider applies the upsert, and the connection is reset.
+    sim.configure(|c| {
+        c.refuse_identifiers.clear();
+        c.reset_after_apply_prob = 1.0;
+    });
+    run.sync(&sim)
+        .arg(&onay)
+        .args(["--max-retries", "0"])
+        .assert()
+        .code(3);
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        Some(true),
+        "applied, answer lost"
+    );
+    sim.configure(|c| c.reset_after_apply_prob = 0.0);
+    let ret = run.input("d3.csv", &["a@example.com;web;RET;04.06.2025 10:00:00"]);
+    run.sync(&sim).arg(&ret).assert().code(0);
+    assert_eq!(
+        optin(&sim, "a@example.com"),
+        Some(false),
+        "the person said RET last and is still opted in at Insider"
+    );
+    assert!(
+        sim.unsubscribed_emails()
+            .iter()
+            .any(|(e, _)| e == "a@example.com")
+    );
+}
+
+/// A key the night's file holds back (an invalid RET row beside its ONAY) with an opt-out of an
+/// earlier run still pending (Insider refused it): the opt-out is sent again, it never waits for
+/// the row to be fixed (SPEC §3); only opt-ins are held back.
+#[test]
+fn a_withheld_key_s_pending_opt_out_is_sent_again() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d0 = run.input("d0.csv", &["x@example.com;web;ONAY;01.06.2025 10:00:00"]);
+    run.sync(&sim).arg(&d0).assert().code(0);
+    let d1 = run.input("d1.csv", &["x@example.com;web;RET;02.06.2025 10:00:00"]);
+    sim.configure(|c| c.refuse_identifiers = ["x@example.com".to_string()].into());
+    run.sync(&sim).arg(&d1).assert().code(1);
+    assert_eq!(optin(&sim, "x@example.com"), Some(true), "refused");
+    sim.configure(|c| c.refuse_identifiers.clear());
+    let d2 = run.input(
+        "d2.csv",
+        &[
+            "x@example.com;web;ONAY;01.06.2025 10:00:00",
+            "x@example.com;;RET;03.06.2025 10:00:00",
+        ],
+    );
+    run.sync(&sim).arg(&d2).assert().code(1);
+    assert_eq!(optin(&sim, "x@example.com"), Some(false));
+    assert!(
+        sim.unsubscribed_emails()
+            .iter()
+            .any(|(e, _)| e == "x@example.com")
+    );
+}

@@ -21,8 +21,9 @@
 //!   "later" is a later instant, or the same instant for a RET over an ONAY (SPEC §2);
 //! - a pending (refused) change is what the ledger knows last: it is sent again, whether or not
 //!   the day's file mentions the key, unless the file's word supersedes it; a refused change that
-//!   the file's word supersedes with the word Insider already acknowledged is dropped (Insider
-//!   never applied it), nothing sent;
+//!   the file's word supersedes with the ONAY Insider already acknowledged is dropped (Insider
+//!   never applied it), nothing sent; superseded by the RET Insider acknowledged, the RET is sent
+//!   again in full (unsubscribe, upsert false); a withheld key's pending opt-out is sent again;
 //! - sending: every unsubscribe, then every upsert, then the resubscribes of keys whose upsert
 //!   (true) Insider has acknowledged; each acknowledged step sets the acknowledged word and adds
 //!   an audit row (endpoint, word, time, file, line); a refused step stays pending.
@@ -282,11 +283,21 @@ impl Model {
         let mut sends = Vec::new();
         let mentioned: BTreeSet<usize> = winners.keys().copied().collect();
         for (&who, &(p, minute, line)) in &winners {
+            let key = self.keys.entry(who).or_default();
             if withheld.contains(&who) {
+                // Held back, but an earlier run's pending opt-out is sent again (it never waits).
+                if let Some(q) = key.pending.as_ref().filter(|q| q.p == P::Ret) {
+                    sends.push(Send {
+                        who,
+                        p: q.p,
+                        minute: q.minute,
+                        steps: q.steps,
+                        origin: q.origin.clone(),
+                    });
+                }
                 continue;
             }
             let origin = (file.to_string(), line);
-            let key = self.keys.entry(who).or_default();
             let resend = |pending: &Pending, minute: i64, origin: Origin| Send {
                 who,
                 p: pending.p,
@@ -321,8 +332,9 @@ impl Model {
                         steps: steps_to(None, p),
                         origin,
                     }),
-                    // Insider still holds `p` (the pending change was refused): drop it.
-                    Some((ap, am)) if ap == p => {
+                    // Insider still holds `p` (the pending change was refused): drop it. Not
+                    // for a RET: an opt-out is sent again in full whatever the refusal says.
+                    Some((ap, am)) if ap == p && p == P::Onay => {
                         key.pending = None;
                         key.acked = Some((ap, am.max(minute)));
                     }

@@ -244,8 +244,12 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
             }
             // The input's word is what Insider acknowledged last, and the pending change it
             // supersedes was refused by Insider (never applied): it is dropped.
+            // (Never for a RET: an opt-out is sent again in full, below, whatever the mark says;
+            // an extra unsubscribe of someone who said RET is harmless.)
             Some((base, _))
-                if base == permission && pending.is_none_or(|p| p.refused.is_some()) =>
+                if base == permission
+                    && permission == Permission::Onay
+                    && pending.is_none_or(|p| p.refused.is_some()) =>
             {
                 d.counted = Some(Counted::Unchanged);
                 d.update = Some((at, true));
@@ -464,9 +468,10 @@ impl Planner {
     }
 
     /// [`Planner::plan`] for inputs that hold keys back (SPEC §2, `withheld`): a key for which
-    /// `withheld(channel, canonical recipient)` is true is never planned, not even an earlier
-    /// run's pending change of it (which could be an opt-in of someone whose latest word may be
-    /// RET); its pending change stays in the ledger for the run that has the row fixed.
+    /// `withheld(channel, canonical recipient)` is true is never planned from the inputs, nor is
+    /// an earlier run's pending opt-in of it (the person's latest word may be RET): that stays in
+    /// the ledger for the run that has the row fixed. An earlier run's pending opt-out of it is
+    /// planned again (an opt-out never waits).
     pub fn plan_except(
         self,
         ledger: &Ledger,
@@ -575,7 +580,14 @@ impl Merge<'_, '_, '_> {
             return Ok(());
         }
         let recipient = std::str::from_utf8(&self.peek_recipient).unwrap_or_default();
-        if (self.withheld)(channel, recipient) {
+        // A key the inputs hold back keeps an earlier run's pending opt-in (the held RET row may
+        // be the latest word), but its pending opt-out is sent again: an opt-out never waits for
+        // a row to be fixed (SPEC §3), and is right whatever that row says.
+        let opt_in = state
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.permission == Permission::Onay);
+        if opt_in && (self.withheld)(channel, recipient) {
             return Ok(());
         }
         let recipient = CompactString::from(recipient);

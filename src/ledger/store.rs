@@ -1543,8 +1543,10 @@ fn mark_pending(
         .and_then(|s| s.pending.as_ref())
         .filter(|p| p.permission == action.permission && p.consent_at == action.consent_at);
     let steps = same_word.map_or(action.steps, |p| p.steps);
-    // Planned again, a refused change keeps its message until it is acknowledged.
-    let message = message.or_else(|| same_word.and_then(|p| p.refused.as_deref()));
+    // A change planned for sending again is a new attempt: an earlier refusal says nothing of its
+    // outcome (a timeout after Insider applied it, a kill), so the mark is not carried over (only
+    // `record_refused` sets it, for this attempt). The planner drops a pending change only when it
+    // was refused, so a stale mark could drop a change Insider may hold.
     let (input_id, line) = origin_ids(inputs, run, &action.origin);
     let key_id = match &state {
         Some(s) => s.key_id,

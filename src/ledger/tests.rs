@@ -324,15 +324,20 @@ fn a_later_ret_supersedes_a_pending_opt_in() {
     sync_day(&mut l, p, &[email("a@x.com", Ret, T0)], &never);
     let refuse_upsert = |_: &Action, s: Step| s == Step::Upsert;
     sync_day(&mut l, p, &[email("a@x.com", Onay, T0 + 5)], &refuse_upsert);
-    // The person opts out again later: Insider still has RET, nothing to send.
+    // The person opts out again later. Insider refused the opt-in, so it should still have RET,
+    // but the opt-out is sent again in full: whatever the refusal says, it is right and harmless.
     let (plan, sent) = sync_day(&mut l, p, &[email("a@x.com", Ret, T0 + 9)], &never);
-    assert!(sent.is_empty(), "{sent:?}");
-    assert_eq!(plan.counts.unchanged, 1);
+    assert_eq!(
+        sent_names(&sent),
+        ["email_unsubscribe:a@x.com", "upsert:a@x.com:false"]
+    );
+    assert_eq!(plan.counts.opt_out, 1);
     let state = l
         .state(p, Channel::Email, "a@x.com")
         .expect("s")
         .expect("row");
-    assert_eq!(state.pending, None, "the pending opt-in is dropped");
+    assert_eq!(state.pending, None, "the pending opt-in is gone");
+    assert_eq!(state.permission, Some(Ret));
     assert_eq!(state.consent_at, Some(T0 + 9));
     // An input older than the pending word is stale, and the pending steps are still planned.
     sync_day(&mut l, p, &[email("b@x.com", Ret, T0)], &never);
@@ -904,7 +909,8 @@ fn a_plan_through_the_disk_is_the_plan_made_in_memory() {
         .map(|a| (channel_code(a.channel), a.recipient.as_str()))
         .collect();
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
-    // Withheld keys are never planned, not even their pending changes (which exist).
+    // Withheld keys are never planned, not even their pending opt-ins (which exist); their
+    // pending opt-outs are.
     let pending_held = l
         .connection()
         .query_row(
@@ -918,7 +924,7 @@ fn a_plan_through_the_disk_is_the_plan_made_in_memory() {
         in_memory
             .actions
             .iter()
-            .all(|a| !held(a.channel, &a.recipient))
+            .all(|a| !held(a.channel, &a.recipient) || a.permission == Ret)
     );
 }
 
