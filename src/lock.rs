@@ -13,6 +13,8 @@ use crate::error::Error;
 #[derive(Debug)]
 pub struct Lock {
     _file: File,
+    /// The guarded file itself, locked too (see [`Lock::and_file`]).
+    _guarded: Option<File>,
 }
 
 impl Lock {
@@ -57,7 +59,42 @@ impl Lock {
             .and_then(|_| file.write_all(pid.as_bytes()))
             .and_then(|()| file.flush())
             .map_err(|e| Error::io(crate::tr!("err-lock-write", path = path.display()), e))?;
-        Ok(Lock { _file: file })
+        Ok(Lock {
+            _file: file,
+            _guarded: None,
+        })
+    }
+
+    /// Also locks the guarded file itself (which must exist), so that a second run that reaches
+    /// it by another name (a hard link, another path to the same inode) is refused too: the
+    /// lock file beside it is named after the path, the file's own lock belongs to its inode.
+    /// (`flock` is apart from the POSIX record locks SQLite takes on the same file.)
+    pub fn and_file(mut self, path: &Path, what: &str) -> Result<Lock, Error> {
+        let mut opts = OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = opts
+            .open(path)
+            .map_err(|e| Error::io(crate::tr!("err-lock", path = path.display()), e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::Usage(crate::tr!(
+                    "err-lock-held-inode",
+                    what = what,
+                    path = path.display()
+                )));
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::io(crate::tr!("err-lock", path = path.display()), e));
+            }
+        }
+        self._guarded = Some(file);
+        Ok(self)
     }
 }
 
@@ -79,6 +116,32 @@ mod tests {
         );
         drop(first);
         Lock::acquire(&path, "the directory").expect("free again once released");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_reached_by_another_name_is_locked_too() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("ledger.sqlite3");
+        std::fs::write(&file, "x").expect("write");
+        let other = dir.path().join("again.sqlite3");
+        std::fs::hard_link(&file, &other).expect("hard link");
+        let lock_of = |p: &Path| {
+            let mut name = p.as_os_str().to_owned();
+            name.push(".lock");
+            std::path::PathBuf::from(name)
+        };
+        let first = Lock::acquire(&lock_of(&file), "the ledger")
+            .and_then(|l| l.and_file(&file, "the ledger"))
+            .expect("first");
+        let err = Lock::acquire(&lock_of(&other), "the ledger")
+            .and_then(|l| l.and_file(&other, "the ledger"))
+            .expect_err("the same file by another name");
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        drop(first);
+        Lock::acquire(&lock_of(&other), "the ledger")
+            .and_then(|l| l.and_file(&other, "the ledger"))
+            .expect("free once released");
     }
 
     #[cfg(unix)]

@@ -1232,3 +1232,27 @@ fn a_withheld_key_s_pending_opt_out_is_sent_again() {
             .any(|(e, _)| e == "x@example.com")
     );
 }
+
+/// A run holding the ledger through one name refuses a second run reaching the same file by
+/// another (a hard link): the lock follows the file, not the path (SPEC §9's same-file rule).
+#[test]
+fn a_ledger_in_use_is_refused_through_a_hard_link_too() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let day = run.input("d.csv", &[ONAY_A]);
+    run.sync(&sim).arg(&day).assert().code(0);
+    let link = run.path("again.sqlite3");
+    std::fs::hard_link(run.ledger(), &link).expect("hard link");
+    // What a run holding the ledger through the other name holds on the file itself.
+    let held = std::fs::File::open(&link).expect("open");
+    held.try_lock().expect("lock the ledger file");
+    let before = sim.requests_total();
+    run.sync(&sim)
+        .arg(&day)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("through another name"));
+    assert_eq!(sim.requests_total(), before);
+    drop(held);
+    run.sync(&sim).arg(&day).assert().code(0);
+}

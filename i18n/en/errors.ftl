@@ -66,6 +66,8 @@ err-lock = cannot lock { $path }
 err-lock-write = cannot write the lock file { $path }
 err-lock-held = another iysync run is using { $what } (lock { $path }); wait for it to finish, or give this run another path
 err-lock-held-pid = another iysync run (pid { $pid }) is using { $what } (lock { $path }); wait for it to finish, or give this run another path
+err-lock-held-inode = another iysync run is using { $what } through another name (a hard link, or another path to the same file); wait for it to finish
+err-what-ledger = the ledger { $path }
 
 ## Writing the outputs and reports
 err-rejects-complete = the rejects file was already complete

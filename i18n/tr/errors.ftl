@@ -67,6 +67,8 @@ err-lock = { $path } kilitlenemedi
 err-lock-write = { $path } kilit dosyası yazılamadı
 err-lock-held = { $what } başka bir iysync çalıştırması tarafından kullanılıyor (kilit: { $path }); onun bitmesini bekleyin ya da bu çalıştırmaya başka bir yol verin
 err-lock-held-pid = { $what } başka bir iysync çalıştırması (pid { $pid }) tarafından kullanılıyor (kilit: { $path }); onun bitmesini bekleyin ya da bu çalıştırmaya başka bir yol verin
+err-lock-held-inode = { $what } başka bir iysync çalıştırması tarafından başka bir adla (sabit bağlantı ya da aynı dosyaya giden başka bir yol) kullanılıyor; onun bitmesini bekleyin
+err-what-ledger = { $path } defteri
 
 ## Çıktıları ve raporları yazma
 err-rejects-complete = reddedilenler dosyası zaten tamamlanmıştı

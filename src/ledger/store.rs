@@ -368,8 +368,10 @@ impl Ledger {
                 e,
             )
         })?;
-        let lock = Lock::acquire(&lock_path(path), &format!("the ledger {}", path.display()))?;
+        let what = crate::tr!("err-what-ledger", path = path.display());
+        let lock = Lock::acquire(&lock_path(path), &what)?;
         create_private_file(path)?;
+        let lock = lock.and_file(path, &what)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -434,7 +436,8 @@ impl Ledger {
     /// copied as it is (`VACUUM INTO`, which reads its WAL too) to `copy`, and the copy migrated;
     /// the ledger itself is never written.
     pub fn open_migrated_copy(path: &Path, copy: &Path) -> Result<Ledger, Error> {
-        let lock = Lock::acquire(&lock_path(path), &format!("the ledger {}", path.display()))?;
+        let what = crate::tr!("err-what-ledger", path = path.display());
+        let lock = Lock::acquire(&lock_path(path), &what)?.and_file(path, &what)?;
         {
             let conn = open_untouched(path).map_err(|e| db_error(path, "open it", e))?;
             check_identity(&conn, path)?;
