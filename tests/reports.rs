@@ -214,3 +214,26 @@ fn the_rejects_message_column_is_turkish_and_the_header_is_not() {
         "{rejects}"
     );
 }
+
+/// A legacy export's hint (`--encoding windows-1254`) is printed once, after the summary, not on
+/// every `invalid_encoding` line (SPEC §12: file-level hints once), in both languages.
+#[test]
+fn the_encoding_hint_is_printed_once() {
+    for (lang, hint) in [("en", "hint: "), ("tr", "ipucu: ")] {
+        let out = iysync("validate")
+            .arg(fixture("windows-1254.csv"))
+            .args(["--lang", lang])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let err = stderr_of(&out);
+        assert!(err.contains("invalid_encoding"), "{err}");
+        assert_eq!(err.matches("--encoding windows-1254").count(), 1, "{err}");
+        assert!(
+            err.lines()
+                .any(|l| l.trim_start().starts_with(hint) && l.contains("windows-1254")),
+            "{err}"
+        );
+    }
+}

@@ -14,7 +14,7 @@ problem-note-trimmed = surrounding whitespace trimmed
 problem-invisible-hint = {" "}(it contains the invisible character { $char }; remove it)
 
 ## The row
-problem-invalid-encoding = the row is not valid UTF-8; if the file is a Turkish legacy export, pass --encoding windows-1254 (or iso-8859-9); if it is UTF-16 (NUL bytes), save it as UTF-8
+problem-invalid-encoding = the row is not valid UTF-8 (the hint after the summary says how to read a legacy export)
 problem-line-too-long = the line is { $length } bytes long, more than a consent row can be (64 KiB); it was skipped — check that the file is a consent export and that its line ends are intact
 problem-unbalanced-quote = field { $column } has a quote that is not closed (or text after its closing quote); close the quote — this row is reported on its own and the rows after it are read normally
 problem-field-count = expected 4 or 5 fields separated by `;` (recipient;platform;permission;timestamp[;external_id]), found { $found }

@@ -14,7 +14,7 @@ problem-note-trimmed = baştaki ve sondaki boşluklar silindi
 problem-invisible-hint = {" "}(görünmez { $char } karakterini içeriyor; bu karakteri silin)
 
 ## Satır
-problem-invalid-encoding = satır geçerli bir UTF-8 metni değil; dosya eski bir Türkçe dışa aktarımsa --encoding windows-1254 (ya da iso-8859-9) verin; UTF-16 ise (NUL baytları) dosyayı UTF-8 olarak kaydedin
+problem-invalid-encoding = satır geçerli bir UTF-8 metni değil (eski bir dışa aktarımın nasıl okunacağını özetin altındaki ipucu söyler)
 problem-line-too-long = satır { $length } bayt uzunluğunda, bir izin satırı bu kadar uzun olamaz (en fazla 64 KiB); satır atlandı — dosyanın bir izin dışa aktarımı olduğunu ve satır sonlarının bozulmadığını denetleyin
 problem-unbalanced-quote = { $column }. alanda açılıp kapatılmamış bir tırnak var (ya da kapanış tırnağından sonra metin var); tırnağı kapatın — bu satır ayrıca raporlanır, sonraki satırlar normal okunur
 problem-field-count = `;` ile ayrılmış 4 ya da 5 alan bekleniyordu (alıcı;kaynak;izin;izin zamanı[;dış kimlik]), { $found } alan bulundu

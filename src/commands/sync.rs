@@ -92,7 +92,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         };
         report_plan(&mut reporting, &mut summary, &plan, &names)?;
         ledger.finish_run(run, now, "ok", &plan.counts)?;
-        let elapsed = progress.elapsed();
+        let elapsed = setup.elapsed();
         reporting.finish(&summary, None, elapsed)?;
         setup.printer.say(&summary.human(elapsed));
         setup.printer.say(&sync_line(&plan.counts));
@@ -116,7 +116,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             &summary,
             &plan.counts,
             skipped,
-            progress.elapsed(),
+            setup.elapsed(),
             &setup.printer,
         )?;
         if why == "invalid" {
@@ -192,7 +192,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         crate::output::Stdout::print(&dry_run_text(&sent.requests, &plan.counts, send));
     }
     let up = sent.counters;
-    let elapsed = progress.elapsed();
+    let elapsed = setup.elapsed();
     let rejects = reporting.finish(&summary, Some(&up), elapsed)?;
     setup.printer.say(&summary.human(elapsed));
     setup.printer.say(&sync_line(&plan.counts));

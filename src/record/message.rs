@@ -280,7 +280,20 @@ fn write_key(key: &Key, args: &[Value], lang: Lang, out: &mut impl fmt::Write) -
 
 fn write_value(value: &Value, lang: Lang, out: &mut dyn fmt::Write) -> fmt::Result {
     match value {
-        Value::Quoted(s) => write!(out, "{s:?}"),
+        // In double quotes. The value is already escaped for a terminal (`privacy::sanitize`:
+        // invisible and control characters as `\u{200b}`), so only a quote is escaped here (a
+        // second escaping would show `\\u{200b}`); a control character left is escaped anyway.
+        Value::Quoted(s) => {
+            out.write_char('"')?;
+            for c in s.chars() {
+                match c {
+                    '"' => out.write_str("\\\"")?,
+                    c if c.is_control() => write!(out, "{}", c.escape_debug())?,
+                    c => out.write_char(c)?,
+                }
+            }
+            out.write_char('"')
+        }
         Value::Text(s) => out.write_str(s),
         Value::Static(s) => out.write_str(s),
         Value::Num(n) => out.write_str(&lang.num(*n)),

@@ -1295,7 +1295,7 @@ fn english_details_stay_as_they_were() {
     };
     assert_eq!(
         message("a@example.com;web;RED\u{200B};10.06.2025 10:00:00"),
-        "permission \"RED\\\\u{200b}\" is neither ONAY nor RET (it contains the invisible character U+200B; remove it); write ONAY (consent) or RET (rejection)"
+        "permission \"RED\\u{200b}\" is neither ONAY nor RET (it contains the invisible character U+200B; remove it); write ONAY (consent) or RET (rejection)"
     );
     assert_eq!(
         message("\"A@Example.com \";web;ONAY;10.06.2025 10:00:00"),

@@ -1,6 +1,6 @@
 //! The progress bar: only when stderr is a terminal; nothing animated otherwise (SPEC §7).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -84,10 +84,6 @@ impl Progress {
             bar.set_position(position);
             bar.set_message(msg);
         }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
     }
 
     pub fn finish(&self) {
