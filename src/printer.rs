@@ -44,7 +44,10 @@ impl Printer {
 
     /// A warning: never changes the exit code; nothing under `--quiet`.
     pub fn warn(&self, message: &str) {
-        self.say(&format!("iysync: warning: {message}\n"));
+        self.say(&format!(
+            "{}\n",
+            crate::tr!("warn-prefix", message = message)
+        ));
     }
 
     /// A line that belongs to an error (what was done before it): printed even under `--quiet`.

@@ -376,3 +376,65 @@ fn the_ledger_commands_stop_in_turkish() {
     );
     turkish(&err, &[&shown(&state), "\"başka\"", "partner yok"]);
 }
+
+#[test]
+fn warnings_and_the_ledger_history_are_in_turkish_too() {
+    let sim = Sim::start(SimConfig::default());
+    let dir = tempdir();
+    let token = write(dir.path(), "token.txt", "ucd-token\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    let out = iysync("upsert")
+        .env("INSIDER_PARTNER_NAME", "mybrand")
+        .arg(fixture("email-clean.csv"))
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--token-file")
+        .arg(&token)
+        .arg("--journal")
+        .arg(dir.path().join("j.jsonl"))
+        .args(["--lang", "tr", "--no-progress"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    #[cfg(unix)]
+    assert!(
+        err.lines().any(|l| l.starts_with("iysync: uyarı: ")),
+        "{err}"
+    );
+    assert!(!err.contains("iysync: warning:"), "{err}");
+    // `ledger show`'s history names the endpoint in Turkish.
+    let state = dir.path().join("ledger.sqlite3");
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
+    );
+    iysync("sync")
+        .arg(&input)
+        .args([
+            "--baseline",
+            "--partner",
+            "mybrand",
+            "--no-progress",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(0);
+    let out = bare()
+        .args(["ledger", "show", "--lang", "tr", "--state"])
+        .arg(&state)
+        .arg("a@example.com")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("başlangıç kaydı"), "{text}");
+}

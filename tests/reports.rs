@@ -172,7 +172,7 @@ fn turkish_from_the_environment_and_from_lang() {
     );
     assert!(by_env.contains("hatalar: invalid_email 1.500"), "{by_env}");
     assert!(
-        by_env.contains("… ve 1.480 adet daha invalid_email"),
+        by_env.contains("… ve invalid_email kodlu 1.480 sorun daha"),
         "{by_env}"
     );
     assert!(

@@ -24,7 +24,7 @@ summary-file = file { $note }
 summary-time = { $secs } s, { $rate } rows/s
 summary-time-no-rows = { $secs } s
 summary-more = … and { $n } more { $code }
-summary-more-where = every problem is counted above and written by --report, --html and the machine formats
+summary-more-where = every problem is counted in the summary below and written by --report, --html and the machine formats
 summary-max-problems = … { $n } more { $n_count ->
         [one] problem
        *[other] problems

@@ -45,6 +45,12 @@ progress-resubscribing = resubscribing
 
 ## iysync ledger show|stats (text; the JSON output is not translated)
 ledger-header = ledger { $path } (schema { $schema })
+ledger-endpoint-baseline = baseline
+ledger-endpoint-upsert = upsert
+ledger-endpoint-email-unsubscribe = email_unsubscribe
+ledger-endpoint-sms-unsubscribe = sms_unsubscribe
+ledger-endpoint-email-subscribe = email_subscribe
+ledger-endpoint-sms-subscribe = sms_subscribe
 ledger-empty = empty: no sync has been acknowledged yet
 ledger-email = email
 ledger-sms = sms

@@ -69,8 +69,8 @@ problem-stale = eski kayıt: deftere göre Insider'a { $ledger_time } izin zaman
 problem-rejects-withholding = bu RET satırı { $recipient } alıcısını bekletiyor: bu alıcı için hiçbir şey yazılmadı ya da gönderilmedi; satırı düzeltip yeniden çalıştırın
 
 ## Yükleme
-problem-api-refused = Insider bu kaydı reddetti: { $text }
-problem-api-refused-earlier = Insider bu kaydı reddetti: { $text } (önceki bir çalıştırmada reddedildi)
+problem-api-refused = Insider bu kaydı kabul etmedi: { $text }
+problem-api-refused-earlier = Insider bu kaydı kabul etmedi: { $text } (önceki bir çalıştırmada)
 problem-too-large = bu kaydın Upsert kullanıcı nesnesi tek başına { $bytes } bayt; { $max } baytlık istek gövdesi sınırını (--max-bytes) aşıyor, alanlarını kısaltın
 
 ## Metin özetindeki bir sorun satırının türü ve alanı (`dosya:satır: hata[kod] alan: …`)

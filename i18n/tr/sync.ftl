@@ -16,12 +16,18 @@ sync-guard-needed-percent = { $flips } (ya da { $percent }%)
 ## Senkronizasyonun ilerleme etiketleri
 progress-planning = planlanıyor
 progress-unsubscribing = abonelikten çıkarılıyor
-progress-upserting = güncelleniyor/ekleniyor (upsert)
+progress-upserting = Insider'a yazılıyor (upsert)
 progress-resubscribing = yeniden abone ediliyor
 
 ## iysync ledger show|stats (metin; JSON çıktısı çevrilmez)
 ledger-header = defter { $path } (şema { $schema })
-ledger-empty = boş: henüz Insider'ın onayladığı bir senkronizasyon yok
+ledger-endpoint-baseline = başlangıç kaydı
+ledger-endpoint-upsert = upsert
+ledger-endpoint-email-unsubscribe = e-posta abonelikten çıkarma
+ledger-endpoint-sms-unsubscribe = SMS abonelikten çıkarma
+ledger-endpoint-email-subscribe = e-posta yeniden abone etme
+ledger-endpoint-sms-subscribe = SMS yeniden abone etme
+ledger-empty = boş: Insider'ın teslim aldığı bir gönderim henüz yok
 ledger-email = e-posta
 ledger-sms = SMS
 ledger-written = (yazıldığı gibi: { $written })
@@ -30,7 +36,7 @@ ledger-row = partner { $partner }: { $permission } (izin zamanı { $consent }, g
 ledger-permission-none = yok
 ledger-pending-row = bekleyen: { $permission } (izin zamanı { $consent }), gönderilecek: { $steps }
 ledger-pending-refused = ; Insider'ın reddi: { $message }
-ledger-history-none = geçmiş: Insider'ın onayladığı bir gönderim yok
+ledger-history-none = geçmiş: Insider'ın teslim aldığı bir gönderim yok
 ledger-history = { $sent }  { $endpoint }  { $permission }  izin zamanı { $consent }  girdi { $from }  çalıştırma { $run }
 ledger-step-unsubscribe = abonelikten çıkarma
 ledger-step-upsert = güncelleme/ekleme (upsert)

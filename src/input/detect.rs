@@ -74,7 +74,10 @@ impl Delimiter {
     fn shown(self) -> &'static str {
         match self.0 {
             b',' => "`,`",
-            b'\t' => "tab",
+            b'\t' => match crate::i18n::lang() {
+                crate::i18n::Lang::En => "tab",
+                crate::i18n::Lang::Tr => "sekme",
+            },
             _ => "`;`",
         }
     }

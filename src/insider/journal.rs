@@ -153,10 +153,7 @@ impl Journal {
         if !content.is_empty() && !looks_like_journal(&content) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!(
-                    "{} is not an iysync journal; refusing to overwrite it (choose another --journal path)",
-                    path.display()
-                ),
+                crate::tr!("err-not-a-journal", path = path.display()),
             ));
         }
 

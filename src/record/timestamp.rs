@@ -307,7 +307,7 @@ pub fn format_rfc3339(instant: i64) -> String {
 pub fn parse_now(text: &str) -> Result<i64, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp())
-        .map_err(|e| format!("--now {text:?} is not RFC 3339 with an offset ({e}); write e.g. 2026-11-22T12:00:00+03:00"))
+        .map_err(|e| crate::tr!("err-now", value = format!("{text:?}"), why = e))
 }
 
 #[cfg(test)]

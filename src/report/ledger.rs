@@ -149,7 +149,10 @@ pub(crate) fn report_text(lang: Lang, report: &RecipientReport, shown: Shown, ou
             "ledger-history",
             &[
                 ("sent", Arg::S(time_for_people(lang, h.sent_at))),
-                ("endpoint", Arg::S(format!("{:<17}", h.endpoint))),
+                (
+                    "endpoint",
+                    Arg::S(format!("{:<17}", endpoint_for_people(lang, h.endpoint))),
+                ),
                 ("permission", Arg::S(format!("{:<4}", h.permission))),
                 ("consent", Arg::S(time_for_people(lang, h.consent_at))),
                 ("from", Arg::S(from)),
@@ -215,6 +218,16 @@ pub(crate) fn stats_text(lang: Lang, s: &Stats, out: &mut String) {
         None => lang.t("ledger-no-run"),
     };
     out.push_str(&format!("  {last}\n"));
+}
+
+/// An audit row's endpoint (`upsert`, `email_unsubscribe`, `baseline`, …) in `lang`; a name this
+/// build does not know is shown as stored.
+fn endpoint_for_people(lang: Lang, stored: &str) -> String {
+    let key = format!("ledger-endpoint-{}", stored.replace('_', "-"));
+    match lang.t(&key) {
+        text if text == key => stored.to_string(),
+        text => text,
+    }
 }
 
 #[cfg(test)]
