@@ -1532,3 +1532,26 @@ fn a_turkish_dry_run_prints_the_plan_in_turkish() {
         ));
     assert_eq!(sim.requests_total(), 0);
 }
+
+/// Records Insider refused are counted by their code in the summary like any problem (review:
+/// the errors line and the HTML chart left them out).
+#[test]
+fn refused_records_are_counted_by_code_in_the_summary_and_the_html() {
+    let sim = Sim::start(SimConfig::default());
+    sim.configure(|c| {
+        c.refuse_identifiers
+            .insert("zeynep.kaya@example.com.tr".to_string());
+    });
+    let run = Run::new();
+    let html = run.dir.path().join("r.html");
+    run.cmd("upsert", &sim)
+        .arg(fixture("email-clean.csv"))
+        .arg("--html")
+        .arg(&html)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("errors: api_refused 1"));
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("api_refused"), "the chart lists the code");
+    assert!(!page.contains("No problems"), "a refusal is a problem");
+}

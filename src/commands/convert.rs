@@ -54,7 +54,7 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
         .transpose()?;
     let Resolved {
         mut reporting,
-        summary,
+        mut summary,
         resolution,
         mut progress,
         spool,
@@ -86,7 +86,13 @@ pub fn run(args: &ConvertArgs) -> Result<Status, Error> {
                 refused_records += 1;
                 let mut row = Vec::new();
                 netmera::write_line(&mut row, record);
-                reporting.refuse(names[pos.file()], pos.line(), problem, row.trim_ascii_end())?;
+                reporting.refuse(
+                    &mut summary,
+                    names[pos.file()],
+                    pos.line(),
+                    problem,
+                    row.trim_ascii_end(),
+                )?;
             }
             Ok(())
         },

@@ -181,7 +181,13 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     let mut unsent = 0u64;
     for r in sent.refused {
         unsent += u64::from(!r.sent);
-        reporting.refuse(names[r.pos.file()], r.pos.line(), r.problem, &r.row)?;
+        reporting.refuse(
+            &mut summary,
+            names[r.pos.file()],
+            r.pos.line(),
+            r.problem,
+            &r.row,
+        )?;
     }
     if let Some(run) = run {
         let mut ledger = ledger.borrow_mut();

@@ -97,7 +97,7 @@ fn run(
     };
     let Resolved {
         mut reporting,
-        summary,
+        mut summary,
         resolution,
         mut progress,
         spool,
@@ -154,7 +154,13 @@ fn run(
     let mut unsent = 0u64;
     for r in session.take_refused() {
         unsent += u64::from(!r.sent);
-        reporting.refuse(names[r.pos.file()], r.pos.line(), r.problem, &r.row)?;
+        reporting.refuse(
+            &mut summary,
+            names[r.pos.file()],
+            r.pos.line(),
+            r.problem,
+            &r.row,
+        )?;
     }
     if let (Some(e), Some(path)) = (&failure, &journal_path)
         && !matches!(e, Error::Usage(_))

@@ -85,11 +85,14 @@ impl Reporting {
     /// in the report, and its row (`raw`, the record in Netmera form) in the rejects file.
     pub fn refuse(
         &mut self,
+        summary: &mut Summary,
         file: &str,
         line: u64,
         problem: Problem,
         raw: &[u8],
     ) -> Result<(), Error> {
+        // Counted by its code like any problem (the summary's errors line, the HTML chart).
+        *summary.by_code.entry(problem.code.as_str()).or_default() += 1;
         let located = Located {
             file: file.to_string(),
             line,
