@@ -1553,5 +1553,9 @@ fn refused_records_are_counted_by_code_in_the_summary_and_the_html() {
         .stderr(predicate::str::contains("errors: api_refused 1"));
     let page = std::fs::read_to_string(&html).expect("html");
     assert!(page.contains("api_refused"), "the chart lists the code");
+    assert!(
+        page.contains("zeynep.kaya@example.com.tr;web;ONAY"),
+        "the refused record's row is shown"
+    );
     assert!(!page.contains("No problems"), "a refusal is a problem");
 }

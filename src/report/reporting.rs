@@ -67,7 +67,7 @@ impl Reporting {
     }
 
     /// Adds a problem found after the first pass (a record the API refused) to the report and stderr.
-    pub fn late_problem(&mut self, located: &Located) -> Result<(), Error> {
+    fn late_problem(&mut self, located: &Located, raw: Option<&[u8]>) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
             p.row(std::slice::from_ref(located), true)
                 .map_err(|e| Error::io(crate::tr!("err-write-stderr"), e))?;
@@ -76,7 +76,7 @@ impl Reporting {
             r.problem(located)?;
         }
         if let Some(h) = self.html.as_mut() {
-            h.problems(std::slice::from_ref(located), None);
+            h.problems(std::slice::from_ref(located), raw);
         }
         Ok(())
     }
@@ -98,7 +98,7 @@ impl Reporting {
             line,
             problem,
         };
-        self.late_problem(&located)?;
+        self.late_problem(&located, Some(raw))?;
         self.reject(file, line, std::slice::from_ref(&located.problem), raw)
     }
 
