@@ -74,7 +74,11 @@ progress-validate = validate
 progress-reading = reading
 progress-writing = writing
 progress-sending = sending
-progress-rows = { $rows } rows, { $rate } rows/s
+progress-rows = { $rows } { $rows_count ->
+        [one] row
+       *[other] rows
+    }, { $rate } rows/s
+progress-eta = ETA
 
 ## The HTML report
 html-title = iysync report

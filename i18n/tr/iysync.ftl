@@ -31,6 +31,7 @@ progress-reading = okunuyor
 progress-writing = yazılıyor
 progress-sending = gönderiliyor
 progress-rows = { $rows } satır, saniyede { $rate } satır
+progress-eta = kalan
 
 ## HTML raporu
 html-title = iysync raporu

@@ -23,11 +23,15 @@ impl Progress {
                 None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8)),
             };
             let template = if total_bytes.is_some() {
-                "{prefix} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} · ETA {eta}"
+                // The label of the time left, in the run's language (`ETA` / `kalan`).
+                let eta = crate::i18n::lang().t("progress-eta").replace(['{', '}'], "");
+                format!(
+                    "{{prefix}} [{{elapsed_precise}}] {{wide_bar}} {{bytes}}/{{total_bytes}} · {{msg}} · {eta} {{eta}}"
+                )
             } else {
-                "{prefix} {spinner} [{elapsed_precise}] {bytes} · {msg}"
+                "{prefix} {spinner} [{elapsed_precise}] {bytes} · {msg}".to_string()
             };
-            if let Ok(style) = ProgressStyle::with_template(template) {
+            if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style);
             }
             bar.set_prefix(label(what));
