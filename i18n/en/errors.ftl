@@ -89,10 +89,16 @@ err-up-tls = no secure connection to { $host }: { $what }. Check the URL, and wh
 err-up-wait-too-long = the server asked to wait { $asked } before the next attempt (Retry-After), longer than --max-wait { $max }s; rerun later, or raise --max-wait
 err-up-journal = could not record progress: { $error }
 err-up-not-insider = that is not an answer of Insider's API, so whether the request was applied is unknown (nothing was recorded as refused). Check the URL (--unification-url / --contact-url) and any proxy in between, then rerun
-err-up-failed-users = Insider reported { $n } failed users
+err-up-failed-users = Insider reported { $n } failed { $n_count ->
+        [one] user
+       *[other] users
+    }
 err-up-failed-users-unreadable = Insider reported failed users (data.fail.count unreadable)
 err-up-mapped = , of which { $mapped } could be mapped to rows
-err-up-stray-keys = {" "}({ $stray } error keys do not name a user as users.<index>.…)
+err-up-stray-keys = {" "}({ $stray } error { $stray_count ->
+        [one] key does
+       *[other] keys do
+    } not name a user as users.<index>.…)
 err-up-unmapped-what-to-do = , so whether the others were applied is unknown: nothing of this request was recorded as accepted or refused, and a rerun sends it again. Check that --unification-url is Insider's Upsert API and that no proxy rewrites its answers; if it is Insider answering, its failure format is not the documented one (data.fail.errors keyed users.<index>.…): report the answer quoted here to Insider support
 
 ## The destination: URLs, partner, token, HTTP client
@@ -123,12 +129,30 @@ err-what-journal = the journal { $path }
 err-journal-open = cannot open the journal { $path }
 err-journal-write = cannot write the journal
 warn-journal-discarded = the journal { $path } was not resumed: { $why }; it was started anew and every request is sent
-warn-journal-skipped = { $n } unreadable lines in the journal { $path } were skipped; their requests are sent again
+warn-journal-skipped = { $n } unreadable { $n_count ->
+        [one] line
+       *[other] lines
+    } in the journal { $path } { $n_count ->
+        [one] was
+       *[other] were
+    } skipped; their requests are sent again
 err-planner-stopped = internal error: the request planner stopped
-warn-refused-out-of-range = Insider reported { $n } refused records at positions that are not in their request; they were ignored (those requests count as accepted)
+warn-refused-out-of-range = Insider reported { $n } refused { $n_count ->
+        [one] record
+       *[other] records
+    } at positions that are not in their request; they were ignored (those requests count as accepted)
 err-upload-aborted-rerun = upload aborted: { $error }; what was acknowledged is in the journal, rerun the same command to send the rest
 err-upload-aborted-fix = upload aborted: { $error }; what was acknowledged is in the journal, so once that is fixed a rerun sends only the rest
-note-acknowledged = { $acknowledged } of the { $requests } requests sent were acknowledged and are recorded in { $path }
+note-acknowledged = { $acknowledged } of the { $requests } { $requests_count ->
+        [one] request
+       *[other] requests
+    } sent { $acknowledged_count ->
+        [one] was
+       *[other] were
+    } acknowledged and { $acknowledged_count ->
+        [one] is
+       *[other] are
+    } recorded in { $path }
 
 ## Flags and setup
 err-external-id-as = --external-id-as { $value }: write `uuid` or `custom:NAME` (NAME of letters, digits and _)

@@ -380,12 +380,18 @@ impl fmt::Display for UnknownOutcome {
                 stray,
             } => {
                 let mut text = match reported {
-                    Some(n) => crate::tr!("err-up-failed-users", n = n),
+                    Some(n) => crate::tr!("err-up-failed-users", n = crate::i18n::Arg::N(n)),
                     None => crate::tr!("err-up-failed-users-unreadable"),
                 };
-                text.push_str(&crate::tr!("err-up-mapped", mapped = mapped));
+                text.push_str(&crate::tr!(
+                    "err-up-mapped",
+                    mapped = crate::i18n::Arg::N(mapped as u64)
+                ));
                 if stray > 0 {
-                    text.push_str(&crate::tr!("err-up-stray-keys", stray = stray));
+                    text.push_str(&crate::tr!(
+                        "err-up-stray-keys",
+                        stray = crate::i18n::Arg::N(stray as u64)
+                    ));
                 }
                 text.push_str(&crate::tr!("err-up-unmapped-what-to-do"));
                 text
