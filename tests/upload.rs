@@ -1303,7 +1303,7 @@ fn unreadable_journal_lines_are_warned_about_and_their_requests_sent_again() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
-            "1 unreadable lines in the journal",
+            "1 unreadable line in the journal",
         ));
     assert_eq!(
         sim.requests_total(),

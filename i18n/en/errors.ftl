@@ -135,7 +135,10 @@ warn-journal-skipped = { $n } unreadable { $n_count ->
     } in the journal { $path } { $n_count ->
         [one] was
        *[other] were
-    } skipped; their requests are sent again
+    } skipped; { $n_count ->
+        [one] its request is
+       *[other] their requests are
+    } sent again
 err-planner-stopped = internal error: the request planner stopped
 warn-refused-out-of-range = Insider reported { $n } refused { $n_count ->
         [one] record
