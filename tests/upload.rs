@@ -1302,9 +1302,7 @@ fn unreadable_journal_lines_are_warned_about_and_their_requests_sent_again() {
         .args(["--max-users", "2"])
         .assert()
         .code(0)
-        .stderr(predicate::str::contains(
-            "1 unreadable line in the journal",
-        ));
+        .stderr(predicate::str::contains("1 unreadable line in the journal"));
     assert_eq!(
         sim.requests_total(),
         5,
@@ -1517,10 +1515,12 @@ fn two_runs_on_the_same_journal_the_second_stops_naming_the_first() {
 fn a_turkish_dry_run_prints_the_plan_in_turkish() {
     let sim = Sim::start(SimConfig::default());
     let run = Run::new();
+    let html = run.dir.path().join("r.html");
     run.cmd("upsert", &sim)
         .env_remove("INSIDER_UCD_TOKEN")
         .arg(fixture("email-clean.csv"))
-        .args(["--dry-run", "--lang", "tr"])
+        .args(["--dry-run", "--lang", "tr", "--html"])
+        .arg(&html)
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
@@ -1531,6 +1531,16 @@ fn a_turkish_dry_run_prints_the_plan_in_turkish() {
             "/api/user/v1/upsert: 1 istek, 5 kayıt",
         ));
     assert_eq!(sim.requests_total(), 0);
+    // The HTML report says it was a dry run and shows the plan.
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(
+        page.contains("Deneme çalıştırması: hiçbir şey gönderilmedi"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/api/user/v1/upsert: 1 istek, 5 kayıt"),
+        "{page}"
+    );
 }
 
 /// Records Insider refused are counted by their code in the summary like any problem (review:

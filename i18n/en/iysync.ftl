@@ -109,6 +109,7 @@ html-message = Message
 html-row = Row
 html-warnings = Conflicts and withheld recipients
 html-upload = Upload
+html-dry-run = Dry run: nothing was sent
 html-requests = Requests
 html-sent = Records sent
 html-accepted = Accepted

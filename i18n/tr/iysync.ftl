@@ -62,6 +62,7 @@ html-message = Açıklama
 html-row = Satırın içeriği
 html-warnings = Çakışmalar ve bekletilen alıcılar
 html-upload = Yükleme
+html-dry-run = Deneme çalıştırması: hiçbir şey gönderilmedi
 html-requests = İstek
 html-sent = Gönderilen kayıt
 html-accepted = Kabul edilen

@@ -195,7 +195,11 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     }
     report_endpoints(&mut reporting, &sent.phases);
     if run.is_none() {
-        crate::output::Stdout::print(&dry_run_text(&sent.requests, &plan.counts, send));
+        let text = dry_run_text(&sent.requests, &plan.counts, send);
+        if let Some(h) = reporting.html.as_mut() {
+            h.dry_run(&text);
+        }
+        crate::output::Stdout::print(&text);
     }
     let up = sent.counters;
     let elapsed = setup.elapsed();

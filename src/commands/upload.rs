@@ -177,6 +177,9 @@ fn run(
         let text = session
             .plan()
             .text(shape.kind, unification, contact, args.out.as_deref());
+        if let Some(h) = reporting.html.as_mut() {
+            h.dry_run(&text);
+        }
         crate::output::Stdout::print(&text);
     }
     let up = session.counters();

@@ -57,6 +57,8 @@ pub struct HtmlReport {
     samples: BTreeMap<Code, Vec<Sample>>,
     /// `iysync sync`: its figures (none for the other commands).
     sync: Option<SyncFigures>,
+    /// `--dry-run`: the plan as the terminal shows it (nothing was sent).
+    dry_run: Option<String>,
 }
 
 /// What `iysync sync` adds: its plan's counts and each endpoint's upload figures.
@@ -86,6 +88,7 @@ impl HtmlReport {
             inputs: setup.sources.iter().map(|s| s.name.clone()).collect(),
             samples: BTreeMap::new(),
             sync: None,
+            dry_run: None,
         })
     }
 
@@ -120,6 +123,11 @@ impl HtmlReport {
     }
 
     /// The problems of one row (`raw`: its original bytes, for invalid rows).
+    /// A dry run's plan (requests, records, bytes per endpoint), shown in its own section.
+    pub fn dry_run(&mut self, plan: &str) {
+        self.dry_run = Some(plan.to_string());
+    }
+
     pub fn problems(&mut self, located: &[Located], raw: Option<&[u8]>) {
         for p in located {
             let list = self.samples.entry(p.problem.code).or_default();
@@ -255,6 +263,12 @@ impl HtmlReport {
                         }
                     }
                     @if let Some(sync) = &self.sync { (sync_section(sync, lang)) }
+                    @if let Some(plan) = &self.dry_run {
+                        section #dry-run {
+                            h2 { (t("html-dry-run")) }
+                            pre { (plan.trim_end()) }
+                        }
+                    }
                     section #by-code {
                         h2 { (t("html-by-code")) }
                         @if counts.is_empty() {
