@@ -195,3 +195,33 @@ err-not-a-recipient = { $value } is not a recipient: { $why }
 err-write-html = cannot write the HTML report { $path }
 err-recipient-separator = a recipient cannot hold `;` or a line break
 err-recipient-empty = the recipient is empty
+
+## What iysync says of a connection and an answer (inside the upload errors)
+net-tls-cert-or-tls = the secure connection could not be set up (certificate or TLS error)
+net-tls-unknown-issuer = its certificate was not issued by a certificate authority this system trusts (a self-signed certificate, or a proxy's own CA)
+net-tls-expired = its certificate has expired
+net-tls-not-valid-yet = its certificate is not valid yet (check this machine's clock)
+net-tls-revoked = its certificate has been revoked
+net-tls-wrong-name = its certificate is for another host name
+net-tls-damaged = its certificate is damaged or forged
+net-tls-purpose = its certificate is not meant for a web server
+net-tls-ca-as-own = it presented a certificate authority's certificate as its own (a self-signed certificate)
+net-tls-not-accepted = its certificate was not accepted
+net-tls-not-tls = it does not speak TLS (is it a plain http:// server, or the wrong port?)
+net-tls-no-certificate = it presented no certificate
+net-tls-alert = it ended the secure handshake ({ $alert })
+net-tls-incompatible = it supports no TLS version or cipher this program accepts
+net-tls-failed = the secure connection could not be set up
+net-timed-out = timed out
+net-could-not-connect = could not connect
+net-reading-failed = failed while reading the answer
+net-connection-error = connection error
+net-no-content-type = no content type
+net-empty-body = an empty body
+net-body-bytes = { $n } { $n_count ->
+        [one] byte
+       *[other] bytes
+    }: "{ $snippet }"
+duration-s = { $s }s
+duration-m-s = { $m }m { $s }s
+duration-h-m-s = { $h }h { $m }m { $s }s

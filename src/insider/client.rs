@@ -1134,7 +1134,7 @@ fn tls_failure(e: &reqwest::Error) -> Option<String> {
     }
     let text = texts.join(" ").to_ascii_lowercase();
     (text.contains("certificate") || text.contains("tls handshake"))
-        .then(|| "the secure connection could not be set up (certificate or TLS error)".to_string())
+        .then(|| crate::tr!("net-tls-cert-or-tls"))
 }
 
 /// A rustls error as a person would say it.
@@ -1143,54 +1143,46 @@ fn plain_tls(e: &rustls::Error) -> String {
     match e {
         rustls::Error::InvalidCertificate(c) => {
             let what = match c {
-                C::UnknownIssuer => {
-                    "its certificate was not issued by a certificate authority this system trusts (a self-signed certificate, or a proxy's own CA)"
-                }
-                C::Expired | C::ExpiredContext { .. } => "its certificate has expired",
-                C::NotValidYet | C::NotValidYetContext { .. } => {
-                    "its certificate is not valid yet (check this machine's clock)"
-                }
-                C::Revoked => "its certificate has been revoked",
-                C::NotValidForName | C::NotValidForNameContext { .. } => {
-                    "its certificate is for another host name"
-                }
-                C::BadSignature | C::BadEncoding => "its certificate is damaged or forged",
-                C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
-                    "its certificate is not meant for a web server"
-                }
+                C::UnknownIssuer => "net-tls-unknown-issuer",
+                C::Expired | C::ExpiredContext { .. } => "net-tls-expired",
+                C::NotValidYet | C::NotValidYetContext { .. } => "net-tls-not-valid-yet",
+                C::Revoked => "net-tls-revoked",
+                C::NotValidForName | C::NotValidForNameContext { .. } => "net-tls-wrong-name",
+                C::BadSignature | C::BadEncoding => "net-tls-damaged",
+                C::InvalidPurpose | C::InvalidPurposeContext { .. } => "net-tls-purpose",
                 C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
-                    "it presented a certificate authority's certificate as its own (a self-signed certificate)"
+                    "net-tls-ca-as-own"
                 }
-                _ => "its certificate was not accepted",
+                _ => "net-tls-not-accepted",
             };
-            what.to_string()
+            crate::i18n::lang().t(what)
         }
         rustls::Error::InvalidMessage(_)
         | rustls::Error::InappropriateMessage { .. }
         | rustls::Error::InappropriateHandshakeMessage { .. } => {
-            "it does not speak TLS (is it a plain http:// server, or the wrong port?)".to_string()
+            crate::tr!("net-tls-not-tls")
         }
-        rustls::Error::NoCertificatesPresented => "it presented no certificate".to_string(),
+        rustls::Error::NoCertificatesPresented => crate::tr!("net-tls-no-certificate"),
         rustls::Error::AlertReceived(alert) => {
-            format!("it ended the secure handshake ({alert:?})")
+            crate::tr!("net-tls-alert", alert = format!("{alert:?}"))
         }
         rustls::Error::PeerIncompatible(_) => {
-            "it supports no TLS version or cipher this program accepts".to_string()
+            crate::tr!("net-tls-incompatible")
         }
-        _ => "the secure connection could not be set up".to_string(),
+        _ => crate::tr!("net-tls-failed"),
     }
 }
 
 fn describe_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
+    let kind = crate::i18n::lang().t(if e.is_timeout() {
+        "net-timed-out"
     } else if e.is_connect() {
-        "could not connect"
+        "net-could-not-connect"
     } else if e.is_body() || e.is_decode() {
-        "failed while reading the answer"
+        "net-reading-failed"
     } else {
-        "connection error"
-    };
+        "net-connection-error"
+    });
     // The innermost cause is the useful part ("connection reset by peer", …).
     let mut inner: Option<String> = None;
     let mut source = std::error::Error::source(e);
@@ -1200,7 +1192,7 @@ fn describe_error(e: &reqwest::Error) -> String {
     }
     match inner {
         Some(cause) => format!("{kind}: {}", clean_message(&cause)),
-        None => kind.to_string(),
+        None => kind,
     }
 }
 
@@ -1223,10 +1215,11 @@ fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration
 pub fn human_duration(d: Duration) -> String {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() >= 500_000_000);
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let n = crate::i18n::Arg::N;
     match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m {s}s"),
-        _ => format!("{h}h {m}m {s}s"),
+        (0, 0) => crate::tr!("duration-s", s = n(s)),
+        (0, _) => crate::tr!("duration-m-s", m = n(m), s = n(s)),
+        _ => crate::tr!("duration-h-m-s", h = n(h), m = n(m), s = n(s)),
     }
 }
 
@@ -1242,11 +1235,18 @@ impl Answer<'_> {
     /// "HTTP 404 Not Found (text/html, 162 bytes: "<html>…")" — for messages about answers that
     /// are not Insider's.
     fn describe(&self) -> String {
-        let ct = self.content_type.unwrap_or("no content type");
+        let ct = match self.content_type {
+            Some(ct) => ct.to_string(),
+            None => crate::tr!("net-no-content-type"),
+        };
         let body = if self.body.is_empty() {
-            "an empty body".to_string()
+            crate::tr!("net-empty-body")
         } else {
-            format!("{} bytes: \"{}\"", self.body.len(), snippet(self.body))
+            crate::tr!(
+                "net-body-bytes",
+                n = crate::i18n::Arg::N(self.body.len() as u64),
+                snippet = snippet(self.body)
+            )
         };
         format!(
             "HTTP {} {} ({ct}, {body})",
