@@ -110,7 +110,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             ledger.finish_run(run, now, why, &plan.counts)?;
         }
         progress.finish();
-        let skipped = plan.actions.len() as u64;
+        let skipped = planned.actions();
         finish_unsent(
             reporting,
             &summary,
@@ -139,7 +139,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         true => None,
         false => {
             let run = ledger.begin_run(partner, mode, &input_names, now)?;
-            ledger.begin_sending(partner, run, plan)?;
+            planned.begin_sending(&mut ledger, partner, run)?;
             Some(run)
         }
     };

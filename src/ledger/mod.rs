@@ -12,6 +12,7 @@
 
 pub mod guard;
 pub mod plan;
+pub mod spool;
 pub mod store;
 pub mod sync;
 
@@ -26,7 +27,9 @@ use crate::error::Error;
 use crate::record::{Channel, Permission};
 
 pub use guard::{MaxChanges, check_guard};
-pub use plan::{Action, Held, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update};
+pub use plan::{
+    Action, Change, Held, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update,
+};
 pub use store::{
     BASELINE_BATCH, Baseline, Endpoint, HistoryEntry, KeyState, Ledger, PartnerId, PendingState,
     RecipientReport, RunId, RunMode, Stats,

@@ -97,6 +97,13 @@ pub struct Update {
     pub clear_pending: bool,
 }
 
+/// One change of a plan, as [`super::Ledger::begin_sending_from`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Action(Action),
+    Update(Update),
+}
+
 /// An input record older than what the ledger knows (`stale` warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stale {
@@ -298,6 +305,21 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
 pub trait Sink {
     fn action(&mut self, action: Action) -> Result<Option<Action>, Error>;
     fn update(&mut self, update: Update) -> Result<Option<Update>, Error>;
+    /// Whether the sink takes each action with the input record it was planned from
+    /// ([`Sink::action_of`]); the record is built only then.
+    fn wants_records(&self) -> bool {
+        false
+    }
+    /// An action with its input record (`None`: the action's word is not today's input record,
+    /// e.g. an earlier run's pending change). Only called when [`Sink::wants_records`].
+    fn action_of(
+        &mut self,
+        action: Action,
+        record: Option<Record>,
+    ) -> Result<Option<Action>, Error> {
+        let _ = record;
+        self.action(action)
+    }
 }
 
 /// Keeps every action and update in the plan.
@@ -317,14 +339,19 @@ pub const PLAN_BUFFER: usize = 32 << 20;
 
 /// The order of the planner's records: (channel, recipient bytes) like the ledger's primary key,
 /// then the rest of the record (so the order is total). A record's line is its key (a channel
-/// byte, then the recipient's bytes), then [`TAIL`] bytes: permission, consent time, position.
-/// The place holds the key's first 16 bytes, so most comparisons end there.
+/// byte, then the recipient's bytes), a `0xFF` byte (never in UTF-8, so the key ends there),
+/// [`TAIL`] bytes (permission, consent time, position), then the platform and, when the record
+/// has one, `0xFF` and the external id: the whole record travels with its key, so the plan's
+/// actions need no second read of the inputs. The place holds the key's first 16 bytes, so most
+/// comparisons end there.
 pub struct ByKey;
 
-/// Bytes after the key in a planner line: permission (1), consent time (8), position (8:
-/// the file above [`LINE_BITS`], the line below).
+/// Bytes after the key's end mark in a planner line: permission (1), consent time (8), position
+/// (8: the file above [`LINE_BITS`], the line below).
 const TAIL: usize = 17;
 const LINE_BITS: u32 = 40;
+/// Ends the key, and the platform before an external id.
+const MARK: u8 = 0xFF;
 
 impl order::Order for ByKey {
     const SEQUENCED: bool = false;
@@ -338,8 +365,13 @@ impl order::Order for ByKey {
     }
 }
 
+/// The key of a planner line: its bytes before the first [`MARK`] (the channel byte is 0 or 1).
+#[inline]
 fn key_part(line: &[u8]) -> &[u8] {
-    &line[..line.len().saturating_sub(TAIL)]
+    match memchr::memchr(MARK, line) {
+        Some(end) => &line[..end],
+        None => line,
+    }
 }
 
 /// A record decoded from its planner line.
@@ -350,12 +382,34 @@ struct Rec<'a> {
     permission: Permission,
     at: i64,
     pos: Pos,
+    platform: &'a [u8],
+    external_id: Option<&'a [u8]>,
+}
+
+impl Rec<'_> {
+    /// The record as the inputs had it.
+    fn record(&self) -> Record {
+        let text = |b: &[u8]| CompactString::from(std::str::from_utf8(b).unwrap_or_default());
+        Record {
+            channel: self.channel,
+            recipient: text(self.recipient),
+            platform: text(self.platform),
+            permission: self.permission,
+            timestamp: self.at,
+            external_id: self.external_id.map(text),
+        }
+    }
 }
 
 fn decode(line: &[u8]) -> Option<Rec<'_>> {
-    let n = line.len().checked_sub(TAIL)?;
-    let (key, tail) = line.split_at(n);
-    let (&code, recipient) = key.split_first()?;
+    let end = memchr::memchr(MARK, line)?;
+    let (&code, recipient) = line[..end].split_first()?;
+    let tail = line.get(end + 1..end + 1 + TAIL)?;
+    let rest = &line[end + 1 + TAIL..];
+    let (platform, external_id) = match memchr::memchr(MARK, rest) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
     let channel = channel_of_code(i64::from(code))?;
     let permission = permission_of_code(i64::from(tail[0]))?;
     let at = i64::from_le_bytes(tail[1..9].try_into().ok()?);
@@ -366,6 +420,8 @@ fn decode(line: &[u8]) -> Option<Rec<'_>> {
         permission,
         at,
         pos: Pos::new((pos >> LINE_BITS) as usize, pos & ((1 << LINE_BITS) - 1)),
+        platform,
+        external_id,
     })
 }
 
@@ -423,15 +479,18 @@ impl Planner {
     /// A resolved record at `pos` (its file index and line in this run's inputs). The caller
     /// passes winners only, never withheld keys; should a key come twice, the later word is kept.
     pub fn push(&mut self, pos: Pos, record: &Record) -> Result<(), Error> {
-        self.push_key(
+        self.push_parts(
             pos,
             record.channel,
             &record.recipient,
             record.permission,
             record.timestamp,
+            &record.platform,
+            record.external_id.as_deref(),
         )
     }
 
+    /// A record given by its key and word (an empty platform, no external id).
     pub fn push_key(
         &mut self,
         pos: Pos,
@@ -440,15 +499,35 @@ impl Planner {
         permission: Permission,
         at: i64,
     ) -> Result<(), Error> {
+        self.push_parts(pos, channel, recipient, permission, at, "", None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_parts(
+        &mut self,
+        pos: Pos,
+        channel: Channel,
+        recipient: &str,
+        permission: Permission,
+        at: i64,
+        platform: &str,
+        external_id: Option<&str>,
+    ) -> Result<(), Error> {
         let line = &mut self.line;
         line.clear();
         line.push(channel_code(channel) as u8);
         line.extend_from_slice(recipient.as_bytes());
+        line.push(MARK);
         line.push(permission_code(permission) as u8);
         line.extend_from_slice(&at.to_le_bytes());
         let packed = ((pos.file() as u64) << LINE_BITS) | pos.line();
         line.extend_from_slice(&packed.to_le_bytes());
-        let key = key_part(line);
+        line.extend_from_slice(platform.as_bytes());
+        if let Some(id) = external_id {
+            line.push(MARK);
+            line.extend_from_slice(id.as_bytes());
+        }
+        let key = &line[..recipient.len() + 1];
         let mut prefix = [0u8; 16];
         let n = key.len().min(16);
         prefix[..n].copy_from_slice(&key[..n]);
@@ -652,7 +731,7 @@ impl Merge<'_, '_, '_> {
             pending: None,
         };
         let state = state.unwrap_or(empty);
-        self.decided(rec.channel, recipient, &state, decision, Some(rec.pos))
+        self.decided(rec.channel, recipient, &state, decision, Some(&rec))
     }
 
     /// The ledger rows after the last input record.
@@ -670,17 +749,30 @@ impl Merge<'_, '_, '_> {
         recipient: CompactString,
         state: &KeyState,
         decision: Decision,
-        pos: Option<Pos>,
+        rec: Option<&Rec<'_>>,
     ) -> Result<(), Error> {
+        let pos = rec.map(|r| r.pos);
         let (update, action) = to_changes(self.plan, channel, recipient, state, decision, pos);
         if let Some(u) = update
             && let Some(u) = self.sink.update(u)?
         {
             self.plan.updates.push(u);
         }
-        if let Some(a) = action
-            && let Some(a) = self.sink.action(a)?
-        {
+        let Some(a) = action else {
+            return Ok(());
+        };
+        let kept = match self.sink.wants_records() {
+            true => {
+                // The input's record when the action sends the input's word.
+                let record = match a.origin {
+                    Origin::Input { .. } => rec.map(Rec::record),
+                    Origin::Earlier { .. } => None,
+                };
+                self.sink.action_of(a, record)?
+            }
+            false => self.sink.action(a)?,
+        };
+        if let Some(a) = kept {
             self.plan.actions.push(a);
         }
         Ok(())
