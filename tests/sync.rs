@@ -1158,3 +1158,104 @@ fn a_baseline_of_several_batches_records_every_resolved_key_once() {
     assert_eq!(sim.users().len(), 1);
     assert_eq!(optin(&sim, "user00003@example.com"), Some(false));
 }
+
+/// A first sync larger than the spool's read window (256 KiB): every key is a change, written to
+/// the plan's spool and streamed to each phase. Every key is upserted with its word and the
+/// input's platform and external id (`--consent-event`, `--external-id-as custom:ref`), every
+/// RET unsubscribed first; a refused record is in the rejects file at its input line and stays
+/// pending. The next night (a file that no longer mentions it) sends only it again, shown as
+/// the earlier run's pending change; a rerun then sends nothing.
+#[test]
+fn a_first_sync_larger_than_the_spool_window_sends_every_key_in_order() {
+    let sim = Sim::start(SimConfig {
+        refuse_identifiers: ["u00042@example.com".to_string()].into(),
+        ..SimConfig::default()
+    });
+    let run = Run::new();
+    let n = 9_000;
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let word = if i % 5 == 0 { "RET" } else { "ONAY" };
+            format!(
+                "u{i:05}@example.com;plat{};{word};15.05.2025 14:23:00;ref{i}",
+                i % 3
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let full = run.input("full.csv", &refs);
+    let sync = |file: &PathBuf| {
+        let mut c = run.sync(&sim);
+        c.arg(file)
+            .arg("--consent-event")
+            .arg("iys_consent")
+            .arg("--external-id-as")
+            .arg("custom:ref")
+            .arg("--max-contacts")
+            .arg("100");
+        c
+    };
+    sync(&full).assert().code(1);
+    assert_order(&paths(&sim));
+    let users = sim.users();
+    assert_eq!(users.len(), n - 1, "every key but the refused one");
+    for i in [0usize, 1, 7, 4_095, 8_999] {
+        let id = format!("u{i:05}@example.com");
+        let user = sim.user(&id).expect("upserted");
+        assert_eq!(user.email_optin, Some(i % 5 != 0), "{id}");
+        assert_eq!(
+            user.identifiers.get("custom").and_then(|c| c.get("ref")),
+            Some(&serde_json::Value::from(format!("ref{i}"))),
+            "{id}: its external id"
+        );
+        let platform = user.events[0].pointer("/event_params/custom/platform");
+        assert_eq!(
+            platform,
+            Some(&serde_json::Value::from(format!("plat{}", i % 3))),
+            "{id}: its platform"
+        );
+    }
+    let unsubscribed = sim.unsubscribed_emails();
+    assert_eq!(unsubscribed.len(), n / 5);
+    assert!(unsubscribed.iter().any(|(e, _)| e == "u08995@example.com"));
+    let rejects = read(&run.path("rejects.csv"));
+    assert!(
+        rejects.contains("full.csv;43;api_refused;"),
+        "the refused record at its input line: {rejects}"
+    );
+    assert_eq!(run.report()["sync"]["new"], n);
+    let db = rusqlite::Connection::open(run.ledger()).expect("open the ledger");
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM consents WHERE permission IS NOT NULL AND pending_steps IS NULL"
+        ),
+        n as i64 - 1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM consents WHERE recipient = 'u00042@example.com' AND pending_refused IS NOT NULL"
+        ),
+        1
+    );
+    drop(db);
+
+    // The next night: a file of one other key; the refused one is sent again from the ledger,
+    // and refused again it is shown as the earlier run's pending change (the plan's second
+    // action, after a@example.com's).
+    let before = sim.requests_total();
+    let day2 = run.input("day2.csv", &[ONAY_A]);
+    sync(&day2).assert().code(1);
+    assert_eq!(sim.requests_total() - before, 1, "one upsert of both keys");
+    let rejects = read(&run.path("rejects.csv"));
+    assert!(
+        rejects.contains("(pending from an earlier run);2;api_refused;"),
+        "{rejects}"
+    );
+    sim.configure(|c| c.refuse_identifiers.clear());
+    sync(&day2).assert().code(0);
+    assert_eq!(optin(&sim, "u00042@example.com"), Some(true));
+    let before = sim.requests_total();
+    sync(&full).assert().code(0);
+    assert_eq!(sim.requests_total(), before, "nothing left to send");
+}

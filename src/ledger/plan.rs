@@ -26,6 +26,7 @@ use std::cmp::Ordering;
 
 use compact_str::CompactString;
 
+use super::spool::{Fields, put_signed, put_varint};
 use super::store::{Cursor, KeyState, Ledger, PartnerId, Reading, SEEK_RATIO};
 use super::{
     Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
@@ -338,19 +339,15 @@ impl Sink for Keep {
 pub const PLAN_BUFFER: usize = 32 << 20;
 
 /// The order of the planner's records: (channel, recipient bytes) like the ledger's primary key,
-/// then the rest of the record (so the order is total). A record's line is its key (a channel
-/// byte, then the recipient's bytes), a `0xFF` byte (never in UTF-8, so the key ends there),
-/// [`TAIL`] bytes (permission, consent time, position), then the platform and, when the record
-/// has one, `0xFF` and the external id: the whole record travels with its key, so the plan's
-/// actions need no second read of the inputs. The place holds the key's first 16 bytes, so most
-/// comparisons end there.
+/// then the rest of the record (so the order is total). A record's line is the key's length
+/// (LEB128), its key (a channel byte, then the recipient's bytes), the permission (a byte), the
+/// consent time (zigzag LEB128), the position (file and line, LEB128), then the platform and,
+/// when the record has one, a `0xFF` byte (never in UTF-8) and the external id: the whole record
+/// travels with its key, so the plan's actions need no second read of the inputs. The place
+/// holds the key's first 16 bytes, so most comparisons end there.
 pub struct ByKey;
 
-/// Bytes after the key's end mark in a planner line: permission (1), consent time (8), position
-/// (8: the file above [`LINE_BITS`], the line below).
-const TAIL: usize = 17;
-const LINE_BITS: u32 = 40;
-/// Ends the key, and the platform before an external id.
+/// Ends the platform before an external id.
 const MARK: u8 = 0xFF;
 
 impl order::Order for ByKey {
@@ -365,13 +362,31 @@ impl order::Order for ByKey {
     }
 }
 
-/// The key of a planner line: its bytes before the first [`MARK`] (the channel byte is 0 or 1).
+/// A planner line's key and what follows it (the whole line and nothing should its length be
+/// unreadable).
+#[inline]
+fn split_key(line: &[u8]) -> (&[u8], &[u8]) {
+    // One byte for keys under 128 bytes, two under 16 KiB.
+    let (n, at) = match line {
+        [a, ..] if a & 0x80 == 0 => (usize::from(*a), 1),
+        [a, b, ..] if b & 0x80 == 0 => (usize::from(a & 0x7f) | usize::from(*b) << 7, 2),
+        _ => {
+            let mut f = Fields(line);
+            match f.varint().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) => (n, line.len() - f.0.len()),
+                None => return (line, &[]),
+            }
+        }
+    };
+    match line.get(at..at + n) {
+        Some(key) => (key, &line[at + n..]),
+        None => (line, &[]),
+    }
+}
+
 #[inline]
 fn key_part(line: &[u8]) -> &[u8] {
-    match memchr::memchr(MARK, line) {
-        Some(end) => &line[..end],
-        None => line,
-    }
+    split_key(line).0
 }
 
 /// A record decoded from its planner line.
@@ -402,24 +417,24 @@ impl Rec<'_> {
 }
 
 fn decode(line: &[u8]) -> Option<Rec<'_>> {
-    let end = memchr::memchr(MARK, line)?;
-    let (&code, recipient) = line[..end].split_first()?;
-    let tail = line.get(end + 1..end + 1 + TAIL)?;
-    let rest = &line[end + 1 + TAIL..];
+    let (key, rest) = split_key(line);
+    let (&code, recipient) = key.split_first()?;
+    let mut f = Fields(rest);
+    let permission = permission_of_code(i64::from(f.byte()?))?;
+    let at = f.signed()?;
+    let file = usize::try_from(f.varint()?).ok()?;
+    let line = f.varint()?;
+    let rest = f.0;
     let (platform, external_id) = match memchr::memchr(MARK, rest) {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };
-    let channel = channel_of_code(i64::from(code))?;
-    let permission = permission_of_code(i64::from(tail[0]))?;
-    let at = i64::from_le_bytes(tail[1..9].try_into().ok()?);
-    let pos = u64::from_le_bytes(tail[9..17].try_into().ok()?);
     Some(Rec {
-        channel,
+        channel: channel_of_code(i64::from(code))?,
         recipient,
         permission,
         at,
-        pos: Pos::new((pos >> LINE_BITS) as usize, pos & ((1 << LINE_BITS) - 1)),
+        pos: Pos::new(file, line),
         platform,
         external_id,
     })
@@ -515,19 +530,21 @@ impl Planner {
     ) -> Result<(), Error> {
         let line = &mut self.line;
         line.clear();
+        put_varint(line, recipient.len() as u64 + 1);
+        let start = line.len();
         line.push(channel_code(channel) as u8);
         line.extend_from_slice(recipient.as_bytes());
-        line.push(MARK);
+        let key = start..line.len();
         line.push(permission_code(permission) as u8);
-        line.extend_from_slice(&at.to_le_bytes());
-        let packed = ((pos.file() as u64) << LINE_BITS) | pos.line();
-        line.extend_from_slice(&packed.to_le_bytes());
+        put_signed(line, at);
+        put_varint(line, pos.file() as u64);
+        put_varint(line, pos.line());
         line.extend_from_slice(platform.as_bytes());
         if let Some(id) = external_id {
             line.push(MARK);
             line.extend_from_slice(id.as_bytes());
         }
-        let key = &line[..recipient.len() + 1];
+        let key = &line[key];
         let mut prefix = [0u8; 16];
         let n = key.len().min(16);
         prefix[..n].copy_from_slice(&key[..n]);

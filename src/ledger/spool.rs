@@ -73,7 +73,7 @@ fn damaged(offset: u64) -> Error {
     ))
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
@@ -81,7 +81,7 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
-fn put_signed(out: &mut Vec<u8>, n: i64) {
+pub(super) fn put_signed(out: &mut Vec<u8>, n: i64) {
     put_varint(out, ((n << 1) ^ (n >> 63)) as u64);
 }
 
@@ -127,16 +127,16 @@ fn word_of(code: u8) -> Option<Option<Permission>> {
 }
 
 /// Reads a payload's fields in order.
-struct Fields<'a>(&'a [u8]);
+pub(super) struct Fields<'a>(pub(super) &'a [u8]);
 
 impl<'a> Fields<'a> {
-    fn byte(&mut self) -> Option<u8> {
+    pub(super) fn byte(&mut self) -> Option<u8> {
         let (&b, rest) = self.0.split_first()?;
         self.0 = rest;
         Some(b)
     }
 
-    fn varint(&mut self) -> Option<u64> {
+    pub(super) fn varint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -148,7 +148,7 @@ impl<'a> Fields<'a> {
         None
     }
 
-    fn signed(&mut self) -> Option<i64> {
+    pub(super) fn signed(&mut self) -> Option<i64> {
         let n = self.varint()?;
         Some(((n >> 1) as i64) ^ -((n & 1) as i64))
     }
@@ -541,5 +541,18 @@ impl Sink for Spooling<'_, '_> {
             self.changes.push_action(&action, record.as_ref())?;
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+impl Changes {
+    /// Flips a byte of the file at `offset` (a damaged disk, for tests).
+    pub(crate) fn damage(&self, offset: u64) {
+        let mut b = [0u8];
+        self.file
+            .read_exact_at(&mut b, offset)
+            .expect("read a byte");
+        b[0] ^= 0x01;
+        self.file.write_all_at(&b, offset).expect("write a byte");
     }
 }
