@@ -1259,3 +1259,79 @@ fn a_first_sync_larger_than_the_spool_window_sends_every_key_in_order() {
     sync(&full).assert().code(0);
     assert_eq!(sim.requests_total(), before, "nothing left to send");
 }
+
+/// The memory of a first sync against the simulator: every key a change, sent for real. A
+/// measurement, not a check of the ordinary run (ignored; `scripts/bench.sh` runs it):
+/// `IYSYNC_FIRST_SYNC_ROWS` rows (default 200,000; one key each, 30% RET, a fifth SMS),
+/// `IYSYNC_FIRST_SYNC_BIN` another binary to measure (default this build's). Prints the wall
+/// time and peak RSS (`/usr/bin/time -v`) beside SPEC §3's budget.
+#[test]
+#[ignore = "a measurement; run by scripts/bench.sh"]
+fn first_sync_memory_against_the_simulator() {
+    let rows: usize = std::env::var("IYSYNC_FIRST_SYNC_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let bin = std::env::var("IYSYNC_FIRST_SYNC_BIN")
+        .map_or_else(|_| assert_cmd::cargo::cargo_bin("iysync"), PathBuf::from);
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let mut data = String::with_capacity(rows * 56);
+    for i in 0..rows {
+        let word = if i % 10 < 3 { "RET" } else { "ONAY" };
+        match i % 5 {
+            0 => data.push_str(&format!("0532{i:07};sms;{word};15.05.2025 14:23:00\n")),
+            _ => data.push_str(&format!(
+                "user{i}@example.com;web;{word};15.05.2025 14:23:00;id{i}\n"
+            )),
+        }
+    }
+    let input = write(run.dir.path(), "first.csv", data);
+    let times = run.path("time.txt");
+    let status = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg("-o")
+        .arg(&times)
+        .arg(&bin)
+        .arg("sync")
+        .arg(&input)
+        .env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("INSIDER_PARTNER_NAME", "MyBrand")
+        .args(["--unification-url", &sim.base_url()])
+        .args(["--contact-url", &sim.base_url()])
+        .arg("--state")
+        .arg(run.ledger())
+        .arg("--rejects")
+        .arg(run.path("rejects.csv"))
+        .args(["--rate", "1000000", "--concurrency", "8", "--force", "-q"])
+        .args(["--no-progress", "--now", "2026-11-22T12:00:00+03:00"])
+        .status()
+        .expect("run /usr/bin/time (apt-get install -y time)");
+    let times = read(&times);
+    let field = |name: &str| {
+        times
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .unwrap_or("?")
+            .trim()
+            .to_string()
+    };
+    let rss_mb = field("Maximum resident set size (kbytes):")
+        .parse::<f64>()
+        .unwrap_or(0.0)
+        / 1024.0;
+    println!(
+        "first sync: {rows} rows, exit {:?}, wall {}, user {} s, system {} s, peak RSS {rss_mb:.1} MB (budget {:.1} MB); {} requests, {} users upserted",
+        status.code(),
+        field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
+        field("User time (seconds):"),
+        field("System time (seconds):"),
+        50.0 + 64.0 * rows as f64 / 1e6,
+        sim.requests_total(),
+        sim.users().len()
+    );
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(sim.users().len(), rows);
+}
