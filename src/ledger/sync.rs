@@ -17,7 +17,7 @@ use tempfile::TempDir;
 use super::Step;
 use super::plan::{Action, Change, Held, Origin, Plan, Planner};
 use super::spool::{Changes, Entry, Spooling};
-use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId};
+use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId, RunMode};
 use crate::cli::SendArgs;
 use crate::engine::second_pass;
 use crate::error::Error;
@@ -153,27 +153,40 @@ fn fill_planner(spool: Spool, jobs: usize, resolution: &Resolution) -> Result<Pl
 
 /// `--baseline`: every resolved record planned against the ledger and recorded as acknowledged
 /// as the plan goes, in batched transactions ([`Baseline`]), so that memory never holds every
-/// key's action. Returns the plan (its counts and stale warnings; no actions) and the keys
-/// recorded. The ledger is read through a second connection, a snapshot of the ledger as it
-/// was before the baseline began.
+/// key's action, in a run of its own in the `runs` table. Returns the plan (its counts and stale
+/// warnings; no actions), the keys recorded and the run (still to finish). The ledger is read
+/// through a second connection, a snapshot of the ledger as it was before the baseline began.
+/// Stopped part-way (Ctrl-C, an error), the batches committed stay (a rerun records the rest)
+/// and the run says how it ended, as far as the ledger can still be written.
 pub fn baseline_inputs(
     ledger: &mut Ledger,
     partner: PartnerId,
-    run: RunId,
-    spool: Spool,
-    jobs: usize,
-    resolution: &Resolution,
+    input_names: &[String],
+    (spool, jobs, resolution): (Spool, usize, &Resolution),
     at: i64,
-) -> Result<(Plan, u64), Error> {
-    let planner = fill_planner(spool, jobs, resolution)?;
-    let withheld = |channel: crate::record::Channel, recipient: &str| {
-        resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
-    };
-    let reader = ledger.read_connection()?;
-    let mut baseline = Baseline::new(ledger, partner, run, at);
-    let plan = planner.plan_into(reader.reading(), partner, None, &withheld, &mut baseline)?;
-    let recorded = baseline.finish()?;
-    Ok((plan, recorded))
+) -> Result<(Plan, u64, RunId), Error> {
+    let run = ledger.begin_run(partner, RunMode::Baseline, input_names, at)?;
+    let recorded = (|| {
+        let planner = fill_planner(spool, jobs, resolution)?;
+        let withheld = |channel: crate::record::Channel, recipient: &str| {
+            resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
+        };
+        let reader = ledger.read_connection()?;
+        let mut baseline = Baseline::new(ledger, partner, run, at);
+        let plan = planner.plan_into(reader.reading(), partner, None, &withheld, &mut baseline)?;
+        Ok((plan, baseline.finish()?))
+    })();
+    match recorded {
+        Ok((plan, recorded)) => Ok((plan, recorded, run)),
+        Err(e) => {
+            let status = match e {
+                Error::Interrupted | Error::Terminated => "interrupted",
+                _ => "aborted",
+            };
+            let _ = ledger.finish_run(run, at, status, &Default::default());
+            Err(e)
+        }
+    }
 }
 
 /// The record of an action whose input is not at hand: its key, word and consent time.
@@ -228,6 +241,20 @@ impl Planned {
             Err(e) => Some(Err(e)),
         });
         ledger.begin_sending_from(partner, run, &mut changes)
+    }
+
+    /// A sync run begun in the ledger, and its plan recorded as pending before any request
+    /// ([`Planned::begin_sending`]).
+    pub fn begin_run(
+        &self,
+        ledger: &mut Ledger,
+        partner: PartnerId,
+        input_names: &[String],
+        now: i64,
+    ) -> Result<RunId, Error> {
+        let run = ledger.begin_run(partner, RunMode::Sync, input_names, now)?;
+        self.begin_sending(ledger, partner, run)?;
+        Ok(run)
     }
 
     /// The actions at the offsets the session's items carry (their positions' lines).
@@ -569,6 +596,9 @@ pub fn send_plan(
     // A failure to record an acknowledgement is told as the ledger's, not as a journal's.
     let failure = session.take_failure();
     let failure = ledger_failure.borrow_mut().take().or(failure);
+    // A signal that stopped the phases between two requests leaves no failure in the session:
+    // the run still ends as interrupted (130/143), with what was not sent left pending.
+    let failure = failure.or_else(|| crate::signals::received().map(|s| s.error()));
     // The session's items are at their offsets in the spool: the rejects show the input's file
     // and line.
     let mut refused = session.take_refused();
