@@ -164,3 +164,6 @@ err-not-a-recipient = { $value } bir alıcı değil: { $why }
 err-write-html = { $path } HTML raporu yazılamadı
 err-recipient-separator = bir alıcı `;` ya da satır sonu içeremez
 err-recipient-empty = alıcı boş
+err-plan-spool-io = senkronizasyon planındaki değişiklikler { $dir } geçici dizinine yazılamadı ya da oradan okunamadı (değişiklik başına yaklaşık 80 bayt); orada yer açın ya da TMPDIR'i daha büyük bir diske yönlendirin
+err-plan-spool-damaged = senkronizasyon planındaki değişiklikler geçici dosyalarından geri okunamadı ({ $offset }. bayt); başka bir şey gönderilmedi, Insider'ın onaylamadığı her şey defterde bekleyen olarak kalıyor ve bir sonraki çalıştırmada yeniden gönderilecek: TMPDIR'in bulunduğu diski kontrol edin
+err-plan-spool-too-large = senkronizasyon planındaki değişiklikler geçici dizinde 1 TiB'tan fazla yer tutuyor: girdileri parça parça senkronize edin

@@ -4,6 +4,7 @@
 //!
 //! - [`store`]: the SQLite database (schema, migrations, lock, acknowledgements, audit, runs).
 //! - [`plan`]: the diff of the inputs' resolved records against the ledger (SPEC §11's table).
+//! - [`spool`]: the plan's changes in a temporary file, streamed to the send phases.
 //! - [`guard`]: `--max-changes N|P%`.
 //!
 //! The ledger changes only when Insider acknowledges a request ([`Ledger::record_ack`], one

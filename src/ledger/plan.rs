@@ -20,7 +20,8 @@
 //! read of the ledger in one read transaction: a merge join over the partner's rows, or one
 //! indexed lookup per key (and an ordered walk of the pending rows) when the inputs are a small
 //! delta of a large ledger. Only the plan's changes are kept ([`Plan`]), or handed on as they
-//! are found ([`Sink`]: `--baseline` writes them to the ledger in batches).
+//! are found ([`Sink`]: `--baseline` writes them to the ledger in batches, and `sync` to a
+//! temporary file with the record of each action, [`super::spool`]).
 
 use std::cmp::Ordering;
 

@@ -58,18 +58,14 @@ pub struct Changes {
 }
 
 fn io_error(e: std::io::Error) -> Error {
-    Error::io(
-        format!(
-            "cannot write or read the plan's changes in the temporary directory {} (set TMPDIR to a directory with space)",
-            std::env::temp_dir().display()
-        ),
-        e,
-    )
+    let dir = std::env::temp_dir().display().to_string();
+    Error::io(crate::tr!("err-plan-spool-io", dir = dir), e)
 }
 
 fn damaged(offset: u64) -> Error {
-    Error::Usage(format!(
-        "internal error: the plan's changes could not be read back from their temporary file (at byte {offset}); nothing more was sent, and what was not acknowledged stays pending for the next run"
+    Error::Usage(crate::tr!(
+        "err-plan-spool-damaged",
+        offset = crate::i18n::Arg::N(offset)
     ))
 }
 
@@ -302,9 +298,7 @@ impl Changes {
     fn write_entry(&mut self) -> Result<u64, Error> {
         let offset = self.len;
         if offset > MAX_OFFSET {
-            return Err(Error::Usage(
-                "the plan's changes take more than 1 TiB in the temporary directory: sync the inputs in parts".to_string(),
-            ));
+            return Err(Error::Usage(crate::tr!("err-plan-spool-too-large")));
         }
         let Some(writer) = self.writer.as_mut() else {
             return Err(Error::Usage(

@@ -1,5 +1,6 @@
 //! The driver of `iysync sync` (SPEC §11): the resolved records of the inputs planned against the
-//! ledger ([`plan_inputs`]), then sent through one upload session in SPEC §11's order
+//! ledger ([`plan_inputs`]; the plan's changes spooled to a temporary file, never all in
+//! memory), then streamed through one upload session in SPEC §11's order
 //! ([`send_plan`]): every unsubscribe (all acknowledged before any upsert is sent), every upsert,
 //! then the resubscribes of the keys whose upsert Insider acknowledged.
 //!
@@ -360,10 +361,13 @@ impl Acknowledge for LedgerHook<'_> {
         let endpoint = Endpoint::from(ack.endpoint);
         let refused: HashMap<usize, &str> =
             ack.refused.iter().map(|(i, m)| (*i, m.as_str())).collect();
-        let actions = self
-            .planned
-            .actions_at(ack.records)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        // A spool that cannot be read back stops the run with its own message: the request's
+        // records stay pending (nothing of them is recorded).
+        let actions = self.planned.actions_at(ack.records).map_err(|e| {
+            let message = e.to_string();
+            *self.failure.borrow_mut() = Some(e);
+            std::io::Error::other(message)
+        })?;
         let (mut done, mut not) = (Vec::new(), Vec::new());
         for (i, (action, _)) in actions.iter().enumerate() {
             match refused.get(&i) {
