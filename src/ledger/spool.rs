@@ -23,8 +23,11 @@ use crate::record::{Permission, Record};
 
 /// An entry's header: payload length and checksum.
 const HEAD: usize = 12;
-/// Bytes read at a time.
+/// Bytes read at a time, in order.
 const WINDOW: usize = 256 << 10;
+/// Bytes read at a time by offset (an acknowledged request's records: nearby in the file for an
+/// upsert, scattered among the other channel's for an unsubscribe).
+const NEAR: usize = 16 << 10;
 /// The largest offset a session item's position can carry (its line field).
 const MAX_OFFSET: u64 = (1 << 40) - 1;
 
@@ -414,7 +417,7 @@ impl Changes {
     pub fn read(&self) -> Result<Reader<'_>, Error> {
         self.check_read()?;
         Ok(Reader {
-            window: Window::new(&self.file, self.len),
+            window: Window::new(&self.file, self.len, WINDOW),
             next: 0,
         })
     }
@@ -422,7 +425,7 @@ impl Changes {
     /// The entries at `offsets` (ascending offsets read in as few reads as they allow).
     pub fn read_at(&self, offsets: &[u64]) -> Result<Vec<Entry>, Error> {
         self.check_read()?;
-        let mut window = Window::new(&self.file, self.len);
+        let mut window = Window::new(&self.file, self.len, NEAR);
         offsets.iter().map(|&o| window.entry(o)).collect()
     }
 }
@@ -434,15 +437,18 @@ struct Window<'f> {
     buf: Vec<u8>,
     /// The file offset of `buf[0]`.
     start: u64,
+    /// Bytes read at a time (more for an entry larger than that).
+    size: usize,
 }
 
 impl<'f> Window<'f> {
-    fn new(file: &'f File, len: u64) -> Window<'f> {
+    fn new(file: &'f File, len: u64, size: usize) -> Window<'f> {
         Window {
             file,
             len,
             buf: Vec::new(),
             start: 0,
+            size,
         }
     }
 
@@ -456,7 +462,7 @@ impl<'f> Window<'f> {
         }
         let inside = offset >= self.start && end <= self.start + self.buf.len() as u64;
         if !inside {
-            let want = (n.max(WINDOW) as u64).min(self.len - offset) as usize;
+            let want = (n.max(self.size) as u64).min(self.len - offset) as usize;
             self.buf.resize(want, 0);
             self.file
                 .read_exact_at(&mut self.buf, offset)
