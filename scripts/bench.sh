@@ -9,7 +9,9 @@
 #   CASE_TIMEOUT=300 scripts/bench.sh  # seconds before a case is stopped (default 120)
 #   SYNC=0 scripts/bench.sh          # without the sync planning case (a ledger of the email file's
 #                                    # resolved state by --baseline, then a --dry-run of a second
-#                                    # day with 1% of the keys flipped; the ledger's bytes per key)
+#                                    # day with 1% of the keys flipped; the ledger's bytes per key;
+#                                    # a first-sync --dry-run against no ledger; and a real first
+#                                    # sync of FIRST_SYNC_ROWS keys (default 1M) to the simulator)
 #
 # Data goes to bench-data/ (git-ignored) and is reused when present. Every run is timed with
 # `/usr/bin/time -v`; one line per measurement (best of REPEAT runs), then a table. Exit code 1
@@ -302,6 +304,12 @@ print("ledger: %d keys, %d bytes after a checkpoint: %.1f bytes per key (target 
         compute_budget "$DAY2"
         run sync default "$DAY2" --dry-run --state "$LEDGER" --partner bench --rejects @OUT/rejects.csv
     fi
+    # A first sync (every key new, so every key a change of the plan, spooled to TMPDIR): the
+    # dry run of the email file against no ledger (a scratch one of its own; the real first
+    # sync against the simulator is measured at the end).
+    echo "== sync first-sync dry run (no ledger: every key new)"
+    run sync default "$EMAIL" --dry-run --state "$OUTS/first/ledger.sqlite3" --partner bench \
+        --rejects @OUT/rejects.csv
 else
     ((SYNC)) && echo "skipped (sync not available)"
 fi
@@ -332,3 +340,13 @@ echo "== summary ($(nproc) CPUs; default jobs = iysync's own default)"
 echo
 echo "== upload rate against the simulator (50 ms latency, cap 25,000/min, --concurrency 32)"
 cargo test --release --quiet --test upload_rate -- --ignored --nocapture 2>&1 | grep -E "upload rate|panicked|FAILED" || true
+
+if ((SYNC)); then
+    # A real first sync against the simulator (no latency): FIRST_SYNC_ROWS keys, every one
+    # upserted and the RETs unsubscribed, the ledger recording every request; peak RSS of iysync.
+    # The simulator keeps every user in the test process: about 3.5 KB a key (15 GB at 4.4M).
+    echo
+    echo "== first sync against the simulator (${FIRST_SYNC_ROWS:-1000000} keys, 30% RET)"
+    IYSYNC_FIRST_SYNC_ROWS=${FIRST_SYNC_ROWS:-1000000} cargo test --release --quiet --test sync \
+        first_sync_memory -- --ignored --nocapture 2>&1 | grep -E "first sync:|panicked|FAILED" || true
+fi

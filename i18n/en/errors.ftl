@@ -225,3 +225,7 @@ net-body-bytes = { $n } { $n_count ->
 duration-s = { $s }s
 duration-m-s = { $m }m { $s }s
 duration-h-m-s = { $h }h { $m }m { $s }s
+
+err-plan-spool-io = cannot write or read the sync plan's changes in the temporary directory { $dir } (about 80 bytes a change); free space there or point TMPDIR at a larger disk
+err-plan-spool-damaged = the sync plan's changes could not be read back from their temporary file (at byte { $offset }); nothing more was sent, and what Insider did not acknowledge stays pending in the ledger for the next run: check the disk holding TMPDIR
+err-plan-spool-too-large = the sync plan's changes take more than 1 TiB in the temporary directory: sync the inputs in parts

@@ -196,3 +196,7 @@ net-body-bytes = { $n } bayt: "{ $snippet }"
 duration-s = { $s } sn
 duration-m-s = { $m } dk { $s } sn
 duration-h-m-s = { $h } sa { $m } dk { $s } sn
+
+err-plan-spool-io = senkronizasyon planındaki değişiklikler { $dir } geçici dizinine yazılamadı ya da oradan okunamadı (değişiklik başına yaklaşık 80 bayt); orada yer açın ya da TMPDIR'i daha büyük bir diske yönlendirin
+err-plan-spool-damaged = senkronizasyon planındaki değişiklikler geçici dosyalarından geri okunamadı ({ $offset }. bayt); başka bir şey gönderilmedi, Insider'ın onaylamadığı her şey defterde bekleyen olarak kalıyor ve bir sonraki çalıştırmada yeniden gönderilecek: TMPDIR'in bulunduğu diski kontrol edin
+err-plan-spool-too-large = senkronizasyon planındaki değişiklikler geçici dizinde 1 TiB'tan fazla yer tutuyor: girdileri parça parça senkronize edin

@@ -68,28 +68,9 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         send.fail_on_invalid && summary.invalid > 0,
         partner,
     ) {
-        let run = ledger.begin_run(partner, mode, &input_names, now)?;
-        let (plan, recorded) = match baseline_inputs(
-            &mut ledger,
-            partner,
-            run,
-            spool,
-            setup.jobs,
-            &resolution,
-            now,
-        ) {
-            Ok(done) => done,
-            // Stopped part-way: the batches committed stay (a rerun records the rest); the run
-            // says how it ended, as far as the ledger can still be written.
-            Err(e) => {
-                let status = match e {
-                    Error::Interrupted | Error::Terminated => "interrupted",
-                    _ => "aborted",
-                };
-                let _ = ledger.finish_run(run, now, status, &Default::default());
-                return Err(e);
-            }
-        };
+        let input = (spool, setup.jobs, &resolution);
+        let (plan, recorded, run) =
+            baseline_inputs(&mut ledger, partner, &input_names, input, now)?;
         report_plan(&mut reporting, &mut summary, &plan, &names)?;
         ledger.finish_run(run, now, "ok", &plan.counts)?;
         let elapsed = setup.elapsed();
@@ -110,7 +91,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
             ledger.finish_run(run, now, why, &plan.counts)?;
         }
         progress.finish();
-        let skipped = plan.actions.len() as u64;
+        let skipped = planned.actions();
         finish_unsent(
             reporting,
             &summary,
@@ -137,11 +118,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     let destination = destination(send, &partner_name, &planned, &setup.printer)?;
     let run = match send.dry_run {
         true => None,
-        false => {
-            let run = ledger.begin_run(partner, mode, &input_names, now)?;
-            ledger.begin_sending(partner, run, plan)?;
-            Some(run)
-        }
+        false => Some(planned.begin_run(&mut ledger, partner, &input_names, now)?),
     };
     let ledger = RefCell::new(ledger);
     let (upsert, c) = (upsert_options(&args.insider)?, args.contacts.max_contacts);
@@ -154,7 +131,7 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
     });
     let bodies = out_dir.as_ref().map(|d| d.staging());
     let redact = setup.rules.shown.redact;
-    let mut sent = send_plan(
+    let sent = send_plan(
         &planned,
         &shapes,
         destination,
@@ -165,13 +142,6 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
         &mut progress,
     )?;
     progress.finish();
-    // A signal that stopped the phases between two requests leaves no failure in the session:
-    // the run still ends as interrupted (130/143), with what was not sent left pending.
-    if sent.failure.is_none()
-        && let Some(stop) = crate::signals::received()
-    {
-        sent.failure = Some(stop.error());
-    }
     if let (None, Some(d)) = (&sent.failure, out_dir.as_mut()) {
         d.commit()?;
     }

@@ -690,7 +690,7 @@ impl<'a> Session<'a> {
             });
             let result = match &config {
                 Some(cfg) => self.upload(cfg, rx, in_flight, progress),
-                None => self.dry_run(rx),
+                None => self.dry_run(rx, in_flight),
             };
             let produced = producer
                 .join()
@@ -717,8 +717,14 @@ impl<'a> Session<'a> {
     }
 
     /// `--dry-run`: everything but the network. With `--out DIR`, writes the bodies.
-    fn dry_run(&mut self, rx: Receiver<Request>) -> Result<(), Error> {
+    fn dry_run(&mut self, rx: Receiver<Request>, in_flight: &InFlight) -> Result<(), Error> {
         for request in rx {
+            // Nothing answers a dry run's request: its items are let go at once, so that memory
+            // holds the requests in the channel, not every record planned.
+            in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&request.seq);
             // Ctrl-C or SIGTERM: 130 / 143, and the bodies written so far are never committed.
             crate::signals::check()?;
             if let Some((dir, files)) = self.bodies_dir.as_mut() {

@@ -4,6 +4,7 @@
 //!
 //! - [`store`]: the SQLite database (schema, migrations, lock, acknowledgements, audit, runs).
 //! - [`plan`]: the diff of the inputs' resolved records against the ledger (SPEC §11's table).
+//! - [`spool`]: the plan's changes in a temporary file, streamed to the send phases.
 //! - [`guard`]: `--max-changes N|P%`.
 //!
 //! The ledger changes only when Insider acknowledges a request ([`Ledger::record_ack`], one
@@ -12,6 +13,7 @@
 
 pub mod guard;
 pub mod plan;
+pub mod spool;
 pub mod store;
 pub mod sync;
 
@@ -26,7 +28,9 @@ use crate::error::Error;
 use crate::record::{Channel, Permission};
 
 pub use guard::{MaxChanges, check_guard};
-pub use plan::{Action, Held, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update};
+pub use plan::{
+    Action, Change, Held, Keep, Kind, Origin, PLAN_BUFFER, Plan, Planner, Sink, Stale, Update,
+};
 pub use store::{
     BASELINE_BATCH, Baseline, Endpoint, HistoryEntry, KeyState, Ledger, PartnerId, PendingState,
     RecipientReport, RunId, RunMode, Stats,

@@ -20,12 +20,14 @@
 //! read of the ledger in one read transaction: a merge join over the partner's rows, or one
 //! indexed lookup per key (and an ordered walk of the pending rows) when the inputs are a small
 //! delta of a large ledger. Only the plan's changes are kept ([`Plan`]), or handed on as they
-//! are found ([`Sink`]: `--baseline` writes them to the ledger in batches).
+//! are found ([`Sink`]: `--baseline` writes them to the ledger in batches, and `sync` to a
+//! temporary file with the record of each action, [`super::spool`]).
 
 use std::cmp::Ordering;
 
 use compact_str::CompactString;
 
+use super::spool::{Fields, put_signed, put_varint};
 use super::store::{Cursor, KeyState, Ledger, PartnerId, Reading, SEEK_RATIO};
 use super::{
     Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
@@ -95,6 +97,13 @@ pub struct Update {
     pub consent_at: i64,
     /// The input's word is the acknowledged one again: a pending change it supersedes is dropped.
     pub clear_pending: bool,
+}
+
+/// One change of a plan, as [`super::Ledger::begin_sending_from`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Action(Action),
+    Update(Update),
 }
 
 /// An input record older than what the ledger knows (`stale` warning).
@@ -302,6 +311,21 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
 pub trait Sink {
     fn action(&mut self, action: Action) -> Result<Option<Action>, Error>;
     fn update(&mut self, update: Update) -> Result<Option<Update>, Error>;
+    /// Whether the sink takes each action with the input record it was planned from
+    /// ([`Sink::action_of`]); the record is built only then.
+    fn wants_records(&self) -> bool {
+        false
+    }
+    /// An action with its input record (`None`: the action's word is not today's input record,
+    /// e.g. an earlier run's pending change). Only called when [`Sink::wants_records`].
+    fn action_of(
+        &mut self,
+        action: Action,
+        record: Option<Record>,
+    ) -> Result<Option<Action>, Error> {
+        let _ = record;
+        self.action(action)
+    }
 }
 
 /// Keeps every action and update in the plan.
@@ -320,15 +344,16 @@ impl Sink for Keep {
 pub const PLAN_BUFFER: usize = 32 << 20;
 
 /// The order of the planner's records: (channel, recipient bytes) like the ledger's primary key,
-/// then the rest of the record (so the order is total). A record's line is its key (a channel
-/// byte, then the recipient's bytes), then [`TAIL`] bytes: permission, consent time, position.
-/// The place holds the key's first 16 bytes, so most comparisons end there.
+/// then the rest of the record (so the order is total). A record's line is the key's length
+/// (LEB128), its key (a channel byte, then the recipient's bytes), the permission (a byte), the
+/// consent time (zigzag LEB128), the position (file and line, LEB128), then the platform and,
+/// when the record has one, a `0xFF` byte (never in UTF-8) and the external id: the whole record
+/// travels with its key, so the plan's actions need no second read of the inputs. The place
+/// holds the key's first 16 bytes, so most comparisons end there.
 pub struct ByKey;
 
-/// Bytes after the key in a planner line: permission (1), consent time (8), position (8:
-/// the file above [`LINE_BITS`], the line below).
-const TAIL: usize = 17;
-const LINE_BITS: u32 = 40;
+/// Ends the platform before an external id.
+const MARK: u8 = 0xFF;
 
 impl order::Order for ByKey {
     const SEQUENCED: bool = false;
@@ -342,8 +367,31 @@ impl order::Order for ByKey {
     }
 }
 
+/// A planner line's key and what follows it (the whole line and nothing should its length be
+/// unreadable).
+#[inline]
+fn split_key(line: &[u8]) -> (&[u8], &[u8]) {
+    // One byte for keys under 128 bytes, two under 16 KiB.
+    let (n, at) = match line {
+        [a, ..] if a & 0x80 == 0 => (usize::from(*a), 1),
+        [a, b, ..] if b & 0x80 == 0 => (usize::from(a & 0x7f) | usize::from(*b) << 7, 2),
+        _ => {
+            let mut f = Fields(line);
+            match f.varint().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) => (n, line.len() - f.0.len()),
+                None => return (line, &[]),
+            }
+        }
+    };
+    match line.get(at..at + n) {
+        Some(key) => (key, &line[at + n..]),
+        None => (line, &[]),
+    }
+}
+
+#[inline]
 fn key_part(line: &[u8]) -> &[u8] {
-    &line[..line.len().saturating_sub(TAIL)]
+    split_key(line).0
 }
 
 /// A record decoded from its planner line.
@@ -354,22 +402,46 @@ struct Rec<'a> {
     permission: Permission,
     at: i64,
     pos: Pos,
+    platform: &'a [u8],
+    external_id: Option<&'a [u8]>,
+}
+
+impl Rec<'_> {
+    /// The record as the inputs had it.
+    fn record(&self) -> Record {
+        let text = |b: &[u8]| CompactString::from(std::str::from_utf8(b).unwrap_or_default());
+        Record {
+            channel: self.channel,
+            recipient: text(self.recipient),
+            platform: text(self.platform),
+            permission: self.permission,
+            timestamp: self.at,
+            external_id: self.external_id.map(text),
+        }
+    }
 }
 
 fn decode(line: &[u8]) -> Option<Rec<'_>> {
-    let n = line.len().checked_sub(TAIL)?;
-    let (key, tail) = line.split_at(n);
+    let (key, rest) = split_key(line);
     let (&code, recipient) = key.split_first()?;
-    let channel = channel_of_code(i64::from(code))?;
-    let permission = permission_of_code(i64::from(tail[0]))?;
-    let at = i64::from_le_bytes(tail[1..9].try_into().ok()?);
-    let pos = u64::from_le_bytes(tail[9..17].try_into().ok()?);
+    let mut f = Fields(rest);
+    let permission = permission_of_code(i64::from(f.byte()?))?;
+    let at = f.signed()?;
+    let file = usize::try_from(f.varint()?).ok()?;
+    let line = f.varint()?;
+    let rest = f.0;
+    let (platform, external_id) = match memchr::memchr(MARK, rest) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
     Some(Rec {
-        channel,
+        channel: channel_of_code(i64::from(code))?,
         recipient,
         permission,
         at,
-        pos: Pos::new((pos >> LINE_BITS) as usize, pos & ((1 << LINE_BITS) - 1)),
+        pos: Pos::new(file, line),
+        platform,
+        external_id,
     })
 }
 
@@ -427,15 +499,18 @@ impl Planner {
     /// A resolved record at `pos` (its file index and line in this run's inputs). The caller
     /// passes winners only, never withheld keys; should a key come twice, the later word is kept.
     pub fn push(&mut self, pos: Pos, record: &Record) -> Result<(), Error> {
-        self.push_key(
+        self.push_parts(
             pos,
             record.channel,
             &record.recipient,
             record.permission,
             record.timestamp,
+            &record.platform,
+            record.external_id.as_deref(),
         )
     }
 
+    /// A record given by its key and word (an empty platform, no external id).
     pub fn push_key(
         &mut self,
         pos: Pos,
@@ -444,15 +519,37 @@ impl Planner {
         permission: Permission,
         at: i64,
     ) -> Result<(), Error> {
+        self.push_parts(pos, channel, recipient, permission, at, "", None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_parts(
+        &mut self,
+        pos: Pos,
+        channel: Channel,
+        recipient: &str,
+        permission: Permission,
+        at: i64,
+        platform: &str,
+        external_id: Option<&str>,
+    ) -> Result<(), Error> {
         let line = &mut self.line;
         line.clear();
+        put_varint(line, recipient.len() as u64 + 1);
+        let start = line.len();
         line.push(channel_code(channel) as u8);
         line.extend_from_slice(recipient.as_bytes());
+        let key = start..line.len();
         line.push(permission_code(permission) as u8);
-        line.extend_from_slice(&at.to_le_bytes());
-        let packed = ((pos.file() as u64) << LINE_BITS) | pos.line();
-        line.extend_from_slice(&packed.to_le_bytes());
-        let key = key_part(line);
+        put_signed(line, at);
+        put_varint(line, pos.file() as u64);
+        put_varint(line, pos.line());
+        line.extend_from_slice(platform.as_bytes());
+        if let Some(id) = external_id {
+            line.push(MARK);
+            line.extend_from_slice(id.as_bytes());
+        }
+        let key = &line[key];
         let mut prefix = [0u8; 16];
         let n = key.len().min(16);
         prefix[..n].copy_from_slice(&key[..n]);
@@ -664,7 +761,7 @@ impl Merge<'_, '_, '_> {
             pending: None,
         };
         let state = state.unwrap_or(empty);
-        self.decided(rec.channel, recipient, &state, decision, Some(rec.pos))
+        self.decided(rec.channel, recipient, &state, decision, Some(&rec))
     }
 
     /// The ledger rows after the last input record.
@@ -682,17 +779,30 @@ impl Merge<'_, '_, '_> {
         recipient: CompactString,
         state: &KeyState,
         decision: Decision,
-        pos: Option<Pos>,
+        rec: Option<&Rec<'_>>,
     ) -> Result<(), Error> {
+        let pos = rec.map(|r| r.pos);
         let (update, action) = to_changes(self.plan, channel, recipient, state, decision, pos);
         if let Some(u) = update
             && let Some(u) = self.sink.update(u)?
         {
             self.plan.updates.push(u);
         }
-        if let Some(a) = action
-            && let Some(a) = self.sink.action(a)?
-        {
+        let Some(a) = action else {
+            return Ok(());
+        };
+        let kept = match self.sink.wants_records() {
+            true => {
+                // The input's record when the action sends the input's word.
+                let record = match a.origin {
+                    Origin::Input { .. } => rec.map(Rec::record),
+                    Origin::Earlier { .. } => None,
+                };
+                self.sink.action_of(a, record)?
+            }
+            false => self.sink.action(a)?,
+        };
+        if let Some(a) = kept {
             self.plan.actions.push(a);
         }
         Ok(())

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::plan::{Action, Origin, Plan, Sink, Update};
+use super::plan::{Action, Change, Origin, Plan, Sink, Update};
 use super::{
     Step, Steps, SyncCounts, channel_code, channel_of_code, permission_code, permission_of_code,
 };
@@ -725,17 +725,32 @@ impl Ledger {
         run: RunId,
         plan: &Plan,
     ) -> Result<(), Error> {
+        let updates = plan.updates.iter().cloned().map(Change::Update);
+        let actions = plan.actions.iter().cloned().map(Change::Action);
+        self.begin_sending_from(partner, run, &mut updates.chain(actions).map(Ok))
+    }
+
+    /// [`Ledger::begin_sending`] for a plan read as it goes (the spool of a large plan): every
+    /// change `changes` yields, in one transaction. An error of `changes` records nothing.
+    pub fn begin_sending_from(
+        &mut self,
+        partner: PartnerId,
+        run: RunId,
+        changes: &mut dyn Iterator<Item = Result<Change, Error>>,
+    ) -> Result<(), Error> {
         let path = self.path.clone();
         let inputs = &self.inputs;
         let tx = self
             .conn
             .transaction()
             .map_err(|e| db_error(&path, "begin recording the plan", e))?;
-        apply_updates_in(&tx, partner, &plan.updates)
-            .map_err(|e| db_error(&path, "update consent times", e))?;
-        for action in &plan.actions {
-            mark_pending(&tx, inputs, partner, run, action, None)
-                .map_err(|e| db_error(&path, "record the plan", e))?;
+        for change in changes {
+            match change? {
+                Change::Update(u) => apply_updates_in(&tx, partner, std::slice::from_ref(&u))
+                    .map_err(|e| db_error(&path, "update consent times", e))?,
+                Change::Action(a) => mark_pending(&tx, inputs, partner, run, &a, None)
+                    .map_err(|e| db_error(&path, "record the plan", e))?,
+            }
         }
         tx.commit()
             .map_err(|e| db_error(&path, "commit the plan", e))
@@ -766,21 +781,33 @@ impl Ledger {
     ) -> Result<Vec<&'p Action>, Error> {
         let mut ready = Vec::new();
         for action in plan.resubscribes() {
-            let state = self.state(partner, action.channel, &action.recipient)?;
-            let ok = state.is_some_and(|s| {
-                s.permission == Some(Permission::Onay)
-                    && s.pending.as_ref().is_some_and(|p| {
-                        p.permission == Permission::Onay
-                            && p.consent_at == action.consent_at
-                            && p.steps.contains(Step::Resubscribe)
-                            && !p.steps.contains(Step::Upsert)
-                    })
-            });
-            if ok {
+            if self.is_ready_to_resubscribe(partner, action)? {
                 ready.push(action);
             }
         }
         Ok(ready)
+    }
+
+    /// Whether `action`'s resubscribe may be sent: it has one, and the ledger holds its upsert
+    /// (`true`) as acknowledged, the resubscribe still pending for the same word.
+    pub fn is_ready_to_resubscribe(
+        &self,
+        partner: PartnerId,
+        action: &Action,
+    ) -> Result<bool, Error> {
+        if action.permission != Permission::Onay || !action.steps.contains(Step::Resubscribe) {
+            return Ok(false);
+        }
+        let state = self.state(partner, action.channel, &action.recipient)?;
+        Ok(state.is_some_and(|s| {
+            s.permission == Some(Permission::Onay)
+                && s.pending.as_ref().is_some_and(|p| {
+                    p.permission == Permission::Onay
+                        && p.consent_at == action.consent_at
+                        && p.steps.contains(Step::Resubscribe)
+                        && !p.steps.contains(Step::Upsert)
+                })
+        }))
     }
 
     /// A key's row, if the ledger has one.

@@ -1,5 +1,6 @@
 //! The driver of `iysync sync` (SPEC §11): the resolved records of the inputs planned against the
-//! ledger ([`plan_inputs`]), then sent through one upload session in SPEC §11's order
+//! ledger ([`plan_inputs`]; the plan's changes spooled to a temporary file, never all in
+//! memory), then streamed through one upload session in SPEC §11's order
 //! ([`send_plan`]): every unsubscribe (all acknowledged before any upsert is sent), every upsert,
 //! then the resubscribes of the keys whose upsert Insider acknowledged.
 //!
@@ -9,16 +10,17 @@
 //! run plans it again.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use super::plan::{Action, Held, Origin, Plan, Planner};
-use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId};
-use super::{Step, channel_code};
+use super::Step;
+use super::plan::{Action, Change, Held, Origin, Plan, Planner};
+use super::spool::{Changes, Entry, Spooling};
+use super::store::{Baseline, Endpoint, Ledger, PartnerId, RunId, RunMode};
 use crate::cli::SendArgs;
-use crate::engine::{second_pass, second_pass_where};
+use crate::engine::second_pass;
 use crate::error::Error;
 use crate::insider::client::Endpoint as ApiEndpoint;
 use crate::insider::session::{self, Ack, Acknowledge, Destination, Kind, Refused, Session, Shape};
@@ -27,7 +29,7 @@ use crate::printer::Printer;
 use crate::record::{Permission, Record};
 use crate::report::Upload;
 use crate::report::progress::Progress;
-use crate::resolve::{Pos, Resolution, Selection};
+use crate::resolve::{Pos, Resolution};
 use crate::spool::Spool;
 
 impl From<ApiEndpoint> for Endpoint {
@@ -42,24 +44,25 @@ impl From<ApiEndpoint> for Endpoint {
     }
 }
 
-/// The plan with what to send for each action.
+/// The plan, its changes spooled to disk in key order ([`Changes`]): memory holds the counts,
+/// the stale warnings and the held-back opt-ins, never the actions.
 pub struct Planned {
+    /// The counts, `stale`, `held` and the ledger's keys (its `actions` and `updates` are in
+    /// the spool).
     pub plan: Plan,
-    /// The record sent for `plan.actions[i]`: the input's record, or one built from the action
-    /// for a pending change of an earlier run that today's inputs do not mention.
-    records: Vec<Option<Record>>,
-    /// Where `plan.actions[i]` came from: its input position, or `(inputs, i + 1)` for an
-    /// earlier run's pending change (named [`EARLIER`] in the rejects file).
-    positions: Vec<Pos>,
-    by_pos: HashMap<Pos, usize>,
+    changes: Changes,
+    /// The number of input files: an earlier run's pending change `i` is shown at line `i + 1`
+    /// of the file after them ([`EARLIER`]).
+    inputs: usize,
 }
 
 /// The "file" of the pending changes of earlier runs, in the rejects file and messages.
 pub const EARLIER: &str = "(pending from an earlier run)";
 
 /// Pass two for `sync`: every resolved record (withheld keys are never selected) planned against
-/// `ledger` (`partner: None`: the partner has no rows yet), and the records of the plan's actions
-/// read back from the spool. `inputs` is the number of input files.
+/// `ledger` (`partner: None`: the partner has no rows yet), the plan's actions (each with the
+/// input record it sends) and ledger-only updates written to a spool as the merge finds them.
+/// `inputs` is the number of input files.
 pub fn plan_inputs(
     ledger: &Ledger,
     partner: Option<PartnerId>,
@@ -68,59 +71,53 @@ pub fn plan_inputs(
     resolution: &Resolution,
     inputs: usize,
 ) -> Result<Planned, Error> {
-    let again = spool.try_clone()?;
+    plan_inputs_in(
+        ledger,
+        partner,
+        spool,
+        jobs,
+        resolution,
+        inputs,
+        Changes::new()?,
+    )
+}
+
+/// [`plan_inputs`] into a given spool of changes (tests give one in their own directory).
+pub fn plan_inputs_in(
+    ledger: &Ledger,
+    partner: Option<PartnerId>,
+    spool: Spool,
+    jobs: usize,
+    resolution: &Resolution,
+    inputs: usize,
+    mut changes: Changes,
+) -> Result<Planned, Error> {
     let planner = fill_planner(spool, jobs, resolution)?;
     // A partner the ledger does not know has no rows: nothing is acknowledged for any key.
     // Withheld keys are never planned: not even an earlier run's pending change of them.
     let withheld = |channel: crate::record::Channel, recipient: &str| {
         resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
     };
-    let mut plan = planner.plan_except(ledger, partner.unwrap_or(PartnerId(-1)), &withheld)?;
-    hold_back_earlier_opt_ins(&mut plan, resolution);
-    let mut positions = Vec::with_capacity(plan.actions.len());
-    let mut by_pos = HashMap::with_capacity(plan.actions.len());
-    let mut wanted = Selection::default();
-    for (i, action) in plan.actions.iter().enumerate() {
-        let pos = match action.origin {
-            Origin::Input { file, line } => {
-                wanted.insert(Pos::new(file, line));
-                Pos::new(file, line)
-            }
-            Origin::Earlier { .. } => Pos::new(inputs, i as u64 + 1),
-        };
-        positions.push(pos);
-        by_pos.insert(pos, i);
-    }
-    let mut records: Vec<Option<Record>> = vec![None; plan.actions.len()];
-    if !wanted.is_empty() {
-        // Only the actions' records are decoded (a daily delta's are few).
-        let pick = |pos: Pos| wanted.contains(pos.file(), pos.line());
-        second_pass_where(
-            again.rewound()?,
-            jobs,
-            &pick,
-            &|pos, _| pick(pos),
-            None,
-            |pos, record, _| {
-                crate::signals::check()?;
-                if let Some(&i) = by_pos.get(&pos) {
-                    records[i] = Some(record.clone());
-                }
-                Ok(())
-            },
-        )?;
-    }
-    // In place: no second vector of every record.
-    for (r, a) in records.iter_mut().zip(&plan.actions) {
-        if r.is_none() {
-            *r = Some(record_of(a));
+    let mut held = Vec::new();
+    let mut hold = |a: &Action| match hold_back_earlier_opt_ins(a, resolution) {
+        Some(h) => {
+            held.push(h);
+            true
         }
-    }
+        None => false,
+    };
+    let mut sink = Spooling {
+        changes: &mut changes,
+        hold: &mut hold,
+    };
+    let partner = partner.unwrap_or(PartnerId(-1));
+    let mut plan = planner.plan_into(ledger.reading(), partner, None, &withheld, &mut sink)?;
+    plan.held = held;
+    changes.finish()?;
     Ok(Planned {
         plan,
-        records,
-        positions,
-        by_pos,
+        changes,
+        inputs,
     })
 }
 
@@ -128,29 +125,21 @@ pub fn plan_inputs(
 /// planned again) is not sent when an invalid RET row of today's inputs may be later than it (its
 /// time unreadable, or not earlier). The resolver withholds a key against the inputs' own ONAY;
 /// here the ONAY is the ledger's, for a key the inputs mention only in such a row, or whose
-/// valid rows are older RETs. The change stays pending for the run that has the row fixed.
-fn hold_back_earlier_opt_ins(plan: &mut Plan, resolution: &Resolution) {
-    let mut held = Vec::new();
-    plan.actions.retain(|a| {
-        if a.permission != Permission::Onay || !matches!(a.origin, Origin::Earlier { .. }) {
-            return true;
-        }
-        let key = crate::resolve::key_of(a.channel, &a.recipient);
-        match resolution.withholds(key, a.consent_at) {
-            Some((hold_at, pos)) => {
-                held.push(Held {
-                    channel: a.channel,
-                    recipient: a.recipient.clone(),
-                    pos,
-                    hold_at,
-                    onay_at: a.consent_at,
-                });
-                false
-            }
-            None => true,
-        }
-    });
-    plan.held = held;
+/// valid rows are older RETs. The change stays pending for the run that has the row fixed: the
+/// action is dropped before it is spooled (nothing of it is sent or recorded).
+fn hold_back_earlier_opt_ins(a: &Action, resolution: &Resolution) -> Option<Held> {
+    if a.permission != Permission::Onay || !matches!(a.origin, Origin::Earlier { .. }) {
+        return None;
+    }
+    let key = crate::resolve::key_of(a.channel, &a.recipient);
+    let (hold_at, pos) = resolution.withholds(key, a.consent_at)?;
+    Some(Held {
+        channel: a.channel,
+        recipient: a.recipient.clone(),
+        pos,
+        hold_at,
+        onay_at: a.consent_at,
+    })
 }
 
 /// Every resolved record of the spool, pushed into a planner (sorted on disk when large).
@@ -165,27 +154,40 @@ fn fill_planner(spool: Spool, jobs: usize, resolution: &Resolution) -> Result<Pl
 
 /// `--baseline`: every resolved record planned against the ledger and recorded as acknowledged
 /// as the plan goes, in batched transactions ([`Baseline`]), so that memory never holds every
-/// key's action. Returns the plan (its counts and stale warnings; no actions) and the keys
-/// recorded. The ledger is read through a second connection, a snapshot of the ledger as it
-/// was before the baseline began.
+/// key's action, in a run of its own in the `runs` table. Returns the plan (its counts and stale
+/// warnings; no actions), the keys recorded and the run (still to finish). The ledger is read
+/// through a second connection, a snapshot of the ledger as it was before the baseline began.
+/// Stopped part-way (Ctrl-C, an error), the batches committed stay (a rerun records the rest)
+/// and the run says how it ended, as far as the ledger can still be written.
 pub fn baseline_inputs(
     ledger: &mut Ledger,
     partner: PartnerId,
-    run: RunId,
-    spool: Spool,
-    jobs: usize,
-    resolution: &Resolution,
+    input_names: &[String],
+    (spool, jobs, resolution): (Spool, usize, &Resolution),
     at: i64,
-) -> Result<(Plan, u64), Error> {
-    let planner = fill_planner(spool, jobs, resolution)?;
-    let withheld = |channel: crate::record::Channel, recipient: &str| {
-        resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
-    };
-    let reader = ledger.read_connection()?;
-    let mut baseline = Baseline::new(ledger, partner, run, at);
-    let plan = planner.plan_into(reader.reading(), partner, None, &withheld, &mut baseline)?;
-    let recorded = baseline.finish()?;
-    Ok((plan, recorded))
+) -> Result<(Plan, u64, RunId), Error> {
+    let run = ledger.begin_run(partner, RunMode::Baseline, input_names, at)?;
+    let recorded = (|| {
+        let planner = fill_planner(spool, jobs, resolution)?;
+        let withheld = |channel: crate::record::Channel, recipient: &str| {
+            resolution.is_withheld_key(crate::resolve::key_of(channel, recipient))
+        };
+        let reader = ledger.read_connection()?;
+        let mut baseline = Baseline::new(ledger, partner, run, at);
+        let plan = planner.plan_into(reader.reading(), partner, None, &withheld, &mut baseline)?;
+        Ok((plan, baseline.finish()?))
+    })();
+    match recorded {
+        Ok((plan, recorded)) => Ok((plan, recorded, run)),
+        Err(e) => {
+            let status = match e {
+                Error::Interrupted | Error::Terminated => "interrupted",
+                _ => "aborted",
+            };
+            let _ = ledger.finish_run(run, at, status, &Default::default());
+            Err(e)
+        }
+    }
 }
 
 /// The record of an action whose input is not at hand: its key, word and consent time.
@@ -201,38 +203,144 @@ fn record_of(a: &Action) -> Record {
 }
 
 impl Planned {
-    /// Which commands the plan sends (their tokens are needed).
-    pub fn kinds(&self) -> Vec<Kind> {
-        let mut kinds = Vec::new();
-        if self.plan.unsubscribes().next().is_some() {
-            kinds.push(Kind::Unsubscribe);
-        }
-        if self.plan.upserts().next().is_some() {
-            kinds.push(Kind::Upsert);
-        }
-        if self.plan.resubscribes().next().is_some() {
-            kinds.push(Kind::Resubscribe);
-        }
-        kinds
+    /// Actions to send.
+    pub fn actions(&self) -> u64 {
+        self.changes.actions()
     }
 
-    /// The indices of the actions `keep` keeps, in plan order (their records are borrowed
-    /// when sent, not copied).
-    fn items(&self, keep: impl Fn(&Action) -> bool) -> Vec<usize> {
-        self.plan
-            .actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| keep(a))
-            .map(|(i, _)| i)
+    /// Nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.changes.actions() == 0
+    }
+
+    /// Which commands the plan sends (their tokens are needed).
+    pub fn kinds(&self) -> Vec<Kind> {
+        [
+            (Kind::Unsubscribe, Step::Unsubscribe),
+            (Kind::Upsert, Step::Upsert),
+            (Kind::Resubscribe, Step::Resubscribe),
+        ]
+        .into_iter()
+        .filter(|(_, step)| self.changes.with_step(*step) > 0)
+        .map(|(kind, _)| kind)
+        .collect()
+    }
+
+    /// Before the first request: every planned change recorded as pending and the ledger-only
+    /// updates applied, in one transaction ([`Ledger::begin_sending_from`]), read from the spool.
+    pub fn begin_sending(
+        &self,
+        ledger: &mut Ledger,
+        partner: PartnerId,
+        run: RunId,
+    ) -> Result<(), Error> {
+        let mut reader = self.changes.read()?;
+        let mut changes = std::iter::from_fn(|| match reader.next_entry() {
+            Ok(Some((_, Entry::Action { action, .. }))) => Some(Ok(Change::Action(action))),
+            Ok(Some((_, Entry::Update(u)))) => Some(Ok(Change::Update(u))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        });
+        ledger.begin_sending_from(partner, run, &mut changes)
+    }
+
+    /// A sync run begun in the ledger, and its plan recorded as pending before any request
+    /// ([`Planned::begin_sending`]).
+    pub fn begin_run(
+        &self,
+        ledger: &mut Ledger,
+        partner: PartnerId,
+        input_names: &[String],
+        now: i64,
+    ) -> Result<RunId, Error> {
+        let run = ledger.begin_run(partner, RunMode::Sync, input_names, now)?;
+        self.begin_sending(ledger, partner, run)?;
+        Ok(run)
+    }
+
+    /// The actions at the offsets the session's items carry (their positions' lines).
+    fn actions_at(&self, records: &[Pos]) -> Result<Vec<(Action, u64)>, Error> {
+        let offsets: Vec<u64> = records.iter().map(|p| p.line()).collect();
+        self.changes
+            .read_at(&offsets)?
+            .into_iter()
+            .map(|e| match e {
+                Entry::Action {
+                    action, ordinal, ..
+                } => Ok((action, ordinal)),
+                Entry::Update(_) => Err(Error::Usage(
+                    "internal error: an acknowledged record is not in the plan".to_string(),
+                )),
+            })
             .collect()
     }
 
-    /// The position and record of action `i`.
-    fn item(&self, i: usize) -> Option<(Pos, &Record)> {
-        let record = self.records.get(i)?.as_ref()?;
-        Some((*self.positions.get(i)?, record))
+    /// Where an action came from, for the rejects file: its input position, or `(inputs,
+    /// ordinal + 1)` for an earlier run's pending change (named [`EARLIER`]).
+    fn shown_at(&self, action: &Action, ordinal: u64) -> Pos {
+        match action.origin {
+            Origin::Input { file, line } => Pos::new(file, line),
+            Origin::Earlier { .. } => Pos::new(self.inputs, ordinal + 1),
+        }
     }
+
+    /// The records of the actions with `step` (`ready`: only the ordinals set there), each at
+    /// its offset in the spool, to `each` until it takes no more.
+    fn feed(
+        &self,
+        step: Step,
+        ready: Option<&[u64]>,
+        each: &mut dyn FnMut(Pos, &Record) -> bool,
+    ) -> Result<(), Error> {
+        let mut reader = self.changes.read()?;
+        while let Some((offset, entry)) = reader.next_entry()? {
+            let Entry::Action {
+                action,
+                ordinal,
+                record,
+            } = entry
+            else {
+                continue;
+            };
+            if !action.steps.contains(step) || ready.is_some_and(|r| !bit(r, ordinal)) {
+                continue;
+            }
+            let record = record.unwrap_or_else(|| record_of(&action));
+            if !each(Pos::new(0, offset), &record) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The ordinals (a bitset) of the resubscribes whose upsert Insider acknowledged, and how
+    /// many there are.
+    fn ready_to_resubscribe(
+        &self,
+        ledger: &Ledger,
+        partner: PartnerId,
+    ) -> Result<(Vec<u64>, u64), Error> {
+        let mut bits = vec![0u64; self.changes.actions().div_ceil(64) as usize];
+        let mut ready = 0;
+        let mut reader = self.changes.read()?;
+        while let Some((_, entry)) = reader.next_entry()? {
+            if let Entry::Action {
+                action, ordinal, ..
+            } = entry
+                && ledger.is_ready_to_resubscribe(partner, &action)?
+                && let Some(word) = bits.get_mut((ordinal / 64) as usize)
+            {
+                *word |= 1 << (ordinal % 64);
+                ready += 1;
+            }
+        }
+        Ok((bits, ready))
+    }
+}
+
+fn bit(bits: &[u64], i: u64) -> bool {
+    bits.get((i / 64) as usize)
+        .is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 /// Records every acknowledged request in the ledger (one transaction a request), and the
@@ -253,18 +361,15 @@ impl Acknowledge for LedgerHook<'_> {
         let endpoint = Endpoint::from(ack.endpoint);
         let refused: HashMap<usize, &str> =
             ack.refused.iter().map(|(i, m)| (*i, m.as_str())).collect();
+        // A spool that cannot be read back stops the run with its own message: the request's
+        // records stay pending (nothing of them is recorded).
+        let actions = self.planned.actions_at(ack.records).map_err(|e| {
+            let message = e.to_string();
+            *self.failure.borrow_mut() = Some(e);
+            std::io::Error::other(message)
+        })?;
         let (mut done, mut not) = (Vec::new(), Vec::new());
-        for (i, pos) in ack.records.iter().enumerate() {
-            let action = self
-                .planned
-                .by_pos
-                .get(pos)
-                .and_then(|&a| self.planned.plan.actions.get(a))
-                .ok_or_else(|| {
-                    std::io::Error::other(
-                        "internal error: an acknowledged record is not in the plan",
-                    )
-                })?;
+        for (i, (action, _)) in actions.iter().enumerate() {
             match refused.get(&i) {
                 Some(message) => not.push((action, *message)),
                 None => done.push(action),
@@ -361,7 +466,7 @@ pub fn destination(
     planned: &Planned,
     printer: &Printer,
 ) -> Result<Option<Destination>, Error> {
-    if send.dry_run || planned.plan.is_empty() {
+    if send.dry_run || planned.is_empty() {
         return Ok(None);
     }
     let tokens = planned
@@ -453,53 +558,40 @@ pub fn send_plan(
     if let Some(dir) = bodies {
         session.write_bodies_to(dir);
     }
-    let plan = &planned.plan;
     let mut phases = Vec::new();
     let mut held_back = 0u64;
-    for (kind, shape, phase) in [
-        (Kind::Unsubscribe, &shapes.unsubscribe, "unsubscribing"),
-        (Kind::Upsert, &shapes.upsert, "upserting"),
-        (Kind::Resubscribe, &shapes.resubscribe, "resubscribing"),
+    for (kind, step, shape, phase) in [
+        (
+            Kind::Unsubscribe,
+            Step::Unsubscribe,
+            &shapes.unsubscribe,
+            "unsubscribing",
+        ),
+        (Kind::Upsert, Step::Upsert, &shapes.upsert, "upserting"),
+        (
+            Kind::Resubscribe,
+            Step::Resubscribe,
+            &shapes.resubscribe,
+            "resubscribing",
+        ),
     ] {
-        let items = match kind {
-            Kind::Unsubscribe => planned.items(|a| a.steps.contains(Step::Unsubscribe)),
-            Kind::Upsert => planned.items(|a| a.steps.contains(Step::Upsert)),
-            // Only the keys whose upsert (`true`) Insider acknowledged; all of them in a dry run.
-            Kind::Resubscribe => match &journal {
-                Some(j) => {
-                    let ready: HashSet<(i64, &str)> = j
-                        .ledger
-                        .borrow()
-                        .ready_to_resubscribe(j.partner, plan)?
-                        .into_iter()
-                        .map(|a| (channel_code(a.channel), a.recipient.as_str()))
-                        .collect();
-                    let all = plan.resubscribes().count() as u64;
-                    let items = planned.items(|a| {
-                        a.permission == Permission::Onay
-                            && a.steps.contains(Step::Resubscribe)
-                            && ready.contains(&(channel_code(a.channel), a.recipient.as_str()))
-                    });
-                    held_back = all - items.len() as u64;
-                    items
-                }
-                None => planned.items(|a| a.steps.contains(Step::Resubscribe)),
-            },
+        let all = planned.changes.with_step(step);
+        // Only the keys whose upsert (`true`) Insider acknowledged; all of them in a dry run.
+        let (ready, count) = match (&journal, step) {
+            (Some(j), Step::Resubscribe) if all > 0 => {
+                let (bits, ready) = planned.ready_to_resubscribe(&j.ledger.borrow(), j.partner)?;
+                held_back = all - ready;
+                (Some(bits), ready)
+            }
+            _ => (None, all),
         };
         let before = session.counters();
-        if !items.is_empty() {
+        if count > 0 {
             session.set_phase(phase);
-            progress.phase(phase, Some(items.len() as u64));
+            progress.phase(phase, Some(count));
             session.send(
                 shape,
-                Box::new(move |each| {
-                    for (pos, record) in items.iter().filter_map(|&i| planned.item(i)) {
-                        if !each(pos, record) {
-                            break;
-                        }
-                    }
-                    Ok(())
-                }),
+                Box::new(move |each| planned.feed(step, ready.as_deref(), each)),
                 progress,
             )?;
         }
@@ -508,10 +600,20 @@ pub fn send_plan(
     // A failure to record an acknowledgement is told as the ledger's, not as a journal's.
     let failure = session.take_failure();
     let failure = ledger_failure.borrow_mut().take().or(failure);
+    // A signal that stopped the phases between two requests leaves no failure in the session:
+    // the run still ends as interrupted (130/143), with what was not sent left pending.
+    let failure = failure.or_else(|| crate::signals::received().map(|s| s.error()));
+    // The session's items are at their offsets in the spool: the rejects show the input's file
+    // and line.
+    let mut refused = session.take_refused();
+    let at: Vec<Pos> = refused.iter().map(|r| r.pos).collect();
+    for (r, (action, ordinal)) in refused.iter_mut().zip(planned.actions_at(&at)?) {
+        r.pos = planned.shown_at(&action, ordinal);
+    }
     Ok(Sent {
         counters: session.counters(),
         phases,
-        refused: session.take_refused(),
+        refused,
         failure,
         acknowledged: session.acknowledged(),
         requests: session.plan().clone(),

@@ -1221,3 +1221,253 @@ proptest! {
         }
     }
 }
+
+// ---- the plan's spool of changes ----
+
+/// Every entry of a spool, in order.
+fn spooled(changes: &spool::Changes) -> Vec<(u64, spool::Entry)> {
+    let mut reader = changes.read().expect("read");
+    let mut all = Vec::new();
+    while let Some(e) = reader.next_entry().expect("entry") {
+        all.push(e);
+    }
+    all
+}
+
+fn record_at(
+    channel: Channel,
+    recipient: &str,
+    p: Permission,
+    t: i64,
+    i: usize,
+) -> crate::record::Record {
+    crate::record::Record {
+        channel,
+        recipient: recipient.into(),
+        platform: format!("plat{}", i % 4).into(),
+        permission: p,
+        timestamp: t,
+        external_id: (!i.is_multiple_of(3)).then(|| format!("id-{i}").into()),
+    }
+}
+
+/// The plan through the spool (the sink `iysync sync` uses, its sort spilled to disk) has the
+/// same actions, in the same order, the same updates and counts as the plan kept in memory; each
+/// action of an input record carries that record (platform, external id), an earlier run's
+/// pending change none.
+#[test]
+fn a_plan_through_the_spool_is_the_plan_kept_in_memory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let names: Vec<&'static str> = (0..300)
+        .map(|i| &*Box::leak(format!("k{i:03}@x.com").into_boxed_str()))
+        .collect();
+    let day1: Vec<In> = names
+        .iter()
+        .enumerate()
+        .map(|(i, r)| email(r, if i.is_multiple_of(3) { Ret } else { Onay }, T0))
+        .collect();
+    // Some refused (pending, planned again), some upserts acknowledged and resubscribes left.
+    let refuse = |a: &Action, s: Step| a.recipient.ends_with("7@x.com") && s == Step::Upsert;
+    sync_day(&mut l, p, &day1, &refuse);
+    // Day 2: flips both ways, later times (updates), stale rows, new keys, unmentioned pending.
+    let day2: Vec<(Channel, String, Permission, i64)> = (0..400u32)
+        .filter(|i| i % 10 != 7)
+        .map(|i| {
+            let r = format!("k{i:03}@x.com");
+            let (perm, t) = match i % 5 {
+                0 => (Onay, T0 + 10),
+                1 => (Ret, T0 + 10),
+                2 => (Onay, T0 + 20),
+                3 => (Ret, T0 - 10),
+                _ => (if i.is_multiple_of(3) { Ret } else { Onay }, T0),
+            };
+            (Channel::Email, r, perm, t)
+        })
+        .chain((0..50).map(|i| (Channel::Sms, format!("90532{i:07}"), Ret, T0)))
+        .collect();
+    let fill = |mut planner: Planner| {
+        for (i, (c, r, perm, t)) in day2.iter().enumerate() {
+            let rec = record_at(*c, r, *perm, *t, i);
+            planner
+                .push(Pos::new(i % 2, i as u64 + 1), &rec)
+                .expect("push");
+        }
+        planner
+    };
+    let kept = fill(Planner::new()).plan(&l, p).expect("plan");
+    let spill = tempfile::tempdir().expect("dir");
+    let planner = fill(Planner::with_buffer(spill.path(), 4096));
+    assert!(planner.runs() > 1, "the sort went through the disk");
+    let mut changes = spool::Changes::in_dir(spill.path()).expect("spool");
+    let mut hold = |_: &Action| false;
+    let mut sink = spool::Spooling {
+        changes: &mut changes,
+        hold: &mut hold,
+    };
+    let plan = planner
+        .plan_into(l.reading(), p, None, &|_, _| false, &mut sink)
+        .expect("plan");
+    changes.finish().expect("finish");
+    assert!(
+        plan.actions.is_empty() && plan.updates.is_empty(),
+        "nothing kept"
+    );
+    assert_eq!(plan.counts, kept.counts);
+    assert_eq!(plan.stale, kept.stale);
+    assert!(kept.counts.pending > 0 && kept.counts.opt_in > 0 && kept.counts.opt_out > 0);
+    assert!(!kept.updates.is_empty() && !kept.stale.is_empty());
+    let (mut actions, mut updates) = (Vec::new(), Vec::new());
+    for (_, entry) in spooled(&changes) {
+        match entry {
+            spool::Entry::Action {
+                action,
+                ordinal,
+                record,
+            } => {
+                assert_eq!(ordinal, actions.len() as u64);
+                match action.origin {
+                    Origin::Input { file, line } => {
+                        let i = line as usize - 1;
+                        assert_eq!(file, i % 2);
+                        let (c, r, perm, t) = &day2[i];
+                        assert_eq!(record, Some(record_at(*c, r, *perm, *t, i)));
+                    }
+                    Origin::Earlier { .. } => assert_eq!(record, None),
+                }
+                actions.push(action);
+            }
+            spool::Entry::Update(u) => updates.push(u),
+        }
+    }
+    assert_eq!(actions, kept.actions);
+    assert_eq!(updates, kept.updates);
+    assert_eq!(changes.actions(), kept.actions.len() as u64);
+    for step in Step::ALL {
+        let n = kept
+            .actions
+            .iter()
+            .filter(|a| a.steps.contains(step))
+            .count();
+        assert_eq!(changes.with_step(step), n as u64, "{step:?}");
+    }
+}
+
+fn spool_action(i: usize) -> (Action, Option<crate::record::Record>) {
+    let channel = if i.is_multiple_of(4) {
+        Channel::Sms
+    } else {
+        Channel::Email
+    };
+    let recipient = match channel {
+        Channel::Sms => format!("90532{i:07}"),
+        Channel::Email => format!("someone.with.a.long.address.{i}@example.com"),
+    };
+    let permission = if i.is_multiple_of(3) { Ret } else { Onay };
+    let origin = match i % 5 {
+        0 => Origin::Earlier {
+            input_id: (i.is_multiple_of(2)).then_some(i as i64),
+            line: Some(i as i64 + 1),
+        },
+        _ => Origin::Input {
+            file: i % 3,
+            line: i as u64 + 1,
+        },
+    };
+    let action = Action {
+        channel,
+        recipient: recipient.as_str().into(),
+        kind: [Kind::New, Kind::OptOut, Kind::OptIn, Kind::Pending][i % 4],
+        acknowledged: [None, Some(Onay), Some(Ret)][i % 3],
+        permission,
+        consent_at: T0 - 500 + i as i64,
+        steps: Steps::to_reach([None, Some(Ret)][i % 2], permission),
+        origin,
+        refused: (i.is_multiple_of(7)).then(|| format!("upsert: refused {i} ✓")),
+    };
+    let record = matches!(origin, Origin::Input { .. })
+        .then(|| record_at(channel, &recipient, permission, action.consent_at, i));
+    (action, record)
+}
+
+/// A spool larger than its read window (256 KiB) reads back every entry as written, in order
+/// and by offset in any order.
+#[test]
+fn the_spool_reads_back_beyond_its_window_in_order_and_by_offset() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut changes = spool::Changes::in_dir(dir.path()).expect("spool");
+    let mut written = Vec::new();
+    for i in 0..20_000 {
+        let (action, record) = spool_action(i);
+        changes.push_action(&action, record.as_ref()).expect("push");
+        written.push(spool::Entry::Action {
+            action,
+            ordinal: i as u64,
+            record,
+        });
+        if i.is_multiple_of(9) {
+            let u = Update {
+                channel: Channel::Email,
+                recipient: format!("u{i}@x.com").into(),
+                consent_at: T0 + i as i64,
+                clear_pending: i % 2 == 0,
+            };
+            changes.push_update(&u).expect("push");
+            written.push(spool::Entry::Update(u));
+        }
+    }
+    changes.finish().expect("finish");
+    assert!(
+        changes.bytes() > 4 * (256 << 10),
+        "{} bytes",
+        changes.bytes()
+    );
+    let read = spooled(&changes);
+    let entries: Vec<spool::Entry> = read.iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(entries, written);
+    let mut offsets: Vec<u64> = read.iter().map(|(o, _)| *o).rev().collect();
+    offsets.retain(|o| o % 3 != 1);
+    let by_offset = changes.read_at(&offsets).expect("read at");
+    let expected: Vec<spool::Entry> = read
+        .iter()
+        .rev()
+        .filter(|(o, _)| o % 3 != 1)
+        .map(|(_, e)| e.clone())
+        .collect();
+    assert_eq!(by_offset, expected);
+    let late = Update {
+        channel: Channel::Email,
+        recipient: "late@x.com".into(),
+        consent_at: T0,
+        clear_pending: false,
+    };
+    assert!(
+        changes.push_update(&late).is_err(),
+        "written after it was read"
+    );
+}
+
+/// A damaged byte of the spool (or a read at a wrong offset) is an error, never another word.
+#[test]
+fn a_damaged_spool_entry_is_an_error_not_another_word() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut changes = spool::Changes::in_dir(dir.path()).expect("spool");
+    for i in 0..3 {
+        let (action, record) = spool_action(i);
+        changes.push_action(&action, record.as_ref()).expect("push");
+    }
+    changes.finish().expect("finish");
+    let offsets: Vec<u64> = spooled(&changes).iter().map(|(o, _)| *o).collect();
+    assert!(
+        changes.read_at(&[offsets[1] + 1]).is_err(),
+        "a wrong offset"
+    );
+    // The second entry's permission byte (tag, channel, kind, acknowledged, permission).
+    changes.damage(offsets[1] + 12 + 4);
+    assert!(changes.read_at(&[offsets[0], offsets[2]]).is_ok());
+    assert!(changes.read_at(&[offsets[1]]).is_err());
+    let mut reader = changes.read().expect("read");
+    assert!(reader.next_entry().expect("first").is_some());
+    assert!(reader.next_entry().is_err());
+}
