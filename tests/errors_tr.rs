@@ -440,3 +440,44 @@ fn warnings_and_the_ledger_history_are_in_turkish_too() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("başlangıç kaydı"), "{text}");
 }
+
+#[test]
+fn the_ledger_s_own_errors_are_in_turkish() {
+    let dir = tempdir();
+    let missing = dir.path().join("yok.sqlite3");
+    let err = stops(
+        bare()
+            .args(["ledger", "stats", "--lang", "tr", "--state"])
+            .arg(&missing),
+        2,
+    );
+    turkish(&err, &[&shown(&missing), "konumunda defter yok", "--state"]);
+    // An SQLite file that is not a ledger.
+    let other = dir.path().join("other.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&other).expect("sqlite");
+        conn.execute_batch("CREATE TABLE t (x)").expect("table");
+    }
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
+    );
+    let err = stops(
+        iysync("sync")
+            .arg(&input)
+            .args(["--baseline", "--partner", "x", "--lang", "tr", "--state"])
+            .arg(&other),
+        2,
+    );
+    turkish(&err, &[&shown(&other), "iysync defteri değil"]);
+    // sync refuses the upload commands' journal flags in Turkish.
+    let err = stops(
+        iysync("sync")
+            .arg(&input)
+            .args(["--partner", "x", "--lang", "tr", "--restart", "--state"])
+            .arg(dir.path().join("l.sqlite3")),
+        2,
+    );
+    turkish(&err, &["--restart", "almaz"]);
+}

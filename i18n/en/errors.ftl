@@ -229,3 +229,66 @@ duration-h-m-s = { $h }h { $m }m { $s }s
 err-plan-spool-io = cannot write or read the sync plan's changes in the temporary directory { $dir } (about 80 bytes a change); free space there or point TMPDIR at a larger disk
 err-plan-spool-damaged = the sync plan's changes could not be read back from their temporary file (at byte { $offset }); nothing more was sent, and what Insider did not acknowledge stays pending in the ledger for the next run: check the disk holding TMPDIR
 err-plan-spool-too-large = the sync plan's changes take more than 1 TiB in the temporary directory: sync the inputs in parts
+
+## The ledger (iysync sync, iysync ledger)
+err-ledger-db = ledger { $path }: cannot { $what }: { $error }; check the file (sqlite3 { $path } 'PRAGMA integrity_check'), or pass another --state
+err-ledger-write = ledger { $path }: cannot { $what }: { $error }
+err-ledger-create-dir = cannot create the directory of the ledger { $path }
+err-ledger-none = no ledger at { $path } (iysync sync creates it; pass --state PATH for another one)
+err-ledger-read = cannot read { $path }
+err-ledger-copy-path = cannot copy the ledger { $path } to the non-UTF-8 path { $copy }
+err-ledger-wal = ledger { $path }: SQLite refused WAL mode (journal mode { $mode }); put the ledger on a local file system
+err-ledger-not-ours = { $path } is an SQLite database but not an iysync ledger; pass --state with the ledger's path (or a new file)
+err-ledger-newer = the ledger { $path } has schema version { $version }, newer than this iysync understands ({ $known }); it was written by a newer iysync: upgrade iysync (the ledger is left untouched)
+err-ledger-symlink = the ledger path { $path } is a symlink; give the real path with --state (outputs are never written through symlinks)
+err-ledger-create = cannot create the ledger { $path }
+err-ledger-no-state-dir = no state directory on this system: pass --state PATH
+err-sync-flag = sync does not take { $flag }: the ledger (--state) is its journal, and its three tokens come from INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN and INSIDER_RESUBSCRIBE_TOKEN
+err-sync-partner-why = {" "}(the ledger keeps each partner's keys apart)
+# What the ledger could not do: the English phrase is the id (src/ledger/store.rs `action`).
+ledger-do-begin-a-migration = begin a migration
+ledger-do-begin-a-run = begin a run
+ledger-do-begin-recording-a-refusal = begin recording a refusal
+ledger-do-begin-recording-an-acknowledgement = begin recording an acknowledgement
+ledger-do-begin-recording-the-plan = begin recording the plan
+ledger-do-begin-the-baseline = begin the baseline
+ledger-do-begin-the-ledger-updates = begin the ledger updates
+ledger-do-commit-a-migration = commit a migration
+ledger-do-commit-a-refusal = commit a refusal
+ledger-do-commit-an-acknowledgement = commit an acknowledgement
+ledger-do-commit-the-baseline = commit the baseline
+ledger-do-commit-the-ledger-updates = commit the ledger updates
+ledger-do-commit-the-plan = commit the plan
+ledger-do-commit-the-run = commit the run
+ledger-do-configure-it = configure it
+ledger-do-copy-it-for-the-dry-run = copy it for the dry run
+ledger-do-count-its-keys = count its keys
+ledger-do-migrate-it-to-the-new-schema = migrate it to the new schema
+ledger-do-open-it = open it
+ledger-do-open-it-for-reading = open it for reading
+ledger-do-read-a-key = read a key
+ledger-do-read-a-key-s-history = read a key's history
+ledger-do-read-its-application-id = read its application id
+ledger-do-read-its-schema-version = read its schema version
+ledger-do-read-its-tables = read its tables
+ledger-do-read-the-ledger = read the ledger
+ledger-do-read-the-partner = read the partner
+ledger-do-read-the-partners = read the partners
+ledger-do-record-a-migration = record a migration
+ledger-do-record-a-refusal = record a refusal
+ledger-do-record-an-acknowledgement = record an acknowledgement
+ledger-do-record-the-baseline = record the baseline
+ledger-do-record-the-end-of-the-run = record the end of the run
+ledger-do-record-the-partner = record the partner
+ledger-do-record-the-plan = record the plan
+ledger-do-record-the-request = record the request
+ledger-do-record-the-run = record the run
+ledger-do-record-the-run-s-inputs = record the run's inputs
+ledger-do-record-the-schema-version = record the schema version
+ledger-do-set-its-busy-timeout = set its busy timeout
+ledger-do-switch-it-to-wal-mode = switch it to WAL mode
+ledger-do-update-consent-times = update consent times
+err-sync-ack-unrecorded = Insider answered a request to its { $endpoint } endpoint ({ $records } { $records_count ->
+        [one] record
+       *[other] records
+    }), but the ledger could not record the answer: { $error }. Nothing more was sent. Those records stay pending in the ledger { $path }, as do those of any request still in flight, and the next `iysync sync` on this ledger sends them again: check the disk space and the file (sqlite3 { $path } 'PRAGMA integrity_check') first, and keep this --state (another ledger would not know what was sent)

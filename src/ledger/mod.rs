@@ -44,9 +44,7 @@ pub const FILE_NAME: &str = "ledger.sqlite3";
 pub fn default_path() -> Result<PathBuf, Error> {
     let state = dirs::state_dir()
         .or_else(dirs::data_local_dir)
-        .ok_or_else(|| {
-            Error::Usage("no state directory on this system: pass --state PATH".to_string())
-        })?;
+        .ok_or_else(|| Error::Usage(crate::tr!("err-ledger-no-state-dir")))?;
     Ok(state.join("iysync").join(FILE_NAME))
 }
 

@@ -334,17 +334,46 @@ pub struct Ledger {
 }
 
 fn db_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
-    Error::Usage(format!(
-        "ledger {}: cannot {what}: {e}; check the file (sqlite3 {} 'PRAGMA integrity_check'), or pass another --state",
-        path.display(),
-        path.display()
+    Error::Usage(crate::tr!(
+        "err-ledger-db",
+        path = path.display(),
+        what = action(what),
+        error = e
     ))
 }
 
 /// A write of a run's acknowledgement or refusal that failed: what and why, with no advice (the
 /// caller says what happens to the records, and another --state would forget them).
 fn write_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
-    Error::Usage(format!("ledger {}: cannot {what}: {e}", path.display()))
+    Error::Usage(crate::tr!(
+        "err-ledger-write",
+        path = path.display(),
+        what = action(what),
+        error = e
+    ))
+}
+
+/// What the ledger could not do ("record the plan"), in the run's language: the English phrase
+/// is its own message id, as in gettext (`ledger-do-record-the-plan`; a test checks that every
+/// phrase of this file has one); a phrase without one is shown as written.
+fn action(what: &str) -> String {
+    let key = action_key(what);
+    match crate::i18n::lang().t(&key) {
+        text if text == key => what.to_string(),
+        text => text,
+    }
+}
+
+pub(crate) fn action_key(what: &str) -> String {
+    let mut key = String::from("ledger-do");
+    for word in what
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        key.push('-');
+        key.push_str(&word.to_ascii_lowercase());
+    }
+    key
 }
 
 /// The lock file beside a ledger: `ledger.sqlite3.lock`.
@@ -361,10 +390,7 @@ impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, Error> {
         crate::insider::journal::create_parent(path).map_err(|e| {
             Error::io(
-                format!(
-                    "cannot create the directory of the ledger {}",
-                    path.display()
-                ),
+                crate::tr!("err-ledger-create-dir", path = path.display()),
                 e,
             )
         })?;
@@ -394,12 +420,17 @@ impl Ledger {
         match std::fs::symlink_metadata(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Usage(format!(
-                    "no ledger at {} (iysync sync creates it; pass --state PATH for another one)",
-                    path.display()
+                return Err(Error::Usage(crate::tr!(
+                    "err-ledger-none",
+                    path = path.display()
                 )));
             }
-            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+            Err(e) => {
+                return Err(Error::io(
+                    crate::tr!("err-ledger-read", path = path.display()),
+                    e,
+                ));
+            }
         }
         let version = {
             let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
@@ -442,10 +473,10 @@ impl Ledger {
             let conn = open_untouched(path).map_err(|e| db_error(path, "open it", e))?;
             check_identity(&conn, path)?;
             let target = copy.to_str().ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot copy the ledger {} to the non-UTF-8 path {}",
-                    path.display(),
-                    copy.display()
+                Error::Usage(crate::tr!(
+                    "err-ledger-copy-path",
+                    path = path.display(),
+                    copy = copy.display()
                 ))
             })?;
             conn.execute("VACUUM INTO ?1", [target])
@@ -478,9 +509,10 @@ impl Ledger {
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(|e| db_error(&path, "switch it to WAL mode", e))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Usage(format!(
-                "ledger {}: SQLite refused WAL mode (journal mode {mode}); put the ledger on a local file system",
-                path.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-ledger-wal",
+                path = path.display(),
+                mode = mode
             )));
         }
         self.conn
@@ -506,7 +538,7 @@ impl Ledger {
                 .transaction()
                 .map_err(|e| db_error(&path, "begin a migration", e))?;
             tx.execute_batch(sql)
-                .map_err(|e| db_error(&path, &format!("migrate to version {}", version + 1), e))?;
+                .map_err(|e| db_error(&path, "migrate it to the new schema", e))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at, description) VALUES (?1, ?2, ?3)",
                 params![version + 1, chrono::Utc::now().timestamp(), description],
@@ -1368,15 +1400,17 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<i64, Error> {
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
         .map_err(|e| db_error(path, "read its tables", e))?;
     if (app != APPLICATION_ID && (version != 0 || tables != 0)) || (app == 0 && tables != 0) {
-        return Err(Error::Usage(format!(
-            "{} is an SQLite database but not an iysync ledger; pass --state with the ledger's path (or a new file)",
-            path.display()
+        return Err(Error::Usage(crate::tr!(
+            "err-ledger-not-ours",
+            path = path.display()
         )));
     }
     if version > SCHEMA_VERSION {
-        return Err(Error::Usage(format!(
-            "the ledger {} has schema version {version}, newer than this iysync understands ({SCHEMA_VERSION}); it was written by a newer iysync: upgrade iysync (the ledger is left untouched)",
-            path.display()
+        return Err(Error::Usage(crate::tr!(
+            "err-ledger-newer",
+            path = path.display(),
+            version = version,
+            known = SCHEMA_VERSION
         )));
     }
     Ok(version)
@@ -1387,14 +1421,19 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<i64, Error> {
 fn create_private_file(path: &Path) -> Result<(), Error> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(Error::Usage(format!(
-                "the ledger path {} is a symlink; give the real path with --state (outputs are never written through symlinks)",
-                path.display()
+            return Err(Error::Usage(crate::tr!(
+                "err-ledger-symlink",
+                path = path.display()
             )));
         }
         Ok(_) => return Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        Err(e) => {
+            return Err(Error::io(
+                crate::tr!("err-ledger-read", path = path.display()),
+                e,
+            ));
+        }
     }
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
@@ -1407,7 +1446,7 @@ fn create_private_file(path: &Path) -> Result<(), Error> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(Error::io(
-            format!("cannot create the ledger {}", path.display()),
+            crate::tr!("err-ledger-create", path = path.display()),
             e,
         )),
     }

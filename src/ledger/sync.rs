@@ -383,9 +383,12 @@ impl Acknowledge for LedgerHook<'_> {
         let records = ack.records.len();
         let failure = self.failure;
         let other = |e: Error| {
-            let message = format!(
-                "Insider answered a request to its {} endpoint ({records} records), but the ledger could not record the answer: {e}. Nothing more was sent. Those records stay pending in the ledger {path}, as do those of any request still in flight, and the next `iysync sync` on this ledger sends them again: check the disk space and the file (sqlite3 {path} 'PRAGMA integrity_check') first, and keep this --state (another ledger would not know what was sent)",
-                endpoint.as_str()
+            let message = crate::tr!(
+                "err-sync-ack-unrecorded",
+                endpoint = endpoint.as_str(),
+                records = crate::i18n::Arg::N(records as u64),
+                error = e,
+                path = &path
             );
             *failure.borrow_mut() = Some(Error::Usage(message.clone()));
             std::io::Error::other(message)
@@ -486,13 +489,11 @@ pub fn check_send_args(send: &SendArgs) -> Result<String, Error> {
         (send.token_file.is_some(), "--token-file"),
     ] {
         if given {
-            return Err(Error::Usage(format!(
-                "sync does not take {flag}: the ledger (--state) is its journal, and its three tokens come from INSIDER_UCD_TOKEN, INSIDER_UNSUBSCRIBE_TOKEN and INSIDER_RESUBSCRIBE_TOKEN"
-            )));
+            return Err(Error::Usage(crate::tr!("err-sync-flag", flag = flag)));
         }
     }
     session::check_urls(send)?;
-    session::partner_name(send, " (the ledger keeps each partner's keys apart)")
+    session::partner_name(send, &crate::tr!("err-sync-partner-why"))
 }
 
 /// Where the acknowledgements go: `None` under `--dry-run`.

@@ -1471,3 +1471,39 @@ fn a_damaged_spool_entry_is_an_error_not_another_word() {
     assert!(reader.next_entry().expect("first").is_some());
     assert!(reader.next_entry().is_err());
 }
+
+/// Every phrase the ledger's errors name (`db_error(…, "record the plan", …)`) has its text in
+/// both catalogues, so a Turkish error never falls back to the English phrase.
+#[test]
+fn every_ledger_action_is_in_both_catalogues() {
+    let source = include_str!("store.rs");
+    let mut phrases = std::collections::BTreeSet::new();
+    for call in ["db_error(", "write_error("] {
+        for (at, _) in source.match_indices(call) {
+            let rest = &source[at + call.len()..];
+            let Some(quote) = rest.find('"') else {
+                continue;
+            };
+            // The phrase is the second argument: a literal right after the path's comma.
+            if rest[..quote].contains(')') || !rest[..quote].trim_end().ends_with(',') {
+                continue;
+            }
+            let phrase = &rest[quote + 1..];
+            if let Some(end) = phrase.find('"') {
+                phrases.insert(&phrase[..end]);
+            }
+        }
+    }
+    assert!(phrases.len() > 30, "the phrases are found: {phrases:?}");
+    for phrase in phrases {
+        let key = super::store::action_key(phrase);
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Tr] {
+            assert_ne!(lang.t(&key), key, "{phrase:?} has no {key} in {lang:?}");
+        }
+        assert_eq!(
+            crate::i18n::Lang::En.t(&key),
+            phrase,
+            "the English text is the phrase"
+        );
+    }
+}
