@@ -1433,3 +1433,31 @@ fn first_sync_memory_against_the_simulator() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(sim.users().len(), rows);
 }
+
+/// `--baseline` over a key whose opt-out Insider refused (still pending in the ledger) leaves
+/// that change pending: the ledger knows Insider does not hold the RET, so the baseline does not
+/// record it as acknowledged, and the next sync sends it (review of the session-5 merge).
+#[test]
+fn a_baseline_leaves_a_pending_change_for_the_next_sync() {
+    let sim = Sim::start(SimConfig::default());
+    let run = Run::new();
+    let d0 = run.input("d0.csv", &["x@example.com;web;ONAY;01.06.2025 10:00:00"]);
+    run.sync(&sim).arg(&d0).assert().code(0);
+    let d1 = run.input("d1.csv", &["x@example.com;web;RET;02.06.2025 10:00:00"]);
+    sim.configure(|c| c.refuse_identifiers = ["x@example.com".to_string()].into());
+    run.sync(&sim).arg(&d1).assert().code(1);
+    sim.configure(|c| c.refuse_identifiers.clear());
+    assert_eq!(optin(&sim, "x@example.com"), Some(true), "refused");
+    let b = run.input("b.csv", &["x@example.com;web;RET;04.06.2025 10:00:00"]);
+    let before = sim.requests_total();
+    run.sync(&sim).arg(&b).arg("--baseline").assert().code(0);
+    assert_eq!(sim.requests_total(), before, "a baseline sends nothing");
+    // The next night sends the opt-out the baseline left pending.
+    run.sync(&sim).arg(&b).assert().code(0);
+    assert_eq!(optin(&sim, "x@example.com"), Some(false));
+    assert!(
+        sim.unsubscribed_emails()
+            .iter()
+            .any(|(e, _)| e == "x@example.com")
+    );
+}

@@ -326,6 +326,13 @@ pub trait Sink {
         let _ = record;
         self.action(action)
     }
+    /// Whether the keys with a pending change of an earlier run are left as they are: neither
+    /// their actions nor their updates reach the sink (`--baseline`: the ledger knows Insider
+    /// has not acknowledged that change, so "Insider already holds the inputs' state" is not
+    /// taken for those keys; the next sync plans them).
+    fn leaves_pending(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps every action and update in the plan.
@@ -781,6 +788,9 @@ impl Merge<'_, '_, '_> {
         decision: Decision,
         rec: Option<&Rec<'_>>,
     ) -> Result<(), Error> {
+        if state.pending.is_some() && self.sink.leaves_pending() {
+            return Ok(());
+        }
         let pos = rec.map(|r| r.pos);
         let (update, action) = to_changes(self.plan, channel, recipient, state, decision, pos);
         if let Some(u) = update

@@ -728,7 +728,9 @@ impl Ledger {
     /// `--baseline`: records the plan's words as acknowledged without sending anything (one
     /// audit row per key, endpoint `baseline`), and the later consent times of unchanged keys.
     /// Stale records change nothing; pending changes of keys the inputs do not mention stay.
-    /// Written in batches ([`Baseline`]); returns the keys recorded.
+    /// Written in batches ([`Baseline`]); returns the keys recorded. `plan` is taken as it is:
+    /// plan it with a sink that [leaves pending changes](Sink::leaves_pending) alone, as the
+    /// streamed baseline does, so that a key Insider refused is not recorded as acknowledged.
     pub fn baseline(
         &mut self,
         partner: PartnerId,
@@ -1195,6 +1197,10 @@ impl<'l> Baseline<'l> {
 }
 
 impl Sink for Baseline<'_> {
+    fn leaves_pending(&self) -> bool {
+        true
+    }
+
     fn action(&mut self, action: Action) -> Result<Option<Action>, Error> {
         // Only the inputs' words are recorded: an earlier run's pending change was never sent.
         if matches!(action.origin, Origin::Input { .. }) {
