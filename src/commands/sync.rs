@@ -148,28 +148,14 @@ pub fn run(args: &SyncArgs) -> Result<Status, Error> {
 
     // The ledger's run, the report, the rejects file and the summary.
     let run_status = sent.status();
-    let mut unsent = 0u64;
-    for r in sent.refused {
-        unsent += u64::from(!r.sent);
-        reporting.refuse(
-            &mut summary,
-            names[r.pos.file()],
-            r.pos.line(),
-            r.problem,
-            &r.row,
-        )?;
-    }
+    let unsent = reporting.refused_records(&mut summary, sent.refused, &names)?;
     if let Some(run) = run {
         let mut ledger = ledger.borrow_mut();
         ledger.finish_run(run, now, run_status, &plan.counts)?;
     }
     report_endpoints(&mut reporting, &sent.phases);
     if run.is_none() {
-        let text = dry_run_text(&sent.requests, &plan.counts, send);
-        if let Some(h) = reporting.html.as_mut() {
-            h.dry_run(&text);
-        }
-        crate::output::Stdout::print(&text);
+        reporting.dry_run(&dry_run_text(&sent.requests, &plan.counts, send));
     }
     let up = sent.counters;
     let elapsed = setup.elapsed();

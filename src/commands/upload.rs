@@ -151,17 +151,7 @@ fn run(
     // Records refused by the API, too large for any body, or refused in an earlier run: all go to
     // the rejects file (exit 1); only the first count in `records_refused` (never more than sent).
     let names: Vec<&str> = setup.sources.iter().map(|s| s.name.as_str()).collect();
-    let mut unsent = 0u64;
-    for r in session.take_refused() {
-        unsent += u64::from(!r.sent);
-        reporting.refuse(
-            &mut summary,
-            names[r.pos.file()],
-            r.pos.line(),
-            r.problem,
-            &r.row,
-        )?;
-    }
+    let unsent = reporting.refused_records(&mut summary, session.take_refused(), &names)?;
     if let (Some(e), Some(path)) = (&failure, &journal_path)
         && !matches!(e, Error::Usage(_))
     {
@@ -177,10 +167,7 @@ fn run(
         let text = session
             .plan()
             .text(shape.kind, unification, contact, args.out.as_deref());
-        if let Some(h) = reporting.html.as_mut() {
-            h.dry_run(&text);
-        }
-        crate::output::Stdout::print(&text);
+        reporting.dry_run(&text);
     }
     let up = session.counters();
     let elapsed = setup.elapsed();

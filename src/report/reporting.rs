@@ -102,6 +102,37 @@ impl Reporting {
         self.reject(file, line, std::slice::from_ref(&located.problem), raw)
     }
 
+    /// The records an upload or a sync refused or never sent (too large for any body, refused in
+    /// an earlier run), each at its input's file (`names`) and line: on stderr, in the report,
+    /// the HTML report and the rejects file. Returns how many were never sent.
+    pub fn refused_records(
+        &mut self,
+        summary: &mut Summary,
+        refused: Vec<crate::insider::session::Refused>,
+        names: &[&str],
+    ) -> Result<u64, Error> {
+        let mut unsent = 0u64;
+        for r in refused {
+            unsent += u64::from(!r.sent);
+            self.refuse(
+                summary,
+                names[r.pos.file()],
+                r.pos.line(),
+                r.problem,
+                &r.row,
+            )?;
+        }
+        Ok(unsent)
+    }
+
+    /// A dry run's plan: on stdout, and in the HTML report.
+    pub fn dry_run(&mut self, plan: &str) {
+        if let Some(h) = self.html.as_mut() {
+            h.dry_run(plan);
+        }
+        crate::output::Stdout::print(plan);
+    }
+
     /// Writes out the problems printed so far (stderr is block-buffered when not a terminal).
     pub fn flush(&mut self) -> Result<(), Error> {
         if let Some(p) = self.printer.as_mut() {
