@@ -1491,7 +1491,7 @@ fn current(
     .optional()
 }
 
-fn new_key_id(tx: &Transaction<'_>, partner: PartnerId) -> rusqlite::Result<i64> {
+fn new_key_id(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
     // Read, then bumped (not `UPDATE … RETURNING`: SQLite gathers RETURNING rows in a temporary
     // table, whose page cache is allocated and freed on every call, at a high system-time cost
     // for a baseline of millions of keys).
@@ -1500,8 +1500,6 @@ fn new_key_id(tx: &Transaction<'_>, partner: PartnerId) -> rusqlite::Result<i64>
         .query_row([], |r| r.get(0))?;
     tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE name = 'next_key_id'")?
         .execute([])?;
-    tx.prepare_cached("UPDATE partners SET keys = keys + 1 WHERE partner_id = ?1")?
-        .execute([partner.0])?;
     Ok(id)
 }
 
@@ -1546,8 +1544,14 @@ fn acknowledge(
     let (input_id, line) = origin_ids(inputs, run, &action.origin);
     let key_id = match &state {
         Some(s) => s.key_id,
-        None => new_key_id(tx, partner)?,
+        None => new_key_id(tx)?,
     };
+    // `partners.keys` counts the keys Insider has acknowledged a word for (the guard's base): a
+    // key counts from its first acknowledgement, not from its first attempt.
+    if state.as_ref().is_none_or(|s| s.permission.is_none()) {
+        tx.prepare_cached("UPDATE partners SET keys = keys + 1 WHERE partner_id = ?1")?
+            .execute([partner.0])?;
+    }
     let permission = permission_code(action.permission);
     let (pending_permission, pending_at, pending_steps, pending_input, pending_line) =
         if left.is_empty() {
@@ -1625,7 +1629,7 @@ fn mark_pending(
     let (input_id, line) = origin_ids(inputs, run, &action.origin);
     let key_id = match &state {
         Some(s) => s.key_id,
-        None => new_key_id(tx, partner)?,
+        None => new_key_id(tx)?,
     };
     tx.prepare_cached(
         "INSERT INTO consents (partner_id, channel, recipient, key_id, permission, consent_at, sent_at,

@@ -1527,3 +1527,23 @@ fn every_ledger_action_is_in_both_catalogues() {
         );
     }
 }
+
+/// The guard's base counts the keys Insider acknowledged a word for: a first run whose records
+/// were all refused adds none (review: it added every key it tried, widening `--max-changes N%`).
+#[test]
+fn keys_count_from_their_first_acknowledgement() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut l = ledger(dir.path());
+    let p = l.partner("acme").expect("partner");
+    let all = |_: &Action, _: Step| true;
+    const WHO: [&str; 5] = ["u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com", "u4@x.com"];
+    let day: Vec<In> = WHO.iter().map(|w| email(w, Onay, T0)).collect();
+    sync_day(&mut l, p, &day, &all);
+    assert_eq!(l.key_count(p).expect("count"), 0, "nothing acknowledged");
+    sync_day(&mut l, p, &day, &never);
+    assert_eq!(l.key_count(p).expect("count"), 5);
+    // A later word for a counted key does not count it again.
+    let later: Vec<In> = WHO.iter().map(|w| email(w, Ret, T0 + 9)).collect();
+    sync_day(&mut l, p, &later, &never);
+    assert_eq!(l.key_count(p).expect("count"), 5);
+}
