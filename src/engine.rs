@@ -153,6 +153,7 @@ pub fn first_pass(
         pipeline::Hooks {
             observe: Some(&observe),
             render: spool.is_some().then_some(&encode),
+            fixed_rows: wants_fixes && setup.html.is_some(),
         },
         |chunk| {
             crate::signals::check()?;

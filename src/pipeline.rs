@@ -52,6 +52,9 @@ pub type Render<'a> = Option<&'a (dyn Fn(&mut Vec<u8>, u64, &Record) + Sync)>;
 pub struct Hooks<'a> {
     pub observe: Observe<'a>,
     pub render: Render<'a>,
+    /// Keep the bytes of valid rows that needed fixes too, not only of invalid ones (the HTML
+    /// report shows the row of each fix it lists; a copy of ~5% of the rows, only when asked).
+    pub fixed_rows: bool,
 }
 
 /// Work done on the worker thread right after a chunk is judged, before it is handed back in
@@ -92,7 +95,12 @@ pub fn judge_chunk(
                 Ok(text) => record::judge(&text, rules),
                 Err(lossy) => record::judge_undecodable(&lossy, rules),
             };
-            let raw = matches!(outcome, Outcome::Invalid { .. }).then(|| bytes.to_vec());
+            let keep = match &outcome {
+                Outcome::Invalid { .. } => true,
+                Outcome::Valid { fixes, .. } => hooks.fixed_rows && !fixes.is_empty(),
+                Outcome::Blank => false,
+            };
+            let raw = keep.then(|| bytes.to_vec());
             (outcome, raw)
         };
         if matches!(outcome, Outcome::Blank) {

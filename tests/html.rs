@@ -204,3 +204,19 @@ fn html_is_an_output_guarded_like_the_others() {
     }
     assert!(read(&path).contains("iysync report"));
 }
+
+/// A fix's sample shows the row it fixed, as an error's does (review: the row cell was empty).
+#[test]
+fn a_fix_shows_the_row_it_fixed() {
+    let (doc, _) = report("validate", &fixture("messy.csv"), &[], 1);
+    let cells = texts(
+        &doc,
+        "#rows article[data-code=fix_phone_format] tbody tr td:last-child",
+    );
+    assert!(!cells.is_empty(), "the fix's samples are listed");
+    assert!(cells.iter().all(|c| !c.is_empty()), "{cells:?}");
+    assert!(
+        cells.iter().any(|c| c.contains("0532 123 45 67;SMS;Ret")),
+        "{cells:?}"
+    );
+}
