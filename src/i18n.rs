@@ -102,6 +102,15 @@ impl Lang {
         self.ta(key, &[])
     }
 
+    /// The text of `key`, or `fallback` when the catalogues do not have it (texts keyed by a
+    /// value stored or written elsewhere: a ledger's endpoint name, an action's phrase).
+    pub fn t_or(self, key: &str, fallback: &str) -> String {
+        match self.t(key) {
+            text if text == key => fallback.to_string(),
+            text => text,
+        }
+    }
+
     /// The text of `key` with its arguments; a [`Arg::N`] is grouped and also passed as
     /// `<name>_count` for the noun's form.
     pub fn ta(self, key: &str, args: &[(&'static str, Arg)]) -> String {

@@ -4,6 +4,7 @@
 
 ## The frame
 err-prefix = iysync: error: { $message }
+delimiter-tab = tab
 warn-prefix = iysync: warning: { $message }
 err-now = --now { $value } is not RFC 3339 with an offset ({ $why }); write e.g. 2026-11-22T12:00:00+03:00
 err-not-a-journal = { $path } is not an iysync journal; refusing to overwrite it (choose another --journal path)

@@ -5,6 +5,7 @@
 
 ## Çerçeve
 err-prefix = iysync: hata: { $message }
+delimiter-tab = sekme
 warn-prefix = iysync: uyarı: { $message }
 err-now = --now { $value } ofsetli bir RFC 3339 zamanı değil ({ $why }); örneğin 2026-11-22T12:00:00+03:00 yazın
 err-not-a-journal = { $path } bir iysync günlüğü (journal) değil; üzerine yazılmadı (başka bir --journal yolu seçin)

@@ -70,15 +70,12 @@ impl Delimiter {
         }
     }
 
-    /// As a message shows it.
-    fn shown(self) -> &'static str {
+    /// As a message shows it, in the run's language.
+    fn shown(self) -> String {
         match self.0 {
-            b',' => "`,`",
-            b'\t' => match crate::i18n::lang() {
-                crate::i18n::Lang::En => "tab",
-                crate::i18n::Lang::Tr => "sekme",
-            },
-            _ => "`;`",
+            b',' => "`,`".to_string(),
+            b'\t' => crate::i18n::lang().t("delimiter-tab"),
+            _ => "`;`".to_string(),
         }
     }
 }

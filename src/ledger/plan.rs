@@ -263,12 +263,16 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
                 d.counted = Some(Counted::Unchanged);
                 d.update = Some((at, true));
             }
-            // The same, but the pending change's outcome is unknown (a timeout after Insider
-            // applied it, a kill, a Ctrl-C past the drain): Insider may hold the other word now.
-            // The input's word is sent again as a full transition from it (a RET: unsubscribe,
+            // Otherwise the transition from what Insider may hold: the acknowledged word, or,
+            // when the input's word is that one again, the pending change whose outcome is
+            // unknown (a timeout after Insider applied it, a kill, a Ctrl-C past the drain). The
+            // input's word is then sent again as a full transition from it (a RET: unsubscribe,
             // then upsert false), never dropped as "already there".
-            Some((base, _)) if base == permission => {
-                let from = pending.map_or(base, |p| p.permission);
+            Some((base, _)) => {
+                let from = match pending {
+                    Some(p) if base == permission => p.permission,
+                    _ => base,
+                };
                 let (counted, kind) = match permission {
                     Permission::Ret => (Counted::OptOut, Kind::OptOut),
                     Permission::Onay => (Counted::OptIn, Kind::OptIn),
@@ -279,20 +283,6 @@ pub fn decide(state: Option<&KeyState>, input: Option<(Permission, i64)>) -> Dec
                     permission,
                     at,
                     Steps::to_reach(Some(from), permission),
-                    false,
-                ));
-            }
-            Some((base, _)) => {
-                let (counted, kind) = match permission {
-                    Permission::Ret => (Counted::OptOut, Kind::OptOut),
-                    Permission::Onay => (Counted::OptIn, Kind::OptIn),
-                };
-                d.counted = Some(counted);
-                d.kind = Some(kind);
-                d.send = Some((
-                    permission,
-                    at,
-                    Steps::to_reach(Some(base), permission),
                     false,
                 ));
             }

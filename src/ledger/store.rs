@@ -357,11 +357,7 @@ fn write_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
 /// is its own message id, as in gettext (`ledger-do-record-the-plan`; a test checks that every
 /// phrase of this file has one); a phrase without one is shown as written.
 fn action(what: &str) -> String {
-    let key = action_key(what);
-    match crate::i18n::lang().t(&key) {
-        text if text == key => what.to_string(),
-        text => text,
-    }
+    crate::i18n::lang().t_or(&action_key(what), what)
 }
 
 pub(crate) fn action_key(what: &str) -> String {

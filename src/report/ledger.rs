@@ -223,11 +223,10 @@ pub(crate) fn stats_text(lang: Lang, s: &Stats, out: &mut String) {
 /// An audit row's endpoint (`upsert`, `email_unsubscribe`, `baseline`, …) in `lang`; a name this
 /// build does not know is shown as stored.
 fn endpoint_for_people(lang: Lang, stored: &str) -> String {
-    let key = format!("ledger-endpoint-{}", stored.replace('_', "-"));
-    match lang.t(&key) {
-        text if text == key => stored.to_string(),
-        text => text,
-    }
+    lang.t_or(
+        &format!("ledger-endpoint-{}", stored.replace('_', "-")),
+        stored,
+    )
 }
 
 #[cfg(test)]
