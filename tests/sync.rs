@@ -57,6 +57,27 @@ impl Run {
         c
     }
 
+    /// `sync` as a child process (to signal or kill it), aimed at `sim` with all three tokens,
+    /// the ledger and the rejects file `rejects` in the temp dir; no time scale (real waits).
+    fn child(&self, sim: &Sim, rejects: &str) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("iysync"));
+        c.args(["sync", "--now", NOW, "--no-progress"])
+            .env_remove("CI")
+            .env("INSIDER_UCD_TOKEN", "ucd-token")
+            .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+            .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+            .env("INSIDER_PARTNER_NAME", "mybrand")
+            .arg("--unification-url")
+            .arg(sim.base_url())
+            .arg("--contact-url")
+            .arg(sim.base_url())
+            .arg("--state")
+            .arg(self.ledger())
+            .arg("--rejects")
+            .arg(self.path(rejects));
+        c
+    }
+
     fn report(&self) -> serde_json::Value {
         json(read(&self.path("report.json")).as_bytes())
     }
@@ -499,23 +520,10 @@ fn two_syncs_on_one_ledger_the_second_stops_naming_the_first() {
     });
     let run = Run::new();
     let f = day1(&run);
-    let bin = assert_cmd::cargo::cargo_bin("iysync");
-    let first = std::process::Command::new(bin)
-        .args(["sync", "--now", NOW, "--no-progress", "--timeout", "120"])
-        .env_remove("CI")
-        .env("INSIDER_UCD_TOKEN", "ucd-token")
-        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
-        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
-        .env("INSIDER_PARTNER_NAME", "mybrand")
+    let first = run
+        .child(&sim, "first-rejects.csv")
         .arg(&f)
-        .arg("--unification-url")
-        .arg(sim.base_url())
-        .arg("--contact-url")
-        .arg(sim.base_url())
-        .arg("--state")
-        .arg(run.ledger())
-        .arg("--rejects")
-        .arg(run.path("first-rejects.csv"))
+        .args(["--timeout", "120"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -607,24 +615,11 @@ fn sigkill_mid_sync_then_a_rerun_applies_every_change() {
         .collect();
     let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
     let f = run.input("day1.csv", &rows);
-    let bin = assert_cmd::cargo::cargo_bin("iysync");
-    let mut first = std::process::Command::new(bin)
-        .args(["sync", "--now", NOW, "--no-progress", "--concurrency", "2"])
-        .args(["--max-contacts", "50", "--max-users", "50"])
-        .env_remove("CI")
-        .env("INSIDER_UCD_TOKEN", "ucd-token")
-        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
-        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
-        .env("INSIDER_PARTNER_NAME", "mybrand")
+    let mut first = run
+        .child(&sim, "first-rejects.csv")
         .arg(&f)
-        .arg("--unification-url")
-        .arg(sim.base_url())
-        .arg("--contact-url")
-        .arg(sim.base_url())
-        .arg("--state")
-        .arg(run.ledger())
-        .arg("--rejects")
-        .arg(run.path("first-rejects.csv"))
+        .args(["--concurrency", "2"])
+        .args(["--max-contacts", "50", "--max-users", "50"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -1027,24 +1022,10 @@ fn a_signal_between_phases_stops_the_run_before_the_next_phase_sends_anything() 
     let run = Run::new();
     let f = run.input("day1.csv", &[ONAY_A, RET_B]);
     let report = run.path("report.json");
-    let bin = assert_cmd::cargo::cargo_bin("iysync");
     // The real drain (10 s): no IYSYNC_TEST_TIME_SCALE.
-    let child = std::process::Command::new(bin)
-        .args(["sync", "--now", NOW, "--no-progress"])
-        .env_remove("CI")
-        .env("INSIDER_UCD_TOKEN", "ucd-token")
-        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
-        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
-        .env("INSIDER_PARTNER_NAME", "mybrand")
+    let child = run
+        .child(&sim, "rejects.csv")
         .arg(&f)
-        .arg("--unification-url")
-        .arg(sim.base_url())
-        .arg("--contact-url")
-        .arg(sim.base_url())
-        .arg("--state")
-        .arg(run.ledger())
-        .arg("--rejects")
-        .arg(run.path("rejects.csv"))
         .arg("--report")
         .arg(&report)
         .stdout(std::process::Stdio::null())
