@@ -661,28 +661,9 @@ fn run_days(days: &[Day]) -> Result<(), TestCaseError> {
                 .collect();
         });
         let report = dir.path().join(format!("report{d}.json"));
-        let out = iysync("sync")
-            .env("INSIDER_UCD_TOKEN", "ucd-token")
-            .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
-            .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
-            .env("INSIDER_PARTNER_NAME", "MyBrand")
-            .env("IYSYNC_TEST_TIME_SCALE", "0.01")
+        let out = sync_to(&sim, &state, &dir.path().join(format!("rejects{d}.csv")))
             .current_dir(dir.path())
-            .args([
-                "--no-progress",
-                "--max-changes",
-                "100%",
-                "--max-contacts",
-                "1",
-            ])
-            .arg("--unification-url")
-            .arg(sim.base_url())
-            .arg("--contact-url")
-            .arg(sim.base_url())
-            .arg("--state")
-            .arg(&state)
-            .arg("--rejects")
-            .arg(dir.path().join(format!("rejects{d}.csv")))
+            .args(["--max-changes", "100%", "--max-contacts", "1"])
             .arg("--report")
             .arg(&report)
             .arg(&name)

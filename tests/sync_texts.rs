@@ -47,22 +47,8 @@ impl Run {
 
     /// `sync` aimed at `sim` with all three tokens and the ledger in the temp dir.
     fn sync(&self, sim: &Sim) -> Command {
-        let mut c = iysync("sync");
-        c.env("INSIDER_UCD_TOKEN", "ucd-token")
-            .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
-            .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
-            .env("IYSYNC_TEST_TIME_SCALE", "0.01")
-            .env("INSIDER_PARTNER_NAME", "MyBrand")
-            .arg("--no-progress")
-            .arg("--unification-url")
-            .arg(sim.base_url())
-            .arg("--contact-url")
-            .arg(sim.base_url())
-            .arg("--state")
-            .arg(self.path("ledger.sqlite3"))
-            .arg("--rejects")
-            .arg(self.path("rejects.csv"))
-            .arg("--force");
+        let mut c = sync_to(sim, &self.path("ledger.sqlite3"), &self.path("rejects.csv"));
+        c.arg("--force");
         c
     }
 }

@@ -34,6 +34,28 @@ pub fn iysync_at(cmd: &str, now: &str) -> Command {
     c
 }
 
+/// `iysync sync` aimed at `sim` with all three tokens and the partner `MyBrand`, waits scaled
+/// down (`IYSYNC_TEST_TIME_SCALE`), no progress bar, and its ledger and rejects file at the paths
+/// given; the caller adds the inputs and any other flag.
+pub fn sync_to(sim: &Sim, state: &Path, rejects: &Path) -> Command {
+    let mut c = iysync("sync");
+    c.env("INSIDER_UCD_TOKEN", "ucd-token")
+        .env("INSIDER_UNSUBSCRIBE_TOKEN", "unsubscribe-token")
+        .env("INSIDER_RESUBSCRIBE_TOKEN", "resubscribe-token")
+        .env("IYSYNC_TEST_TIME_SCALE", "0.01")
+        .env("INSIDER_PARTNER_NAME", "MyBrand")
+        .arg("--no-progress")
+        .arg("--unification-url")
+        .arg(sim.base_url())
+        .arg("--contact-url")
+        .arg(sim.base_url())
+        .arg("--state")
+        .arg(state)
+        .arg("--rejects")
+        .arg(rejects);
+    c
+}
+
 /// The binary with no arguments added.
 pub fn bare() -> Command {
     let mut c = Command::cargo_bin("iysync").unwrap_or_else(|e| panic!("{e}"));
