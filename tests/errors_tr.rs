@@ -25,6 +25,27 @@ fn turkish(stderr: &str, parts: &[&str]) {
     }
 }
 
+/// A ledger at `state` holding one key (a baseline of `a@example.com`'s ONAY), to read.
+fn baseline_of_one(dir: &Path, state: &Path) {
+    let input = write(
+        dir,
+        "in.csv",
+        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
+    );
+    iysync("sync")
+        .arg(&input)
+        .args([
+            "--baseline",
+            "--partner",
+            "mybrand",
+            "--no-progress",
+            "--state",
+        ])
+        .arg(state)
+        .assert()
+        .code(0);
+}
+
 fn shown(p: &Path) -> String {
     p.display().to_string()
 }
@@ -344,23 +365,7 @@ fn the_ledger_commands_stop_in_turkish() {
     let dir = tempdir();
     let state = dir.path().join("ledger.sqlite3");
     // A ledger to read: a baseline of one record.
-    let input = write(
-        dir.path(),
-        "in.csv",
-        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
-    );
-    iysync("sync")
-        .arg(&input)
-        .args([
-            "--baseline",
-            "--partner",
-            "mybrand",
-            "--no-progress",
-            "--state",
-        ])
-        .arg(&state)
-        .assert()
-        .code(0);
+    baseline_of_one(dir.path(), &state);
     let err = stops(
         bare()
             .args(["ledger", "show", "--lang", "tr", "--state"])
@@ -412,23 +417,7 @@ fn warnings_and_the_ledger_history_are_in_turkish_too() {
     assert!(!err.contains("iysync: warning:"), "{err}");
     // `ledger show`'s history names the endpoint in Turkish.
     let state = dir.path().join("ledger.sqlite3");
-    let input = write(
-        dir.path(),
-        "in.csv",
-        "a@example.com;web;ONAY;01.06.2024 10:00:00\n",
-    );
-    iysync("sync")
-        .arg(&input)
-        .args([
-            "--baseline",
-            "--partner",
-            "mybrand",
-            "--no-progress",
-            "--state",
-        ])
-        .arg(&state)
-        .assert()
-        .code(0);
+    baseline_of_one(dir.path(), &state);
     let out = bare()
         .args(["ledger", "show", "--lang", "tr", "--state"])
         .arg(&state)
